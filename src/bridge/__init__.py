@@ -1,0 +1,1 @@
+"""Bridge: translate frontline KPIs into executive numbers."""

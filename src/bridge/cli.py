@@ -1,0 +1,202 @@
+"""``bridge``: the headless command line for BizOps and scripts.
+
+Commands: ``validate``, ``metrics``, ``view``, ``sample-data``. Errors are printed as clear messages on
+stderr with a non-zero exit status — never a traceback, never a password.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import polars as pl
+
+from bridge.errors import BridgeError, ConfigError
+from bridge.settings import Settings, get_settings, redact_url
+from bridge.views import VIEW_NAMES, ViewRequest
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a date like 2026-11-30, found {text[:40]!r}"
+        ) from None
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="bridge", description=__doc__.splitlines()[0] if __doc__ else ""
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("validate", help="check config/ and that the database agrees with it")
+
+    m = sub.add_parser("metrics", help="list the metric registry")
+    m.add_argument("--format", choices=["table", "csv", "json"], default="table")
+
+    v = sub.add_parser("view", help="print one view")
+    v.add_argument("view", choices=VIEW_NAMES)
+    v.add_argument("--metric")
+    v.add_argument("--decision")
+    v.add_argument("--grain", help="day, week, month, quarter or year (per view)")
+    v.add_argument("--business-unit")
+    v.add_argument(
+        "--as-of",
+        type=_date,
+        help="views use data before this day (default: day after the last data)",
+    )
+    v.add_argument("--format", choices=["table", "csv", "json"], default="table")
+
+    s = sub.add_parser("sample-data", help="generate the demo company's SQLite database")
+    s.add_argument("--seed", type=int)
+    s.add_argument("--out", type=Path, default=Path("sample_data/sample.sqlite"))
+    s.add_argument("--as-of", type=_date, help="data ends the day before (default: today)")
+    s.add_argument("--replace", action="store_true", help="overwrite an existing sample")
+    s.add_argument("--if-missing", action="store_true", help="do nothing when the file exists")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = get_settings()
+        handler = {
+            "validate": cmd_validate,
+            "metrics": cmd_metrics,
+            "view": cmd_view,
+            "sample-data": cmd_sample,
+        }[args.command]
+        return handler(args, settings)
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_PROBLEMS
+    except BridgeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except BrokenPipeError:  # output piped into `head`: not an error of ours
+        return EXIT_OK
+    except ValueError as exc:  # e.g. a settings value of the wrong type (pydantic ValidationError)
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
+    from bridge.errors import ConfigError
+    from bridge.load import open_source
+    from bridge.registry import load_registry
+    from bridge.validation import database_problems
+
+    registry = load_registry(settings.config_dir)
+    engine = open_source(settings.source_url, timeout_seconds=settings.query_timeout_seconds)
+    problems = database_problems(registry.sources_file, engine)
+    if problems:
+        raise ConfigError(problems)
+    n_measures = sum(len(s.measures) for s in registry.sources)
+    print(
+        f"OK: {len(registry.sources)} sources, {n_measures} measures, {len(registry.metrics)} metrics "
+        f"and {len(registry.decisions)} decisions in {settings.config_dir}/ agree with "
+        f"{redact_url(settings.source_url)}"
+    )
+    return EXIT_OK
+
+
+def cmd_metrics(args: argparse.Namespace, settings: Settings) -> int:
+    from bridge.registry import load_registry
+    from bridge.translate.lineage import formula
+
+    registry = load_registry(settings.config_dir)
+    frame = pl.DataFrame(
+        [
+            {
+                "id": m.id,
+                "kind": m.kind,
+                "label": m.label,
+                "formula": formula(registry, m.id),
+                "unit": m.unit,
+                "direction": m.direction,
+                "owner": m.owner,
+                "lenses": ",".join(m.lenses),
+                "decisions": ",".join(m.decisions),
+                "version": m.version,
+                "effective_from": m.effective_from,
+            }
+            for m in registry.metrics.values()
+        ]
+    )
+    _emit(frame, args.format)
+    return EXIT_OK
+
+
+def cmd_view(args: argparse.Namespace, settings: Settings) -> int:
+    from bridge.load import data_bounds, load_dataset, open_source
+    from bridge.registry import load_registry
+    from bridge.views import build_view
+
+    registry = load_registry(settings.config_dir)
+    engine = open_source(settings.source_url, timeout_seconds=settings.query_timeout_seconds)
+    bounds = data_bounds(engine, registry)
+    if bounds is None:
+        raise BridgeError("the source database has no rows in any configured source")
+    as_of = args.as_of or bounds[1] + dt.timedelta(days=1)
+    request = ViewRequest(
+        view=args.view,
+        metric=args.metric,
+        decision=args.decision,
+        grain=args.grain,
+        business_unit=args.business_unit,
+        as_of=as_of,
+    )
+    dataset = load_dataset(engine, registry, bounds[0], as_of)
+    _emit(build_view(request, dataset, registry), args.format)
+    return EXIT_OK
+
+
+def cmd_sample(args: argparse.Namespace, settings: Settings) -> int:
+    from bridge.sample import DEFAULT_SEED, generate
+
+    out: Path = args.out
+    if args.if_missing and out.exists():
+        print(f"sample database already at {out} (use --replace to regenerate)")
+        return EXIT_OK
+    as_of = args.as_of or dt.date.today()
+    seed = DEFAULT_SEED if args.seed is None else args.seed
+    try:
+        summary = generate(f"sqlite:///{out}", seed=seed, as_of=as_of, replace=args.replace)
+    except FileExistsError as exc:
+        raise BridgeError(f"{exc} (use --replace to overwrite)") from None
+    rows = sum(summary.row_counts.values())
+    print(
+        f"wrote {rows:,} rows to {out} (seed {seed}, data {summary.start} to {summary.end}) "
+        f"in {summary.seconds:.1f} s"
+    )
+    return EXIT_OK
+
+
+def _emit(frame: pl.DataFrame, fmt: str) -> None:
+    if fmt == "json":
+        print(frame.write_json())
+    elif fmt == "csv":
+        buffer = io.StringIO()
+        frame.write_csv(buffer)
+        print(buffer.getvalue(), end="")
+    else:
+        with pl.Config(
+            tbl_rows=200,
+            tbl_cols=40,
+            tbl_width_chars=200,
+            fmt_str_lengths=60,
+            tbl_hide_dataframe_shape=True,
+        ):
+            print(frame)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

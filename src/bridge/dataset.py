@@ -1,0 +1,77 @@
+"""The in-memory inputs of every view: measures at (day × team) grain plus the small reference tables.
+
+Frames are tidy and typed; their schemas are fixed here so the loader, the sample generator's tests and
+hand-built test fixtures all agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import polars as pl
+
+MEASURES_SCHEMA = pl.Schema(
+    {"day": pl.Date, "team_id": pl.String, "measure": pl.String, "value": pl.Float64}
+)
+ORG_SCHEMA = pl.Schema({"team_id": pl.String, "team_name": pl.String, "business_unit": pl.String})
+TARGETS_SCHEMA = pl.Schema(
+    {
+        "team_id": pl.String,
+        "metric_id": pl.String,
+        "valid_from": pl.Date,
+        "valid_to": pl.Date,
+        "target": pl.Float64,
+        "owner": pl.String,
+    }
+)
+PLAN_SCHEMA = pl.Schema(
+    {
+        "business_unit": pl.String,
+        "metric_id": pl.String,
+        "period_start": pl.Date,
+        "period_end": pl.Date,
+        "value": pl.Float64,
+    }
+)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """What the translation core works on.
+
+    ``measures`` is long: one row per (day, team, measure) with the value the database aggregated.
+    ``start``/``end`` bound the days loaded (``end`` exclusive).
+    """
+
+    measures: pl.DataFrame
+    org: pl.DataFrame
+    targets: pl.DataFrame
+    plan: pl.DataFrame
+    start: dt.date
+    end: dt.date
+
+    def __post_init__(self) -> None:
+        for name, frame, schema in (
+            ("measures", self.measures, MEASURES_SCHEMA),
+            ("org", self.org, ORG_SCHEMA),
+            ("targets", self.targets, TARGETS_SCHEMA),
+            ("plan", self.plan, PLAN_SCHEMA),
+        ):
+            if frame.schema != schema:
+                raise TypeError(f"Dataset.{name} has schema {frame.schema}, expected {schema}")
+
+    @property
+    def first_day(self) -> dt.date | None:
+        """The earliest day with any measure (None when there is no data)."""
+        value = self.measures.get_column("day").min()
+        return value if isinstance(value, dt.date) else None
+
+    @property
+    def last_day(self) -> dt.date | None:
+        value = self.measures.get_column("day").max()
+        return value if isinstance(value, dt.date) else None
+
+
+def empty(schema: pl.Schema) -> pl.DataFrame:
+    return pl.DataFrame(schema=schema)

@@ -1,0 +1,1 @@
+"""Frozen, validated models of everything in ``config/`` (sources, metrics, decisions)."""

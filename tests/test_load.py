@@ -1,0 +1,153 @@
+"""The loader against the database: measures equal aggregates computed independently from raw rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+import polars as pl
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+
+from bridge.dataset import MEASURES_SCHEMA, Dataset
+from bridge.errors import SourceError
+from bridge.load import data_bounds, load_dataset, measure_query, open_source, reflect
+from bridge.registry import Registry
+from tests.conftest import AS_OF
+
+
+def _raw(db: Path, sql: str, *params: object) -> dict[tuple[str, str], tuple[float, ...]]:
+    with sqlite3.connect(db) as conn:
+        return {(r[0], r[1]): tuple(r[2:]) for r in conn.execute(sql, params)}
+
+
+def _measure(dataset: Dataset, name: str) -> dict[tuple[str, str], float]:
+    frame = dataset.measures.filter(pl.col("measure") == name)
+    return {
+        (d.isoformat(), t): v for d, t, v in frame.select("day", "team_id", "value").iter_rows()
+    }
+
+
+def test_measures_are_typed_and_long(sample_dataset: Dataset) -> None:
+    assert sample_dataset.measures.schema == MEASURES_SCHEMA
+    assert sample_dataset.measures.select(pl.col("day").max()).item() == AS_OF - dt.timedelta(
+        days=1
+    )
+
+
+@pytest.mark.parametrize(
+    ("measures", "sql"),
+    [
+        (
+            ("revenue", "cost", "orders", "orders_on_time"),
+            "SELECT substr(ordered_at, 1, 10), team_id, SUM(revenue), SUM(cost), COUNT(*), "
+            "SUM(CASE WHEN on_time = 1 THEN 1 ELSE 0 END) FROM orders GROUP BY 1, 2",
+        ),
+        (
+            ("tickets", "tickets_within_sla", "handle_minutes"),
+            "SELECT substr(opened_at, 1, 10), team_id, COUNT(*), "
+            "SUM(CASE WHEN sla_met = 1 THEN 1 ELSE 0 END), SUM(handle_minutes) FROM tickets GROUP BY 1, 2",
+        ),
+        (
+            ("investment", "operating_spend"),
+            "SELECT month, team_id, SUM(CASE WHEN category = 'investment' THEN amount ELSE 0 END), "
+            "SUM(CASE WHEN category = 'operating' THEN amount ELSE 0 END) FROM spend GROUP BY 1, 2",
+        ),
+        (
+            ("headcount",),
+            "SELECT snapshot_date, team_id, SUM(headcount) FROM headcount GROUP BY 1, 2",
+        ),
+        (
+            ("reported_on_time_rate", "reported_sla_rate"),
+            "SELECT day, team_id, MAX(on_time_rate), MAX(sla_rate) FROM team_kpi_sheet GROUP BY 1, 2",
+        ),
+    ],
+)
+def test_measures_equal_raw_aggregates(
+    sample_dataset: Dataset, sample_db: Path, measures: tuple[str, ...], sql: str
+) -> None:
+    raw = _raw(sample_db, sql)
+    assert raw, "the raw query found nothing: the sample is empty"
+    for i, name in enumerate(measures):
+        loaded = _measure(sample_dataset, name)
+        expected = {k: v[i] for k, v in raw.items() if v[i] is not None}
+        assert loaded.keys() == expected.keys(), name
+        for key, value in expected.items():
+            assert loaded[key] == pytest.approx(value, rel=1e-9, abs=1e-6), (name, key)
+
+
+def test_date_range_is_half_open(registry: Registry, sample_url: str, sample_db: Path) -> None:
+    start, end = dt.date(2025, 3, 1), dt.date(2025, 3, 8)
+    engine = open_source(sample_url)
+    dataset = load_dataset(engine, registry, start, end)
+    days = set(dataset.measures.get_column("day").unique().to_list())
+    # spend and headcount rows sit on the 1st of the month: included at the start bound
+    assert min(days) == start and max(days) == end - dt.timedelta(days=1)
+    raw = _raw(
+        sample_db,
+        "SELECT substr(ordered_at,1,10), team_id, COUNT(*) FROM orders "
+        "WHERE ordered_at >= ? AND ordered_at < ? GROUP BY 1, 2",
+        "2025-03-01",
+        "2025-03-08",
+    )
+    loaded = _measure(dataset, "orders")
+    assert loaded == {k: v[0] for k, v in raw.items()}
+
+
+def test_query_binds_every_value(registry: Registry, sample_url: str) -> None:
+    engine = open_source(sample_url)
+    source = next(s for s in registry.sources if s.name == "spend")
+    with engine.connect() as conn:
+        query = measure_query(
+            source, reflect(conn, source.table, None), dt.date(2025, 1, 1), dt.date(2025, 2, 1)
+        )
+    compiled = query.compile(engine)
+    sql = str(compiled)
+    assert "'investment'" not in sql and "2025" not in sql, sql  # the label AS investment is fine
+    assert "investment" in compiled.params.values()
+    assert dt.date(2025, 1, 1) in compiled.params.values()
+    assert "GROUP BY" in sql
+
+
+def test_org_targets_and_plan_load(sample_dataset: Dataset) -> None:
+    assert sample_dataset.org.height == 20
+    assert sample_dataset.org.get_column("business_unit").n_unique() == 4
+    assert not sample_dataset.targets.is_empty()
+    assert set(sample_dataset.targets.get_column("metric_id").unique()) >= {
+        "on_time_rate",
+        "revenue",
+    }
+    assert not sample_dataset.plan.is_empty()
+
+
+def test_data_bounds(registry: Registry, sample_url: str) -> None:
+    bounds = data_bounds(open_source(sample_url), registry)
+    assert bounds == (dt.date(2022, 1, 1), AS_OF - dt.timedelta(days=1))
+
+
+def test_source_is_opened_read_only(sample_url: str) -> None:
+    engine = open_source(sample_url)
+    with pytest.raises(OperationalError, match="readonly"), engine.begin() as conn:
+        conn.execute(text("DELETE FROM orders"))
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM orders")).scalar_one() > 1_000_000
+
+
+def test_missing_sqlite_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(SourceError, match=r"no SQLite database at .*nowhere\.sqlite"):
+        open_source(f"sqlite:///{tmp_path / 'nowhere.sqlite'}")
+
+
+def test_unreachable_server_names_it_without_password(registry: Registry) -> None:
+    engine = open_source("postgresql+psycopg://bob:hunter2@127.0.0.1:1/x", timeout_seconds=2)
+    with pytest.raises(SourceError) as info:
+        load_dataset(engine, registry, dt.date(2025, 1, 1), dt.date(2025, 2, 1))
+    assert "hunter2" not in str(info.value)
+    assert "bob:***@127.0.0.1:1" in str(info.value)
+
+
+def test_bad_url_is_a_clear_error() -> None:
+    with pytest.raises(SourceError, match="not a SQLAlchemy URL"):
+        open_source("this is not a url")
