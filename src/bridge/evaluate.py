@@ -1,0 +1,182 @@
+"""One way to compute a metric, used by every view at every level and over every window.
+
+The pipeline is: keep the measures a metric needs → attach the scope (team, business unit, company) →
+optionally attach windows (periods, like-for-like comparison spans, trailing twelve months) →
+:func:`evaluate` by the requested keys, following the metric's own rule:
+
+* simple: the measure's rollup (sum, min or max);
+* ratio: ``sum(numerator) / sum(denominator)`` within each group;
+* derived: each referenced metric computed within the group first, then the expression;
+* semi-additive: within each group, the snapshot on the group's last snapshot day (summed across
+  teams), or the average over snapshot days of the team total.
+
+A division by zero gives null (shown as "n/a"), never ``inf`` or a misleading 0.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Literal
+
+import polars as pl
+
+from bridge.dataset import Dataset
+from bridge.registry import Registry
+from bridge.spec.expression import BinOp, Neg, Node, Num, Ref
+from bridge.spec.metrics import DerivedMetric, RatioMetric, SemiAdditiveMetric, SimpleMetric
+
+Level = Literal["team", "business_unit", "company"]
+UNASSIGNED = "Unassigned"
+
+
+def measures_of(registry: Registry, metric_id: str) -> tuple[str, ...]:
+    """Every measure a metric is built from, through derived metrics, in first-use order."""
+    found: list[str] = []
+
+    def visit(mid: str) -> None:
+        metric = registry.metric(mid)
+        names: tuple[str, ...]
+        if isinstance(metric, SimpleMetric | SemiAdditiveMetric):
+            names = (metric.measure,)
+        elif isinstance(metric, RatioMetric):
+            names = (metric.numerator, metric.denominator)
+        else:
+            for ref in metric.refs:
+                visit(ref)
+            names = ()
+        found.extend(n for n in names if n not in found)
+
+    visit(metric_id)
+    return tuple(found)
+
+
+def scoped(
+    dataset: Dataset, registry: Registry, measures: Sequence[str], levels: Sequence[Level]
+) -> pl.DataFrame:
+    """Measures rolled up to (day, level, scope, measure) for each requested level.
+
+    Pre-aggregating within a day is valid for every metric kind (sums, min/max and same-day snapshots all
+    combine across teams), and it shrinks the frame before windows multiply it.
+    ``scope`` is the team id, the business unit name, or the company name.
+    """
+    rollups = {name: registry.measure(name)[1].rollup for name in measures}
+    base = (
+        dataset.measures.filter(pl.col("measure").is_in(list(measures)))
+        .join(dataset.org.select("team_id", "business_unit"), on="team_id", how="left")
+        .with_columns(pl.col("business_unit").fill_null(UNASSIGNED))
+    )
+    company = registry.sources_file.org.company_name
+    parts = []
+    for level in levels:
+        scope = {
+            "team": pl.col("team_id"),
+            "business_unit": pl.col("business_unit"),
+            "company": pl.lit(company),
+        }[level]
+        framed = base.with_columns(level=pl.lit(level), scope=scope)
+        parts.append(_rollup(framed, ["day", "level", "scope", "measure"], rollups))
+    return pl.concat(parts)
+
+
+def _rollup(frame: pl.DataFrame, keys: list[str], rollups: Mapping[str, str]) -> pl.DataFrame:
+    """Combine rows within ``keys``, each measure by its own rollup (sum, min or max)."""
+    parts = []
+    for rule, agg in (
+        ("sum", pl.col("value").sum()),
+        ("min", pl.col("value").min()),
+        ("max", pl.col("value").max()),
+    ):
+        names = [m for m, r in rollups.items() if r == rule]
+        if names:
+            parts.append(frame.filter(pl.col("measure").is_in(names)).group_by(keys).agg(value=agg))
+    return pl.concat(parts).select(*keys, "value")
+
+
+def in_windows(frame: pl.DataFrame, windows: pl.DataFrame) -> pl.DataFrame:
+    """Rows of ``frame`` repeated once per window ``[start, end)`` containing their day.
+
+    ``windows`` has ``window_id``, ``start`` and ``end`` (plus any label columns, carried along).
+    """
+    return frame.join_where(
+        windows, pl.col("day") >= pl.col("start"), pl.col("day") < pl.col("end")
+    )
+
+
+def evaluate(
+    frame: pl.DataFrame, registry: Registry, metric_id: str, keys: Sequence[str]
+) -> pl.DataFrame:
+    """``keys`` + ``value`` for one metric, from long measures (``measure``, ``value``, ``day``…).
+
+    Groups with no rows for the metric's measures do not appear; a zero denominator gives null.
+    """
+    metric = registry.metric(metric_id)
+    keys = list(keys)
+    if isinstance(metric, SimpleMetric):
+        rollup = registry.measure(metric.measure)[1].rollup
+        col = pl.col("value")
+        agg = {"sum": col.sum(), "min": col.min(), "max": col.max()}[rollup]
+        return frame.filter(pl.col("measure") == metric.measure).group_by(keys).agg(value=agg)
+    if isinstance(metric, RatioMetric):
+        num = pl.col("value").filter(pl.col("measure") == metric.numerator).sum()
+        den = pl.col("value").filter(pl.col("measure") == metric.denominator).sum()
+        return (
+            frame.filter(pl.col("measure").is_in([metric.numerator, metric.denominator]))
+            .group_by(keys)
+            .agg(num=num, den=den)
+            .select(*keys, value=_safe_div(pl.col("num"), pl.col("den")))
+        )
+    if isinstance(metric, SemiAdditiveMetric):
+        snaps = frame.filter(pl.col("measure") == metric.measure)
+        per_day = snaps.group_by([*keys, "day"]).agg(pl.col("value").sum())
+        if metric.period_agg == "last":
+            return (
+                per_day.filter(pl.col("day") == pl.col("day").max().over(keys))
+                .group_by(keys)
+                .agg(pl.col("value").sum())
+            )
+        return per_day.group_by(keys).agg(pl.col("value").mean())
+    return _evaluate_derived(frame, registry, metric, keys)
+
+
+def _evaluate_derived(
+    frame: pl.DataFrame, registry: Registry, metric: DerivedMetric, keys: list[str]
+) -> pl.DataFrame:
+    joined: pl.DataFrame | None = None
+    for ref in metric.refs:
+        part = evaluate(frame, registry, ref, keys).rename({"value": f"__{ref}"})
+        if joined is None:
+            joined = part
+        elif keys:
+            joined = joined.join(part, on=keys, how="full", coalesce=True)
+        else:
+            joined = pl.concat([joined, part], how="horizontal")
+    assert joined is not None  # a derived metric refers to at least one metric (validated)
+    return joined.select(*keys, value=to_expr(metric.tree))
+
+
+def to_expr(node: Node) -> pl.Expr:
+    """A Polars expression computing a derived-metric tree over ``__<ref>`` columns."""
+    if isinstance(node, Ref):
+        return pl.col(f"__{node.name}")
+    if isinstance(node, Num):
+        return pl.lit(node.value, dtype=pl.Float64)
+    if isinstance(node, Neg):
+        return -to_expr(node.operand)
+    left, right = to_expr(node.left), to_expr(node.right)
+    if isinstance(node, BinOp) and node.op == "/":
+        return _safe_div(left, right)
+    return {"+": left + right, "-": left - right, "*": left * right}[node.op]
+
+
+def _safe_div(num: pl.Expr, den: pl.Expr) -> pl.Expr:
+    return pl.when(den != 0).then(num / den).otherwise(None)
+
+
+def value_over(
+    dataset: Dataset, registry: Registry, metric_id: str, level: Level, start: dt.date, end: dt.date
+) -> pl.DataFrame:
+    """``scope`` + ``value`` of a metric over ``[start, end)`` at one level (a convenience)."""
+    frame = scoped(dataset, registry, measures_of(registry, metric_id), [level])
+    frame = frame.filter((pl.col("day") >= start) & (pl.col("day") < end))
+    return evaluate(frame, registry, metric_id, ["scope"]).sort("scope")

@@ -1,0 +1,194 @@
+"""The time-horizon view: a metric per business unit and company, compared across horizons.
+
+One row per (scope, period) for the last ``periods`` periods of ``grain``: the value to date, the prior
+period, the same period last year, the trailing twelve months and the multi-year growth, each comparison
+with a ``*_comparable`` flag and a ``*_reason`` when it is not like for like.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+import polars as pl
+
+from bridge.calendar import Grain, period_label, same_period_last_year, shift
+from bridge.dataset import Dataset
+from bridge.evaluate import Level, evaluate, in_windows, measures_of, scoped
+from bridge.registry import Registry
+from bridge.translate.windows import (
+    Window,
+    comparability,
+    like_for_like,
+    recent_periods,
+    to_date,
+    trailing_year,
+)
+
+DEFAULT_PERIODS: dict[Grain, int] = {"day": 35, "week": 26, "month": 24, "quarter": 12, "year": 5}
+MULTI_YEAR = 3
+Role = Literal["value", "prior", "last_year", "ttm", "ttm_past"]
+
+
+def horizon(
+    dataset: Dataset,
+    registry: Registry,
+    metric_id: str,
+    grain: Grain,
+    as_of: dt.date,
+    *,
+    periods: int | None = None,
+    levels: tuple[Level, ...] = ("business_unit", "company"),
+) -> pl.DataFrame:
+    """Columns (see docs/views.md): level, scope, period_start, period_end, period_label, in_progress,
+    days, value, prior_value, prior_change, prior_comparable, prior_reason, last_year_value,
+    last_year_change, last_year_comparable, last_year_reason, ttm_value, growth_3y, growth_3y_kind,
+    growth_3y_comparable, growth_3y_reason."""
+    metric = registry.metric(metric_id)
+    fiscal = registry.calendar.fiscal_year_start_month
+    first_day = dataset.first_day
+    rows: list[dict[str, object]] = []
+    windows: list[dict[str, object]] = []
+    for period in recent_periods(as_of, grain, periods or DEFAULT_PERIODS[grain], fiscal):
+        current = to_date(period, as_of)
+        prior = like_for_like(shift(period.start, grain, -1), grain, current.days)
+        last_year = like_for_like(same_period_last_year(period.start, grain), grain, current.days)
+        ttm, ttm_past = trailing_year(current.end), trailing_year(current.end, MULTI_YEAR)
+        spans: dict[Role, Window] = {
+            "value": current,
+            "prior": prior,
+            "last_year": last_year,
+            "ttm": ttm,
+            "ttm_past": ttm_past,
+        }
+        for role, span in spans.items():
+            windows.append(
+                {
+                    "window_id": len(windows),
+                    "start": span.start,
+                    "end": span.end,
+                    "period_start": period.start,
+                    "role": role,
+                }
+            )
+        rows.append(
+            {
+                "period_start": period.start,
+                "period_end": period.end,
+                "period_label": period_label(period.start, grain, fiscal),
+                "in_progress": period.end > as_of,
+                "days": current.days,
+                "prior_reason": comparability(current, prior, first_day, metric),
+                "last_year_reason": comparability(current, last_year, first_day, metric),
+                "growth_3y_reason": comparability(ttm, ttm_past, first_day, metric),
+                "ttm_reason": comparability(ttm, ttm, first_day, metric),
+            }
+        )
+    values = _values(dataset, registry, metric_id, windows, levels)
+    periods_frame = pl.DataFrame(
+        rows,
+        schema_overrides={
+            "prior_reason": pl.String,
+            "last_year_reason": pl.String,
+            "growth_3y_reason": pl.String,
+            "ttm_reason": pl.String,
+        },
+    )
+    scopes = values.select("level", "scope").unique()
+    grid = scopes.join(periods_frame, how="cross").join(
+        values, on=["level", "scope", "period_start"], how="left"
+    )
+    percent = metric.unit == "percent"
+    growth = (
+        (pl.col("value_ttm") - pl.col("value_ttm_past")) / MULTI_YEAR
+        if percent
+        else _cagr(pl.col("value_ttm"), pl.col("value_ttm_past"), MULTI_YEAR)
+    )
+    return (
+        grid.with_columns(
+            value=pl.col("value_value"),
+            prior_value=_unless(pl.col("value_prior"), "prior_reason"),
+            last_year_value=_unless(pl.col("value_last_year"), "last_year_reason"),
+            ttm_value=_unless(pl.col("value_ttm"), "ttm_reason"),
+            growth_3y=_unless(growth, "growth_3y_reason"),
+            growth_3y_kind=pl.lit("points_per_year" if percent else "cagr"),
+        )
+        .with_columns(
+            prior_change=_change(pl.col("value"), pl.col("prior_value"), percent),
+            last_year_change=_change(pl.col("value"), pl.col("last_year_value"), percent),
+            change_kind=pl.lit("points" if percent else "relative"),
+            prior_comparable=pl.col("prior_reason").is_null(),
+            last_year_comparable=pl.col("last_year_reason").is_null(),
+            growth_3y_comparable=pl.col("growth_3y_reason").is_null(),
+        )
+        .select(
+            "level",
+            "scope",
+            "period_start",
+            "period_end",
+            "period_label",
+            "in_progress",
+            "days",
+            "value",
+            "prior_value",
+            "prior_change",
+            "prior_comparable",
+            "prior_reason",
+            "last_year_value",
+            "last_year_change",
+            "last_year_comparable",
+            "last_year_reason",
+            "ttm_value",
+            "growth_3y",
+            "growth_3y_kind",
+            "growth_3y_comparable",
+            "growth_3y_reason",
+            "change_kind",
+        )
+        .sort("level", "scope", "period_start")
+    )
+
+
+def _values(
+    dataset: Dataset,
+    registry: Registry,
+    metric_id: str,
+    windows: list[dict[str, object]],
+    levels: tuple[Level, ...],
+) -> pl.DataFrame:
+    """One row per (level, scope, period_start) with a ``value_<role>`` column per window role."""
+    frame = scoped(dataset, registry, measures_of(registry, metric_id), levels)
+    spans = pl.DataFrame(
+        windows,
+        schema={
+            "window_id": pl.Int64,
+            "start": pl.Date,
+            "end": pl.Date,
+            "period_start": pl.Date,
+            "role": pl.String,
+        },
+    )
+    long = evaluate(
+        in_windows(frame, spans), registry, metric_id, ["level", "scope", "period_start", "role"]
+    )
+    roles = ["value", "prior", "last_year", "ttm", "ttm_past"]
+    wide = long.pivot(on="role", index=["level", "scope", "period_start"], values="value")
+    for role in roles:
+        if role not in wide.columns:
+            wide = wide.with_columns(pl.lit(None, dtype=pl.Float64).alias(role))
+    return wide.rename({r: f"value_{r}" for r in roles})
+
+
+def _unless(expr: pl.Expr, reason: str) -> pl.Expr:
+    return pl.when(pl.col(reason).is_null()).then(expr).otherwise(None)
+
+
+def _change(value: pl.Expr, base: pl.Expr, percent: bool) -> pl.Expr:
+    """Points of difference for a percentage metric; relative change otherwise (null on a zero base)."""
+    if percent:
+        return value - base
+    return pl.when(base != 0).then((value - base) / base.abs()).otherwise(None)
+
+
+def _cagr(now: pl.Expr, then: pl.Expr, years: int) -> pl.Expr:
+    return pl.when((then > 0) & (now >= 0)).then((now / then) ** (1 / years) - 1).otherwise(None)

@@ -1,0 +1,64 @@
+"""Time windows the views compare: periods to date, like-for-like spans, trailing twelve months.
+
+A *window* is a half-open span of days ``[start, end)``. Data runs through ``as_of - 1 day``: a period
+whose end is after ``as_of`` is in progress and is compared with the same number of elapsed days of
+its comparison period (capped at that period's length), never with the whole of it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from bridge.calendar import Grain, add_years, period_end, period_start, shift
+from bridge.spec.metrics import MetricBase
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    start: dt.date
+    end: dt.date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+
+def to_date(period: Window, as_of: dt.date) -> Window:
+    """The part of ``period`` with data: it stops at ``as_of`` (exclusive)."""
+    return Window(period.start, min(period.end, as_of))
+
+
+def like_for_like(comparison_start: dt.date, grain: Grain, elapsed_days: int) -> Window:
+    """The first ``elapsed_days`` of the comparison period (the whole of it when shorter)."""
+    end = period_end(comparison_start, grain)
+    return Window(comparison_start, min(comparison_start + dt.timedelta(days=elapsed_days), end))
+
+
+def trailing_year(end: dt.date, years_back: int = 0) -> Window:
+    """Twelve months ending at ``end`` (exclusive), shifted ``years_back`` years earlier."""
+    stop = add_years(end, -years_back)
+    return Window(add_years(stop, -1), stop)
+
+
+def recent_periods(as_of: dt.date, grain: Grain, count: int, fiscal_start: int) -> list[Window]:
+    """The last ``count`` periods up to the one holding ``as_of - 1 day``, oldest first."""
+    last = period_start(as_of - dt.timedelta(days=1), grain, fiscal_start)
+    starts = [shift(last, grain, -i) for i in range(count - 1, -1, -1)]
+    return [Window(s, period_end(s, grain)) for s in starts]
+
+
+def comparability(
+    current: Window, comparison: Window, first_day: dt.date | None, metric: MetricBase
+) -> str | None:
+    """Why ``comparison`` is not a like-for-like base for ``current`` — or None when it is."""
+    if first_day is None:
+        return "no data"
+    if comparison.start < first_day:
+        return f"missing history: data starts {first_day.isoformat()}"
+    if comparison.start < metric.effective_from < current.end:
+        return (
+            f"definition changed on {metric.effective_from.isoformat()} "
+            f"(version {metric.version}{': ' + metric.changelog if metric.changelog else ''})"
+        )
+    return None
