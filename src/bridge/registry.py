@@ -92,7 +92,7 @@ def load_registry(config_dir: Path | str) -> Registry:
         decisions = DecisionsFile()
     if sources is None or metrics is None or decisions is None:
         raise ConfigError(problems)
-    problems.extend(semantic_problems(sources, metrics, decisions))
+    problems.extend(semantic_problems(sources, metrics, decisions, folder.name or "config"))
     if problems:
         raise ConfigError(problems)
     return Registry(
@@ -155,8 +155,17 @@ def problems_from_validation(
 ) -> list[Problem]:
     """Turn pydantic's errors into located problems, e.g. ``metrics[2] (id='margin').unit``."""
     found: list[Problem] = []
-    for err in exc.errors(include_url=False):
-        entry = _entry(err["loc"], data)
+    errors = exc.errors(include_url=False)
+    item_locs = [tuple(e["loc"]) for e in errors]
+    for err in errors:
+        loc = tuple(err["loc"])
+        # "at least 1 item ... not 0" only echoes that every item was invalid: the items say why.
+        if err["type"] == "too_short" and any(o[: len(loc)] == loc and o != loc for o in item_locs):
+            continue
+        if err["type"] == "union_tag_invalid":
+            loc = (*loc, "kind")
+            err = {**err, "loc": loc, "input": err.get("ctx", {}).get("tag")}
+        entry = _entry(loc, data)
         expected, shown = _expected_found(err)
         last = next((p for p in reversed(err["loc"]) if isinstance(p, str)), "")
         found.append(Problem(file, entry, expected, shown, _EXAMPLES.get(last)))
@@ -196,6 +205,9 @@ def _expected_found(err: Mapping[str, Any]) -> tuple[str, str]:
     if kind == "extra_forbidden":
         return "only known keys (check the spelling)", f"an unknown key with value {shown}"
     if kind == "string_pattern_mismatch":
+        pattern = str(err.get("ctx", {}).get("pattern", ""))
+        if pattern.startswith("^[A-Za-z_]"):
+            return "a table or column name of letters, digits, _ or $ (no spaces or quotes)", shown
         return "an id of lowercase letters, digits and underscores starting with a letter", shown
     if kind == "union_tag_invalid":
         tags = err.get("ctx", {}).get("expected_tags", "")

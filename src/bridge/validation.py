@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 
 from sqlalchemy import Engine, inspect
 from sqlalchemy import types as sqltypes
@@ -25,9 +26,9 @@ D = f"config/{DECISIONS_FILE}"
 
 
 def semantic_problems(
-    sources: SourcesFile, metrics: MetricsFile, decisions: DecisionsFile
+    sources: SourcesFile, metrics: MetricsFile, decisions: DecisionsFile, folder: str = "config"
 ) -> list[Problem]:
-    """Every cross-reference problem in the three files."""
+    """Every cross-reference problem in the three files (named as ``<folder>/<file>``)."""
     rules: list[Callable[[SourcesFile, MetricsFile, DecisionsFile], Iterable[Problem]]] = [
         duplicate_sources,
         duplicate_measures,
@@ -41,7 +42,21 @@ def semantic_problems(
         unknown_portfolio_metrics,
         share_thresholds_in_range,
     ]
-    return [p for rule in rules for p in rule(sources, metrics, decisions)]
+    return relocate([p for rule in rules for p in rule(sources, metrics, decisions)], folder)
+
+
+def relocate(problems: list[Problem], folder: str) -> list[Problem]:
+    """Name files by the config folder actually used (rules are written against ``config/``)."""
+    if folder == "config":
+        return problems
+    return [
+        replace(
+            p,
+            file=p.file.replace("config/", f"{folder}/", 1),
+            expected=p.expected.replace("config/", f"{folder}/"),
+        )
+        for p in problems
+    ]
 
 
 def _dupes(names: Iterable[str]) -> list[str]:
@@ -211,8 +226,12 @@ _NUMERIC = (sqltypes.Integer, sqltypes.Numeric, sqltypes.Float)
 _TEMPORAL = (sqltypes.Date, sqltypes.DateTime)
 
 
-def database_problems(s: SourcesFile, engine: Engine) -> list[Problem]:
+def database_problems(s: SourcesFile, engine: Engine, folder: str = "config") -> list[Problem]:
     """Every table or column the config names that the database lacks, or has with the wrong type."""
+    return relocate(_database_problems(s, engine), folder)
+
+
+def _database_problems(s: SourcesFile, engine: Engine) -> list[Problem]:
     try:
         insp = inspect(engine)
     except SQLAlchemyError as exc:
@@ -227,11 +246,24 @@ def database_problems(s: SourcesFile, engine: Engine) -> list[Problem]:
     problems: list[Problem] = []
     tables: dict[str | None, set[str]] = {}
 
+    missing_schemas: set[str | None] = set()
+
     def columns(
         table: str, schema: str | None, entry: str
     ) -> dict[str, sqltypes.TypeEngine[object]] | None:
+        if schema in missing_schemas:
+            return None  # already reported once; its tables cannot be checked
         if schema not in tables:
-            tables[schema] = set(insp.get_table_names(schema=schema))
+            try:
+                tables[schema] = set(insp.get_table_names(schema=schema))
+            except SQLAlchemyError:
+                missing_schemas.add(schema)
+                problems.append(
+                    Problem(
+                        S, entry.rsplit(".", 1)[0] + ".schema", "a schema that exists", repr(schema)
+                    )
+                )
+                return None
         if table not in tables[schema]:
             available = ", ".join(sorted(tables[schema])) or "no tables"
             problems.append(Problem(S, entry, f"a table that exists ({available})", repr(table)))
@@ -271,7 +303,8 @@ def database_problems(s: SourcesFile, engine: Engine) -> list[Problem]:
         need(cols, src.team_column, f"{base}.team_column", src.table)
         for j, meas in enumerate(src.measures):
             mb = f"{base}.measures[{j}] (name={meas.name!r})"
-            numeric = _NUMERIC if meas.agg in ("sum",) else None
+            # every aggregated value becomes a number (Float64): min/max over text cannot
+            numeric = _NUMERIC if meas.agg != "count" else None
             need(cols, meas.column, f"{mb}.column", src.table, numeric, "numeric")
             for k, cond in enumerate(meas.where):
                 need(cols, cond.column, f"{mb}.where[{k}].column", src.table)

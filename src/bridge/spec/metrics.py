@@ -7,8 +7,9 @@ Four kinds, as a discriminated union on ``kind``:
   average of daily or per-team ratios;
 * ``derived``: an expression of other metrics, each computed at the same level first,
   e.g. ``(revenue - cost) / revenue``;
-* ``semi_additive``: snapshots (headcount, backlog): the last value (or the average) over the period
-  within each team, summed across teams.
+* ``semi_additive``: snapshots (headcount, backlog), never summed over time: ``last`` takes, within
+  each group, the rows of the group's last snapshot day and sums them across teams; ``average``
+  averages the team total over the snapshot days of the period.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import datetime as dt
 from functools import cached_property
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, StrictInt, field_validator
 
 from bridge.spec.base import Identifier, Spec
 from bridge.spec.expression import Node, parse_expression, references
@@ -34,7 +35,7 @@ class MetricBase(Spec):
     label: str = Field(min_length=1, max_length=80)
     description: str = Field(min_length=1)
     unit: Unit
-    decimals: int = Field(default=1, ge=0, le=6)
+    decimals: StrictInt = Field(default=1, ge=0, le=6)
     direction: Direction
     owner: str = Field(min_length=1)
     lenses: tuple[Lens, ...] = Field(min_length=1)
@@ -72,7 +73,11 @@ class DerivedMetric(MetricBase):
     @field_validator("expression")
     @classmethod
     def _parses(cls, value: str) -> str:
-        parse_expression(value)  # raises ExpressionError (a ValueError) with the reason
+        tree = parse_expression(value)  # raises ExpressionError (a ValueError) with the reason
+        if not references(tree):
+            raise ValueError(
+                "an expression using at least one metric id, e.g. (revenue - cost) / revenue"
+            )
         return value
 
     @cached_property
