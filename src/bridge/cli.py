@@ -138,9 +138,20 @@ def cmd_metrics(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_view(args: argparse.Namespace, settings: Settings) -> int:
     from bridge.load import data_bounds, load_dataset, open_source
     from bridge.registry import load_registry
-    from bridge.views import build_view
+    from bridge.views import build_view, check_request
 
     registry = load_registry(settings.config_dir)
+    # Refuse an unknown metric, decision or grain before touching the database.
+    check_request(
+        ViewRequest(
+            view=args.view,
+            metric=args.metric,
+            decision=args.decision,
+            grain=args.grain,
+            as_of=args.as_of or dt.date.min,
+        ),
+        registry,
+    )
     engine = open_source(settings.source_url, timeout_seconds=settings.query_timeout_seconds)
     bounds = data_bounds(engine, registry)
     if bounds is None:

@@ -11,19 +11,18 @@ import datetime as dt
 from typing import Literal
 
 import polars as pl
-from pydantic import Field
 
-from bridge.calendar import GRAINS, Grain
+from bridge.calendar import GRAINS, Grain, period_start
 from bridge.dataset import Dataset
 from bridge.errors import RequestError
 from bridge.registry import Registry
 from bridge.spec.base import Spec
 from bridge.spec.metrics import RatioMetric
 from bridge.translate.consistency import consistency
-from bridge.translate.frontline import fix_now, frontline
+from bridge.translate.frontline import FrontlineGrain, fix_now, frontline
 from bridge.translate.horizon import horizon
 from bridge.translate.tradeoff import tradeoff
-from bridge.translate.windows import trailing_year
+from bridge.translate.windows import Window, trailing_year
 
 ViewName = Literal["frontline", "horizon", "tradeoff", "consistency", "fix_now"]
 VIEW_NAMES: tuple[ViewName, ...] = ("frontline", "horizon", "tradeoff", "consistency", "fix_now")
@@ -33,10 +32,12 @@ class ViewRequest(Spec):
     """What to compute. Defaults: first metric of the right kind, first decision, a grain per view."""
 
     view: ViewName
-    metric: str | None = Field(default=None, max_length=64)
-    decision: str | None = Field(default=None, max_length=64)
-    grain: str | None = Field(default=None, max_length=16)
-    business_unit: str | None = Field(default=None, max_length=200)
+    # No length limits here: every value is looked up in the registry or the org table, which
+    # refuses unknown ones with a message that echoes at most a short prefix.
+    metric: str | None = None
+    decision: str | None = None
+    grain: str | None = None
+    business_unit: str | None = None
     as_of: dt.date
 
 
@@ -74,33 +75,47 @@ def check_business_unit(dataset: Dataset, name: str | None) -> str | None:
     return name
 
 
-def build_view(request: ViewRequest, dataset: Dataset, registry: Registry) -> pl.DataFrame:
-    """Compute the requested view; raises RequestError for anything the registry does not know."""
-    view, as_of = request.view, request.as_of
-    unit = check_business_unit(dataset, request.business_unit)
+def check_request(request: ViewRequest, registry: Registry) -> tuple[str | None, Grain]:
+    """The metric (or decision) id and grain the request names, checked before any data is loaded."""
+    view = request.view
     if view == "tradeoff":
         decision = request.decision or next(iter(registry.decisions), None)
         if decision is None:
             raise RequestError("no decisions are configured in config/decisions.toml")
-        return tradeoff(dataset, registry, decision, as_of)
+        return registry.decision(decision).id, "year"
     grain = check_grain(view, request.grain)
     if view == "fix_now":
-        return fix_now(
-            dataset, registry, as_of, "day" if grain == "day" else "week", business_unit=unit
+        return None, grain
+    metric = registry.metric(request.metric or default_metric(registry, view))
+    if view == "consistency" and not isinstance(metric, RatioMetric):
+        raise RequestError(
+            f"the consistency view compares ways of computing a rate; {metric.id!r} is a "
+            f"{metric.kind} metric, expected a ratio metric"
         )
-    metric = registry.metric(request.metric or default_metric(registry, view)).id
+    return metric.id, grain
+
+
+def build_view(request: ViewRequest, dataset: Dataset, registry: Registry) -> pl.DataFrame:
+    """Compute the requested view; raises RequestError for anything the registry does not know."""
+    view, as_of = request.view, request.as_of
+    target, grain = check_request(request, registry)
+    unit = check_business_unit(dataset, request.business_unit)
+    short: FrontlineGrain = "day" if grain == "day" else "week"
+    if view == "tradeoff":
+        assert target is not None
+        return tradeoff(dataset, registry, target, as_of)
+    if view == "fix_now":
+        return fix_now(dataset, registry, as_of, short, business_unit=unit)
+    assert target is not None
     if view == "frontline":
-        return frontline(
-            dataset,
-            registry,
-            metric,
-            "day" if grain == "day" else "week",
-            as_of,
-            business_unit=unit,
-        )
+        return frontline(dataset, registry, target, short, as_of, business_unit=unit)
     if view == "horizon":
-        out = horizon(dataset, registry, metric, grain, as_of)
+        out = horizon(dataset, registry, target, grain, as_of)
         return out if unit is None else out.filter(pl.col("scope") == unit)
+    # Trailing twelve months by default; with --grain, the period of that grain to date.
     window = trailing_year(as_of)
-    out = consistency(dataset, registry, metric, window.start, window.end)
+    if request.grain is not None:
+        fiscal = registry.calendar.fiscal_year_start_month
+        window = Window(period_start(as_of - dt.timedelta(days=1), grain, fiscal), as_of)
+    out = consistency(dataset, registry, target, window.start, window.end)
     return out if unit is None else out.filter(pl.col("scope") == unit)

@@ -199,3 +199,56 @@ def fix_now(
             "feeds",
         )
     )
+
+
+def status_summary(
+    dataset: Dataset,
+    registry: Registry,
+    metric_ids: list[str],
+    as_of: dt.date,
+    grain: FrontlineGrain = "week",
+    *,
+    business_unit: str | None = None,
+) -> pl.DataFrame:
+    """How many teams are on track, at risk or off track per unit and KPI, latest complete period.
+
+    Columns: business_unit, metric_id, metric_label, period_label, teams, on_track, at_risk,
+    off_track, no_target.
+    """
+    parts = []
+    for metric_id in metric_ids:
+        view = frontline(
+            dataset, registry, metric_id, grain, as_of, periods=2, business_unit=business_unit
+        )
+        latest = view.filter(~pl.col("in_progress"))
+        latest = latest.filter(pl.col("period_start") == pl.col("period_start").max())
+        parts.append(
+            latest.group_by("business_unit", "period_label")
+            .agg(
+                teams=pl.len(),
+                on_track=(pl.col("status") == "on track").sum(),
+                at_risk=(pl.col("status") == "at risk").sum(),
+                off_track=(pl.col("status") == "off track").sum(),
+                no_target=(pl.col("status") == "no target").sum(),
+            )
+            .with_columns(
+                metric_id=pl.lit(metric_id), metric_label=pl.lit(registry.metric(metric_id).label)
+            )
+        )
+    if not parts:
+        return pl.DataFrame()
+    return (
+        pl.concat(parts)
+        .select(
+            "business_unit",
+            "metric_id",
+            "metric_label",
+            "period_label",
+            "teams",
+            "on_track",
+            "at_risk",
+            "off_track",
+            "no_target",
+        )
+        .sort("business_unit", "metric_id")
+    )

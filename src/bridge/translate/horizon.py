@@ -51,8 +51,11 @@ def horizon(
     windows: list[dict[str, object]] = []
     for period in recent_periods(as_of, grain, periods or DEFAULT_PERIODS[grain], fiscal):
         current = to_date(period, as_of)
-        prior = like_for_like(shift(period.start, grain, -1), grain, current.days)
-        last_year = like_for_like(same_period_last_year(period.start, grain), grain, current.days)
+        # A complete period is compared with whole periods; one in progress with the same number
+        # of elapsed days of each comparison period (never a part against a whole).
+        elapsed = current.days if period.end > as_of else None
+        prior = like_for_like(shift(period.start, grain, -1), grain, elapsed)
+        last_year = like_for_like(same_period_last_year(period.start, grain), grain, elapsed)
         ttm, ttm_past = trailing_year(current.end), trailing_year(current.end, MULTI_YEAR)
         spans: dict[Role, Window] = {
             "value": current,

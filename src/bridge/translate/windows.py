@@ -29,9 +29,12 @@ def to_date(period: Window, as_of: dt.date) -> Window:
     return Window(period.start, min(period.end, as_of))
 
 
-def like_for_like(comparison_start: dt.date, grain: Grain, elapsed_days: int) -> Window:
-    """The first ``elapsed_days`` of the comparison period (the whole of it when shorter)."""
+def like_for_like(comparison_start: dt.date, grain: Grain, elapsed_days: int | None) -> Window:
+    """The first ``elapsed_days`` of the comparison period (the whole of it when shorter, or when
+    ``elapsed_days`` is None because the current period is complete)."""
     end = period_end(comparison_start, grain)
+    if elapsed_days is None:
+        return Window(comparison_start, end)
     return Window(comparison_start, min(comparison_start + dt.timedelta(days=elapsed_days), end))
 
 

@@ -1,0 +1,172 @@
+"""The headless CLI: exit codes, formats, and clear errors (never a traceback, never a password)."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from bridge.cli import main
+from tests.conftest import AS_OF, ROOT
+
+
+@pytest.fixture
+def env(sample_url: str, monkeypatch: pytest.MonkeyPatch, clean_settings: None) -> None:
+    monkeypatch.setenv("BRIDGE_SOURCE_URL", sample_url)
+    monkeypatch.setenv("BRIDGE_CONFIG_DIR", str(ROOT / "config"))
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_validate_ok(env: None, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "validate")
+    assert code == 0
+    assert out.startswith("OK: 5 sources, 12 measures, 10 metrics and 3 decisions")
+
+
+def test_validate_lists_every_problem(
+    env: None,
+    config_copy: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sources = config_copy / "sources.toml"
+    text = sources.read_text().replace('column = "revenue"', 'column = "revenu"')
+    sources.write_text(text.replace('table = "tickets"', 'table = "tikets"'))
+    monkeypatch.setenv("BRIDGE_CONFIG_DIR", str(config_copy))
+    code, out, err = run(capsys, "validate")
+    assert code == 1 and out == ""
+    assert err.startswith("2 problems in the Bridge configuration:")
+    assert (
+        "config/sources.toml: sources[0] (name='orders').measures[0] (name='revenue').column" in err
+    )
+    assert "'revenu'" in err and "'tikets'" in err
+    assert "Traceback" not in err
+
+
+def test_metrics_table_lists_the_registry(env: None, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "metrics", "--format", "csv")
+    frame = pl.read_csv(io.StringIO(out))
+    assert code == 0
+    assert frame.get_column("id").to_list()[:4] == [
+        "revenue",
+        "cost",
+        "contribution",
+        "contribution_margin",
+    ]
+    row = frame.filter(pl.col("id") == "on_time_rate").row(0, named=True)
+    assert row["formula"] == "sum(orders_on_time) / sum(orders)" and row["kind"] == "ratio"
+
+
+@pytest.mark.parametrize(
+    ("args", "columns", "rows"),
+    [
+        (
+            ("view", "horizon", "--metric", "revenue", "--grain", "year"),
+            {"ttm_value", "growth_3y"},
+            25,
+        ),
+        (("view", "tradeoff", "--decision", "bet"), {"quadrant", "on_frontier"}, 4),
+        (
+            (
+                "view",
+                "frontline",
+                "--metric",
+                "on_time_rate",
+                "--grain",
+                "day",
+                "--business-unit",
+                "Retail Stores",
+            ),
+            {"status", "target"},
+            5 * 28,
+        ),
+        (("view", "consistency", "--metric", "on_time_rate"), {"method", "cause"}, 5 * 4),
+        (("view", "consistency", "--metric", "on_time_rate", "--grain", "quarter"), {"gap"}, 20),
+        (("view", "fix_now"), {"rank", "score", "feeds"}, None),
+    ],
+)
+def test_views_as_json(
+    env: None,
+    capsys: pytest.CaptureFixture[str],
+    args: tuple[str, ...],
+    columns: set[str],
+    rows: int | None,
+) -> None:
+    code, out, err = run(capsys, *args, "--as-of", AS_OF.isoformat(), "--format", "json")
+    assert code == 0, err
+    frame = pl.DataFrame(json.loads(out))
+    assert columns <= set(frame.columns)
+    if rows is not None:
+        assert frame.height == rows
+    else:
+        assert frame.height > 0
+
+
+def test_tradeoff_csv_tells_the_story(env: None, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "view", "tradeoff", "--decision", "stop", "--format", "csv")
+    frame = pl.read_csv(io.StringIO(out))
+    assert code == 0
+    quadrant = dict(frame.select("business_unit", "quadrant").iter_rows())
+    assert quadrant["Retail Stores"] == "stop"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("view", "horizon", "--metric", "' OR 1=1 --"), 'unknown metric "\' OR 1=1 --"'),
+        (("view", "horizon", "--metric", "x" * 10_000), "unknown metric 'xxxxxxxx"),
+        (("view", "frontline", "--grain", "quarter"), "grain 'quarter' is not available"),
+        (("view", "tradeoff", "--decision", "ünïcødé 🚀"), "unknown decision 'ünïcødé 🚀'"),
+        (("view", "horizon", "--business-unit", "Nope"), "unknown business unit 'Nope'"),
+        (("view", "consistency", "--metric", "revenue"), "expected a ratio metric"),
+    ],
+)
+def test_bad_requests_are_refused_clearly(
+    env: None, capsys: pytest.CaptureFixture[str], args: tuple[str, ...], message: str
+) -> None:
+    code, out, err = run(capsys, *args)
+    assert code == 1 and out == ""
+    assert message in err and "Traceback" not in err
+    assert len(err) < 1000  # a huge value is not echoed back whole
+
+
+def test_unreachable_database_hides_the_password(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, clean_settings: None
+) -> None:
+    monkeypatch.setenv("BRIDGE_SOURCE_URL", "postgresql+psycopg://bob:s3cr3t@127.0.0.1:1/sales")
+    monkeypatch.setenv("BRIDGE_QUERY_TIMEOUT_SECONDS", "2")
+    code, out, err = run(capsys, "view", "horizon")
+    assert code == 1
+    assert "s3cr3t" not in out + err
+    assert "bob:***@127.0.0.1:1/sales" in err
+
+
+def test_sample_data_refuses_to_overwrite(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], clean_settings: None
+) -> None:
+    target = tmp_path / "s.sqlite"
+    target.write_bytes(b"")
+    code, out, _ = run(capsys, "sample-data", "--out", str(target), "--if-missing")
+    assert code == 0 and "already" in out
+
+
+def test_python_dash_m_bridge_works(env: None) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bridge", "metrics", "--format", "csv"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("id,kind,label")
