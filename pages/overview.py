@@ -1,0 +1,11 @@
+"""Overview: headline executive metrics per business unit, next to the frontline KPIs feeding them."""
+
+import streamlit as st
+
+from bridge import ui
+from bridge.screens.overview import overview_screen
+
+st.title("Overview")
+ctx = ui.context()
+grain = ui.grain_picker(("month", "quarter", "year"), "quarter")
+ui.show(overview_screen, ctx, ctx.request(grain=grain))

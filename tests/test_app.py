@@ -1,0 +1,253 @@
+"""AppTest for every page: renders without exception, shows the expected charts, follows the controls
+and the URL. Runs the real app on the sample company (SQLite, generated once per test run)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+
+APP = str(ROOT / "app.py")
+PAGES = {
+    "overview": "pages/overview.py",
+    "trade-offs": "pages/trade_offs.py",
+    "time-horizons": "pages/time_horizons.py",
+    "frontline": "pages/frontline.py",
+    "definitions": "pages/definitions.py",
+}
+
+
+@pytest.fixture(autouse=True)
+def _keep_navigation_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Work around the pages/ pitfall (STACK_NOTES): AppTest resets PagesManager.uses_pages_directory,
+    which sends later runs through the legacy multipage wrapper. Keep the flag False."""
+    original = PagesManager.__init__
+
+    def init(self: PagesManager, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+@pytest.fixture(scope="module")
+def _fresh_caches() -> Iterator[None]:
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def app(
+    sample_url: str, monkeypatch: pytest.MonkeyPatch, clean_settings: None, _fresh_caches: None
+) -> AppTest:
+    monkeypatch.setenv("BRIDGE_SOURCE_URL", sample_url)
+    monkeypatch.setenv("BRIDGE_CONFIG_DIR", str(ROOT / "config"))
+    return AppTest.from_file(APP, default_timeout=120)
+
+
+def open_page(at: AppTest, page: str, **params: str) -> AppTest:
+    # As a browser opening a deep link: the first run is on the page, with the link's parameters.
+    # (Before a first run AppTest finds a page by its file name, so url_path = file stem in app.py.)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.switch_page(PAGES[page])
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def figures(at: AppTest) -> list[dict[str, Any]]:
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def titles(at: AppTest) -> list[str]:
+    out = []
+    for fig in figures(at):
+        title = fig.get("layout", {}).get("title", {})
+        out.append(title.get("text", "") if isinstance(title, dict) else str(title))
+    return out
+
+
+def unit_bar_charts(at: AppTest) -> list[dict[str, Any]]:
+    """Executive bar charts (one bar per business unit), not the horizontal team-status bars."""
+    return [
+        f
+        for f in figures(at)
+        if f["data"][0]["type"] == "bar" and f["data"][0].get("orientation") != "h"
+    ]
+
+
+def headings(at: AppTest) -> list[str]:
+    return [h.value for h in at.subheader] + [m.value for m in at.markdown]
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_every_page_renders_in_every_lens(app: AppTest, page: str) -> None:
+    for lens in ("Action", "Choice", "Side by side"):
+        at = open_page(app, page, lens=lens)
+        assert not at.error, [e.value for e in at.error]
+        assert figures(at), f"{page} in {lens} lens shows no chart"
+
+
+def test_overview_pairs_headline_metrics_with_feeding_kpis(app: AppTest) -> None:
+    at = open_page(app, "overview")
+    bars = unit_bar_charts(at)
+    assert len(bars) == 3  # revenue, contribution margin, on-time rate (headline = true)
+    for fig in bars:
+        assert fig["data"][1]["x"] == [
+            "Enterprise Software",
+            "Logistics Services",
+            "Marketplace",
+            "Retail Stores",
+        ]
+    assert any(h.startswith("Feeding Revenue") for h in headings(at))
+    assert "Fix now" in headings(at)
+    assert at.metric[0].label.startswith("Northwind Group")
+
+
+def test_lens_toggle_changes_what_is_shown(app: AppTest) -> None:
+    both = open_page(app, "overview")
+    assert "#### Action lens · frontline" in headings(both)
+    assert "#### Choice lens · executive" in headings(both)
+    at = both.sidebar.segmented_control(key="lens").set_value("Choice").run()
+    assert not at.exception
+    assert "#### Action lens · frontline" not in headings(at)
+    assert "Fix now" not in headings(at)
+    at = at.sidebar.segmented_control(key="lens").set_value("Action").run()
+    assert "Fix now" in headings(at)
+    assert not unit_bar_charts(at)
+    assert figures(at), "the action lens shows the team status chart"
+
+
+def test_tradeoffs_bubbles_quadrants_and_shares(app: AppTest) -> None:
+    at = open_page(app, "trade-offs", lens="Choice")
+    bubbles, shares = figures(at)[:2]
+    units = [t["name"] for t in bubbles["data"] if t.get("mode") == "markers+text"]
+    assert units == ["Enterprise Software", "Logistics Services", "Marketplace", "Retail Stores"]
+    quadrant = {t["name"]: t["customdata"][0][1] for t in bubbles["data"] if "customdata" in t}
+    assert quadrant["Retail Stores"] == "stop" and quadrant["Marketplace"] == "fix"
+    labels = {a["text"] for a in bubbles["layout"]["annotations"]}
+    assert {"<b>bet</b>", "<b>fix</b>", "<b>harvest</b>", "<b>stop</b>"} <= labels
+    assert [t["name"] for t in shares["data"]] == ["Share of investment", "Share of contribution"]
+    at = at.selectbox(key="decision").set_value("Where do we concentrate investment?").run()
+    assert titles(at)[0] == "Where do we concentrate investment?"
+
+
+def test_tradeoffs_drill_down_into_a_unit(app: AppTest) -> None:
+    at = open_page(app, "trade-offs", lens="Action")
+    assert "Teams behind each unit" in headings(at)
+    at = at.sidebar.selectbox(key="unit").set_value("Retail Stores").run()
+    assert "Retail Stores: its teams in the action lens" in headings(at)
+    heat = [f for f in figures(at) if f["data"][0]["type"] == "heatmap"]
+    assert heat, "the drill-down shows the unit's teams"
+    retail = set(at.session_state["unit"] and heat[0]["data"][0]["y"])
+    assert len(retail) == 5 and "Checkout" in retail
+
+
+def test_time_horizons_metric_and_grain_change_the_chart(app: AppTest) -> None:
+    at = open_page(app, "time-horizons", lens="Choice")
+    fig = figures(at)[0]
+    assert fig["layout"]["title"]["text"].startswith("Revenue by period")
+    scopes = [t["name"] for t in fig["data"] if not t["name"].endswith("last year")]
+    assert scopes[0] == "Northwind Group" and len(scopes) == 5
+    assert fig["data"][0]["x"][-1] == "2026 Q4"
+    at = at.selectbox(key="metric").set_value("On-time delivery rate").run()
+    at = at.segmented_control(key="grain").set_value("month").run()
+    fig = figures(at)[0]
+    assert fig["layout"]["title"]["text"].startswith("On-time delivery rate by period")
+    assert fig["data"][0]["x"][-1] == "2026-11"
+    table = at.dataframe[0].value
+    assert "not comparable" not in " ".join(str(v) for v in table["vs last year"].to_list())
+
+
+def test_time_horizons_marks_not_comparable(app: AppTest) -> None:
+    at = open_page(app, "time-horizons", lens="Choice", grain="year", metric="Revenue")
+    fig = figures(at)[0]
+    company = fig["data"][0]
+    assert company["x"][0] == "2022"
+    assert company["marker"]["symbol"][0] == "circle-open"  # 2022 has no last year to compare with
+    assert "not comparable" in company["hovertext"][0]
+
+
+def test_frontline_heatmap_and_fix_now(app: AppTest) -> None:
+    at = open_page(app, "frontline", lens="Action", metric="On-time delivery rate", grain="day")
+    heat = figures(at)[0]
+    assert heat["data"][0]["type"] == "heatmap"
+    assert len(heat["data"][0]["y"]) == 20
+    assert heat["data"][0]["x"][-1] == "2026-11-29"
+    assert "Fix now" in headings(at)
+
+
+def test_definitions_show_formula_query_and_lineage(app: AppTest) -> None:
+    at = open_page(app, "definitions", metric="On-time delivery rate")
+    sankey = figures(at)[0]
+    assert sankey["data"][0]["type"] == "sankey"
+    labels = sankey["data"][0]["node"]["label"]
+    assert "table: orders" in labels and "measure: orders_on_time" in labels
+    assert "metric: On-time delivery rate" in labels
+    code = at.code[0].value
+    assert "GROUP BY" in code and "orders" in code
+    definition = at.dataframe[0].value
+    assert "sum(orders_on_time) / sum(orders)" in definition["value"].to_list()
+
+
+def test_query_parameters_restore_a_view(app: AppTest) -> None:
+    at = open_page(
+        app,
+        "time-horizons",
+        lens="Choice",
+        metric="Contribution margin",
+        grain="month",
+        unit="Retail Stores",
+        as_of="2026-06-30",
+    )
+    fig = figures(at)[0]
+    assert fig["layout"]["title"]["text"].startswith("Contribution margin by period")
+    scopes = {t["name"] for t in fig["data"]}
+    assert scopes == {
+        "Northwind Group",
+        "Northwind Group · last year",
+        "Retail Stores",
+        "Retail Stores · last year",
+    }
+    assert fig["data"][0]["x"][-1] == "2026-06"
+    assert "#### Action lens · frontline" not in headings(at)
+
+
+@pytest.mark.parametrize("hostile", ["' OR 1=1 --", "x" * 5000, "ünïcødé 🚀", "../../etc/passwd"])
+def test_hostile_query_parameters_are_harmless(app: AppTest, hostile: str) -> None:
+    at = open_page(
+        app,
+        "time-horizons",
+        metric=hostile,
+        grain=hostile,
+        unit=hostile,
+        lens=hostile,
+        decision=hostile,
+    )
+    assert not at.exception
+    assert figures(at)  # fell back to defaults
+
+
+def test_broken_config_is_a_clear_message(
+    app: AppTest, config_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    metrics = config_copy / "metrics.toml"
+    metrics.write_text(
+        metrics.read_text().replace('numerator = "orders_on_time"', 'numerator = "orders_late"')
+    )
+    monkeypatch.setenv("BRIDGE_CONFIG_DIR", str(config_copy))
+    at = open_page(app, "overview")
+    assert at.error, "a broken config must be reported"
+    assert "orders_late" in at.error[0].value and "metrics.toml" in at.error[0].value
