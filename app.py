@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
-
-# Streamlit 1.67: a folder named pages/ next to this file sets PagesManager.uses_pages_directory, and a
-# run with that flag goes through the legacy multipage wrapper even though we call st.navigation: the
-# first browser session after a server start loses its first interaction. Clear the flag and rerun
-# once (see ../shared/docs/STACK_NOTES.md); tests/test_browser.py checks a fresh server's first session.
-if PagesManager.uses_pages_directory:
-    PagesManager.uses_pages_directory = False
-    st.rerun()
 
 from bridge import ui
+
+# Must run before anything is drawn: see ui.ensure_navigation_mode (a Streamlit 1.67 pitfall with a
+# folder named pages/ next to this file).
+ui.ensure_navigation_mode()
 
 st.set_page_config(page_title="Bridge", page_icon="🌉", layout="wide")
 

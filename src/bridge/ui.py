@@ -28,6 +28,27 @@ ALL_UNITS = "All business units"
 Builder = Callable[[Dataset, Registry, PageRequest], Screen]
 
 
+# --- the pages/ folder pitfall --------------------------------------------------------------------
+
+
+def ensure_navigation_mode() -> None:
+    """Leave Streamlit's legacy multipage mode, once per server process.
+
+    Streamlit 1.67 sets ``PagesManager.uses_pages_directory`` when a folder named ``pages/`` sits next
+    to ``app.py``; runs with that flag go through the legacy multipage wrapper even though ``app.py``
+    calls ``st.navigation``. The first browser session after a server start then loses its first
+    interaction, and a deep link (``/trade_offs``) runs the page script without ``app.py`` at all. So
+    ``app.py`` and every page (through :func:`context`) clear the flag and rerun once, which runs
+    ``app.py`` and its navigation for the same URL. ``tests/test_browser.py`` checks a fresh server's
+    first session, so a Streamlit upgrade that changes this is noticed.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 # --- cached resources (keyed on plain values) -------------------------------------------------
 
 
@@ -100,6 +121,7 @@ class Context:
 
 def context() -> Context:
     """Settings, registry and data for this run; on failure show a clear message and stop the page."""
+    ensure_navigation_mode()
     settings = get_settings()
     try:
         stamp = _config_stamp(settings)
