@@ -113,7 +113,9 @@ orders = Table(
     Column("revenue", Float, nullable=False),
     Column("cost", Float, nullable=False),
     Column("on_time", Integer, nullable=False),
-    Index("ix_orders_ordered_at", "ordered_at"),
+    # Covering the loader's query (time range, team, the aggregated columns): the GROUP BY day x team
+    # then reads the index alone, in time order, instead of jumping to every table row.
+    Index("ix_orders_ordered_at", "ordered_at", "team_id", "revenue", "cost", "on_time"),
     Index("ix_orders_team_id", "team_id"),
 )
 
@@ -125,7 +127,7 @@ tickets = Table(
     _team_fk(),
     Column("sla_met", Integer, nullable=False),
     Column("handle_minutes", Float, nullable=False),
-    Index("ix_tickets_opened_at", "opened_at"),
+    Index("ix_tickets_opened_at", "opened_at", "team_id", "sla_met", "handle_minutes"),
     Index("ix_tickets_team_id", "team_id"),
 )
 
