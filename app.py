@@ -21,6 +21,7 @@ navigation = st.navigation(
         ],
         "Act": [
             st.Page("pages/frontline.py", title="Frontline", url_path="frontline"),
+            st.Page("pages/decision_log.py", title="Decision log", url_path="decision_log"),
         ],
         "Understand": [
             st.Page("pages/definitions.py", title="Definitions & lineage", url_path="definitions"),

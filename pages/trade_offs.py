@@ -1,4 +1,4 @@
-"""Trade-offs: a decision's bubble chart; click a business unit to see its teams."""
+"""Trade-offs: a decision's bubble chart; click a business unit to see its teams and record a choice."""
 
 import streamlit as st
 
@@ -9,3 +9,6 @@ st.title("Trade-offs")
 ctx = ui.context()
 decision = ui.decision_picker(ctx.registry)
 ui.show(tradeoffs_screen, ctx, ctx.request(decision=decision))
+if ctx.unit is not None:
+    with st.expander(f"Record a decision for {ctx.unit}", expanded=False):
+        ui.decision_form(ctx, decision, ctx.unit, key="tradeoff_form")

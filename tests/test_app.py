@@ -3,6 +3,7 @@ and the URL. Runs the real app on the sample company (SQLite, generated once per
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,7 @@ PAGES = {
     "time-horizons": "pages/time_horizons.py",
     "frontline": "pages/frontline.py",
     "definitions": "pages/definitions.py",
+    "decision_log": "pages/decision_log.py",
 }
 
 
@@ -49,10 +51,15 @@ def _fresh_caches() -> Iterator[None]:
 
 @pytest.fixture
 def app(
-    sample_url: str, monkeypatch: pytest.MonkeyPatch, clean_settings: None, _fresh_caches: None
+    tmp_path: Path,
+    sample_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    clean_settings: None,
+    _fresh_caches: None,
 ) -> AppTest:
     monkeypatch.setenv("BRIDGE_SOURCE_URL", sample_url)
     monkeypatch.setenv("BRIDGE_CONFIG_DIR", str(ROOT / "config"))
+    monkeypatch.setenv("BRIDGE_STATE_URL", f"sqlite:///{tmp_path / 'state.sqlite'}")
     return AppTest.from_file(APP, default_timeout=120)
 
 
@@ -92,12 +99,55 @@ def headings(at: AppTest) -> list[str]:
     return [h.value for h in at.subheader] + [m.value for m in at.markdown]
 
 
-@pytest.mark.parametrize("page", list(PAGES))
+@pytest.mark.parametrize("page", [p for p in PAGES if p != "decision_log"])
 def test_every_page_renders_in_every_lens(app: AppTest, page: str) -> None:
     for lens in ("Action", "Choice", "Side by side"):
         at = open_page(app, page, lens=lens)
         assert not at.error, [e.value for e in at.error]
         assert figures(at), f"{page} in {lens} lens shows no chart"
+
+
+def record_retail_stop(
+    at: AppTest, rationale: str = "Revenue and margin fall year after year."
+) -> AppTest:
+    at.text_area[0].set_value(rationale)
+    at.text_input[0].set_value("Dana Ortiz")
+    next(s for s in at.selectbox if s.label == "Choice").set_value("stop")
+    next(d for d in at.date_input if d.label == "Decided on").set_value(dt.date(2026, 11, 18))
+    form = next(b for b in at.button if b.label == "Record the decision")
+    return form.click().run()
+
+
+def test_decision_log_records_lists_and_marks_a_decision(app: AppTest) -> None:
+    at = open_page(app, "decision_log", unit="Retail Stores")
+    assert not at.error
+    assert "No decision recorded" in " ".join(c.value for c in at.caption)
+    at = record_retail_stop(at)
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    table = at.dataframe[0].value
+    assert table["scope"].to_list() == ["Retail Stores"]
+    assert table["rationale"].to_list() == ["Revenue and margin fall year after year."]
+    assert table["status"].to_list() == ["pending review"]
+    # the decision shows as a star on the time-horizon chart, in both lenses
+    at.switch_page(PAGES["time-horizons"]).run()
+    stars = [t for f in figures(at) for t in f["data"] if t.get("name") == "decision"]
+    assert len(stars) >= 3  # Retail Stores' and the company's chart, and the frontline heatmap
+    assert any("stop" in " ".join(t["hovertext"]) for t in stars)
+
+
+def test_decision_form_refuses_bad_input_and_writes_nothing(app: AppTest) -> None:
+    at = open_page(app, "decision_log", unit="Retail Stores")
+    at = record_retail_stop(at, rationale="   ")
+    assert at.error and "rationale" in at.error[0].value
+    assert "No decision recorded" in " ".join(c.value for c in at.caption)
+
+
+def test_tradeoffs_offers_to_record_for_the_selected_unit(app: AppTest) -> None:
+    at = open_page(app, "trade-offs", unit="Retail Stores")
+    assert [e.label for e in at.expander] == ["Record a decision for Retail Stores"]
+    at = record_retail_stop(at)
+    assert not at.error
+    assert "Choices recorded" in headings(at)
 
 
 def test_overview_pairs_headline_metrics_with_feeding_kpis(app: AppTest) -> None:

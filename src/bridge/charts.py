@@ -168,10 +168,17 @@ def share_bars(view: pl.DataFrame, colours: dict[str, str]) -> go.Figure:
 # --- time horizons --------------------------------------------------------------------------------
 
 
-def horizon_multiples(view: pl.DataFrame, metric: MetricBase, colours: dict[str, str]) -> go.Figure:
+def horizon_multiples(
+    view: pl.DataFrame,
+    metric: MetricBase,
+    colours: dict[str, str],
+    marks: pl.DataFrame | None = None,
+) -> go.Figure:
     """One small chart per scope: the value per period, with the same period last year dashed.
 
     Periods whose comparison is not like for like carry an open marker and say why on hover.
+    ``marks`` (scope_level, scope, period_label, text) puts a star on the period of each recorded
+    decision: in its unit's chart and in the company's.
     """
     scopes = list(dict.fromkeys(view.sort("level", descending=True).get_column("scope").to_list()))
     cols = min(len(scopes), 3) or 1
@@ -229,9 +236,38 @@ def horizon_multiples(view: pl.DataFrame, metric: MetricBase, colours: dict[str,
             row=r,
             col=c,
         )
+        _star_decisions(fig, part, marks, scope, r, c)
     fig.update_yaxes(tickformat=_axis_format(metric))
     return _layout(
         fig, f"{metric.label} by period (dotted: same period last year)", height=260 * rows + 80
+    )
+
+
+def _star_decisions(
+    fig: go.Figure, part: pl.DataFrame, marks: pl.DataFrame | None, scope: str, row: int, col: int
+) -> None:
+    if marks is None or marks.is_empty() or part.is_empty():
+        return
+    is_company = part.get_column("level")[0] == "company"
+    mine = marks if is_company else marks.filter(pl.col("scope") == scope)
+    values = dict(zip(part.get_column("period_label"), part.get_column("value"), strict=True))
+    mine = mine.filter(pl.col("period_label").is_in(list(values)))
+    if mine.is_empty():
+        return
+    labels = mine.get_column("period_label").to_list()
+    fig.add_trace(
+        go.Scatter(
+            x=labels,
+            y=[values[label] for label in labels],
+            mode="markers",
+            name="decision",
+            marker={"symbol": "star", "size": 15, "color": "#000000"},
+            hovertext=mine.get_column("text").to_list(),
+            hoverinfo="text",
+            showlegend=False,
+        ),
+        row=row,
+        col=col,
     )
 
 
@@ -273,8 +309,14 @@ def horizon_table(view: pl.DataFrame, metric: MetricBase) -> pl.DataFrame:
 # --- frontline ------------------------------------------------------------------------------------
 
 
-def frontline_heatmap(view: pl.DataFrame, metric: MetricBase) -> go.Figure:
-    """Teams × periods coloured by status against target; hover shows value, target and gap."""
+def frontline_heatmap(
+    view: pl.DataFrame, metric: MetricBase, marks: pl.DataFrame | None = None
+) -> go.Figure:
+    """Teams × periods coloured by status against target; hover shows value, target and gap.
+
+    ``marks`` puts a star where a recorded decision changed a team's context (the decision's week,
+    on every team of its unit), so frontline teams see which choice affected them.
+    """
     teams = sorted(view.get_column("team_name").unique().to_list(), reverse=True)
     periods = (
         view.sort("period_start").get_column("period_label").unique(maintain_order=True).to_list()
@@ -315,6 +357,28 @@ def frontline_heatmap(view: pl.DataFrame, metric: MetricBase) -> go.Figure:
             ygap=2,
         )
     )
+    if marks is not None and not marks.is_empty():
+        teams_of = view.select("team_id", "team_name", "business_unit").unique()
+        xs, ys, texts = [], [], []
+        for mark in marks.filter(pl.col("period_label").is_in(periods)).iter_rows(named=True):
+            key = "business_unit" if mark["scope_level"] == "business_unit" else "team_id"
+            for name in teams_of.filter(pl.col(key) == mark["scope"]).get_column("team_name"):
+                xs.append(mark["period_label"])
+                ys.append(name)
+                texts.append(mark["text"])
+        if xs:
+            fig.add_trace(
+                go.Scatter(
+                    x=xs,
+                    y=ys,
+                    mode="markers",
+                    name="decision",
+                    marker={"symbol": "star", "size": 13, "color": "#000000"},
+                    hovertext=texts,
+                    hoverinfo="text",
+                    showlegend=False,
+                )
+            )
     return _layout(
         fig,
         f"{metric.label}: status against target by team",

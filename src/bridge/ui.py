@@ -10,14 +10,19 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import polars as pl
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 
 from bridge.dataset import Dataset
+from bridge.decisions import RECORDS_SCHEMA, list_records, open_state
 from bridge.errors import BridgeError, ConfigError
+from bridge.export import csv_bytes
 from bridge.load import data_bounds, load_dataset, open_source
 from bridge.registry import Registry, load_registry
 from bridge.screens.model import LENS_LABELS, Lens, PageRequest, Panel, Screen
@@ -25,7 +30,7 @@ from bridge.settings import Settings, get_settings, redact_url
 
 log = logging.getLogger("bridge")
 ALL_UNITS = "All business units"
-Builder = Callable[[Dataset, Registry, PageRequest], Screen]
+Builder = Callable[[Dataset, Registry, PageRequest, pl.DataFrame], Screen]
 
 
 # --- the pages/ folder pitfall --------------------------------------------------------------------
@@ -91,8 +96,10 @@ def _screen(
     request: PageRequest,
     data_token: float,
     config_key: float,
+    _decisions: pl.DataFrame,
+    decisions_token: str,
 ) -> Screen:
-    return _builder(_dataset, _registry, request)
+    return _builder(_dataset, _registry, request, _decisions)
 
 
 def _config_stamp(settings: Settings) -> float:
@@ -114,6 +121,15 @@ class Context:
     as_of: dt.date
     unit: str | None
     dialect: str
+    state: Any | None
+    decisions: pl.DataFrame
+
+    @property
+    def decisions_token(self) -> str:
+        """Changes whenever a decision is recorded (cache key of screens that show decisions)."""
+        if self.decisions.is_empty():
+            return "none"
+        return f"{self.decisions.height}:{self.decisions.get_column('id').max()!r}"
 
     def request(self, **values: Any) -> PageRequest:
         return PageRequest(as_of=self.as_of, unit=self.unit, dialect=self.dialect, **values)
@@ -145,6 +161,7 @@ def context() -> Context:
     except BridgeError as exc:
         _source_failure(exc)
         st.stop()
+    state, decisions = _decision_store(settings)
     return Context(
         settings=settings,
         registry=registry,
@@ -154,7 +171,26 @@ def context() -> Context:
         as_of=as_of,
         unit=_unit_control(dataset),
         dialect=engine.dialect.name,
+        state=state,
+        decisions=decisions,
     )
+
+
+@st.cache_resource(show_spinner=False)
+def _state_engine(url: str, timeout: int) -> Any:
+    return open_state(url, timeout_seconds=timeout)
+
+
+def _decision_store(settings: Settings) -> tuple[Any | None, pl.DataFrame]:
+    """Bridge's own database and its decision records; if it fails, pages work without them."""
+    url = settings.state_url.get_secret_value()
+    try:
+        state = _state_engine(url, settings.query_timeout_seconds)
+        return state, list_records(state)
+    except (BridgeError, SQLAlchemyError) as exc:
+        message = str(exc) if isinstance(exc, BridgeError) else type(exc).__name__
+        st.warning(f"Decision records are unavailable ({redact_url(url)}): {message}")
+        return None, pl.DataFrame(schema=RECORDS_SCHEMA)
 
 
 def _source_failure(exc: BridgeError) -> None:
@@ -237,8 +273,21 @@ def grain_picker(options: tuple[str, ...], default: str) -> str:
     return str(value or default)
 
 
-def decision_picker(registry: Registry) -> str | None:
+ALL_DECISIONS = "All decisions"
+
+
+def decision_picker(registry: Registry, *, allow_all: bool = False) -> str | None:
+    """The decision in view (URL ``decision`` holds its question); optionally "All decisions"."""
     options = list(registry.decisions)
+    if allow_all:
+        value = st.selectbox(
+            "Decision",
+            [ALL_DECISIONS, *(registry.decisions[d].question for d in options)],
+            key="decision",
+            bind="query-params",
+        )
+        by_question = {registry.decisions[d].question: d for d in options}
+        return by_question.get(str(value))
     if not options:
         return None
     value = st.selectbox(
@@ -277,6 +326,8 @@ def show(builder: Builder, ctx: Context, request: PageRequest) -> None:
             request,
             ctx.data_token,
             ctx.config_key,
+            ctx.decisions,
+            ctx.decisions_token,
         )
     except BridgeError as exc:
         st.error(str(exc))
@@ -312,6 +363,10 @@ def render(screen: Screen, lens: Lens) -> None:
             _panel(panel, f"{lens}-{i}")
 
 
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")[:60] or "table"
+
+
 def _panel(panel: Panel, key: str) -> None:
     st.subheader(panel.title, help=panel.help)
     if panel.caption:
@@ -335,5 +390,157 @@ def _panel(panel: Panel, key: str) -> None:
         st.warning(note)
     if panel.table is not None:
         st.dataframe(panel.table, hide_index=True)
+        st.download_button(
+            "CSV",
+            csv_bytes(panel.table),
+            file_name=f"{_slug(panel.title)}.csv",
+            mime="text/csv",
+            key=f"csv-{key}",
+            icon=":material/download:",
+            help="Download this table as CSV",
+        )
     if panel.code:
         st.code(panel.code, language="sql")
+
+
+# --- decisions: record and export -------------------------------------------------------------
+
+
+def decision_form(ctx: Context, decision_id: str | None, unit: str | None, *, key: str) -> None:
+    """A form to record a choice, prefilled with the decision and unit in view."""
+    from bridge.decisions import CHOICES, RecordError, parse_input, record
+
+    registry = ctx.registry
+    if ctx.state is None or not registry.decisions:
+        st.info("Recording decisions needs Bridge's own database (BRIDGE_STATE_URL).")
+        return
+    decisions = list(registry.decisions)
+    units = sorted(set(ctx.dataset.org.get_column("business_unit").to_list()))
+    uid_key = f"{key}_uid"
+    if uid_key not in st.session_state:
+        st.session_state[uid_key] = str(uuid.uuid4())
+    with st.form(key, clear_on_submit=False, border=True):
+        left, right = st.columns(2)
+        with left:
+            chosen = st.selectbox(
+                "Decision",
+                decisions,
+                index=decisions.index(decision_id) if decision_id in decisions else 0,
+                format_func=lambda d: registry.decisions[d].question,
+            )
+            scope = st.selectbox(
+                "Business unit", units, index=units.index(unit) if unit in units else 0
+            )
+            choice = st.selectbox(
+                "Choice",
+                CHOICES,
+                accept_new_options=True,
+                help="One of the usual choices, or type your own.",
+            )
+            rationale = st.text_area("Rationale", max_chars=4000)
+            author = st.text_input("Decided by", max_chars=200)
+        with right:
+            metric_ids = list(registry.metrics)
+            metric = st.selectbox(
+                "Metric expected to move",
+                metric_ids,
+                format_func=lambda m: registry.metrics[m].label,
+            )
+            direction = st.radio("Expected direction", ["up", "down", "flat"], horizontal=True)
+            expected = st.number_input(
+                "Expected value (optional, in the metric's unit; a rate as a fraction)",
+                value=None,
+                format="%.4f",
+            )
+            decided_on = st.date_input("Decided on", value=ctx.as_of)
+            review_on = st.date_input("Review on", value=ctx.as_of + dt.timedelta(days=182))
+        submitted = st.form_submit_button("Record the decision", type="primary")
+    if not submitted:
+        return
+    try:
+        entry = parse_input(
+            {
+                "decision_id": chosen,
+                "scope_level": "business_unit",
+                "scope": scope,
+                "choice": choice or "",
+                "rationale": rationale or "",
+                "author": author or "",
+                "decided_on": decided_on,
+                "metric_id": metric,
+                "expected_direction": direction,
+                "expected_value": expected,
+                "review_on": review_on,
+                "record_uid": st.session_state[uid_key],
+            }
+        )
+        record_id = record(
+            ctx.state,
+            registry,
+            ctx.dataset.org,
+            entry,
+            now=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+        )
+    except RecordError as exc:
+        st.error(
+            "The decision was not recorded:\n\n"
+            + "\n".join(
+                f"- **{p.entry}**: expected {p.expected}; found {p.found}" for p in exc.problems
+            )
+        )
+        return
+    except BridgeError as exc:
+        st.error(str(exc))
+        return
+    del st.session_state[uid_key]  # the next decision gets a new id
+    st.success(f"Recorded decision #{record_id}: {choice} for {scope}.")
+    st.rerun()
+
+
+def export_section(ctx: Context) -> None:
+    """The executive brief (self-contained HTML) and a PNG of the first trade-off chart."""
+    from bridge.decisions import review
+    from bridge.export import ExportUnavailable, brief_html, png_bytes
+
+    st.subheader(
+        "Export", help="The brief is one HTML file with its charts inside: it opens offline."
+    )
+    left, right = st.columns(2)
+    with left:
+        if st.button("Prepare the executive brief", key="prepare_brief"):
+            with st.spinner("Building the brief…"):
+                reviews = review(ctx.decisions, ctx.dataset, ctx.registry, ctx.as_of)
+                text = brief_html(ctx.dataset, ctx.registry, ctx.as_of, ctx.decisions, reviews)
+            st.download_button(
+                "Download the brief (HTML)",
+                text.encode("utf-8"),
+                file_name=f"bridge-brief-{ctx.as_of}.html",
+                mime="text/html",
+                key="brief_download",
+            )
+    with right:
+        if st.button("Prepare a PNG of the trade-off chart", key="prepare_png"):
+            from bridge.charts import tradeoff_bubbles, unit_colours
+            from bridge.translate.tradeoff import tradeoff
+
+            decision = next(iter(ctx.registry.decisions.values()), None)
+            if decision is None:
+                st.info("No decision is configured.")
+                return
+            view = tradeoff(ctx.dataset, ctx.registry, decision.id, ctx.as_of)
+            figure = tradeoff_bubbles(
+                view, decision, unit_colours(ctx.dataset.org.get_column("business_unit").to_list())
+            )
+            try:
+                with st.spinner("Rendering…"):
+                    png = png_bytes(figure)
+            except ExportUnavailable as exc:
+                st.warning(str(exc))
+                return
+            st.download_button(
+                "Download PNG",
+                png,
+                file_name=f"tradeoff-{decision.id}.png",
+                mime="image/png",
+                key="png_download",
+            )

@@ -6,7 +6,7 @@ import datetime as dt
 
 import polars as pl
 
-from bridge.calendar import GRAINS, Grain
+from bridge.calendar import GRAINS, Grain, period_label, period_start
 from bridge.charts import frontline_heatmap, unit_colours
 from bridge.dataset import Dataset
 from bridge.errors import RequestError
@@ -61,6 +61,31 @@ def action_metrics_feeding(registry: Registry, metric_id: str) -> list[Metric]:
     return [m for m in registry.metrics_for_lens("action") if metric_id in feeds(registry, m.id)]
 
 
+def decision_marks(decisions: pl.DataFrame, grain: Grain, fiscal_start: int) -> pl.DataFrame:
+    """Where each recorded decision falls on a chart of ``grain``: scope, period label, hover text."""
+    rows = [
+        {
+            "scope_level": r["scope_level"],
+            "scope": r["scope"],
+            "period_label": period_label(
+                period_start(r["decided_on"], grain, fiscal_start), grain, fiscal_start
+            ),
+            "text": f"Decision {r['decided_on']}: {r['choice']} ({r['decision_id']}) — "
+            f"{r['rationale'][:120]} · {r['author']}",
+        }
+        for r in decisions.iter_rows(named=True)
+    ]
+    return pl.DataFrame(
+        rows,
+        schema={
+            "scope_level": pl.String,
+            "scope": pl.String,
+            "period_label": pl.String,
+            "text": pl.String,
+        },
+    )
+
+
 def frontline_panel(
     dataset: Dataset,
     registry: Registry,
@@ -68,8 +93,9 @@ def frontline_panel(
     grain: Grain,
     as_of: dt.date,
     unit: str | None,
+    decisions: pl.DataFrame | None = None,
 ) -> Panel:
-    """Team × period status against target for one frontline metric."""
+    """Team × period status against target for one frontline metric (decisions starred)."""
     view = frontline(
         dataset, registry, metric.id, "day" if grain == "day" else "week", as_of, business_unit=unit
     )
@@ -85,7 +111,13 @@ def frontline_panel(
         title=f"{metric.label} by team ({grain})",
         caption=caption,
         help=metric.description,
-        figure=frontline_heatmap(view, metric),
+        figure=frontline_heatmap(
+            view,
+            metric,
+            None
+            if decisions is None
+            else decision_marks(decisions, grain, registry.calendar.fiscal_year_start_month),
+        ),
     )
 
 

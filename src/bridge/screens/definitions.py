@@ -17,7 +17,9 @@ from bridge.translate.lineage import feeds, formula, lineage, measure_text
 from bridge.translate.windows import trailing_year
 
 
-def definitions_screen(dataset: Dataset, registry: Registry, request: PageRequest) -> Screen:
+def definitions_screen(
+    dataset: Dataset, registry: Registry, request: PageRequest, decisions: pl.DataFrame
+) -> Screen:
     metric = pick_metric(registry, request.metric, "choice")
     unit = pick_unit(dataset, request.unit)
     window = trailing_year(request.as_of)

@@ -10,6 +10,7 @@ from bridge.registry import Registry
 from bridge.screens.common import (
     FRONTLINE_GRAINS,
     colours,
+    decision_marks,
     fix_now_panel,
     pick_grain,
     pick_metric,
@@ -23,7 +24,9 @@ from bridge.translate.lineage import feeds
 WORST_TEAMS = 3
 
 
-def frontline_screen(dataset: Dataset, registry: Registry, request: PageRequest) -> Screen:
+def frontline_screen(
+    dataset: Dataset, registry: Registry, request: PageRequest, decisions: pl.DataFrame
+) -> Screen:
     metric = pick_metric(registry, request.metric, "action")
     grain = pick_grain(request.grain, FRONTLINE_GRAINS, "week")
     unit = pick_unit(dataset, request.unit)
@@ -43,8 +46,13 @@ def frontline_screen(dataset: Dataset, registry: Registry, request: PageRequest)
         Panel(
             title=f"{metric.label} by team and {grain}",
             help=metric.description,
-            figure=frontline_heatmap(view, metric),
-            caption="Green: on target · orange: within 2% of it · red: off track · grey: no target.",
+            figure=frontline_heatmap(
+                view,
+                metric,
+                decision_marks(decisions, grain, registry.calendar.fiscal_year_start_month),
+            ),
+            caption="Green: on target · orange: within 2% of it · red: off track · grey: no "
+            "target. A star marks a recorded decision that changed the team's context.",
         ),
         Panel(
             title="Furthest from target",

@@ -11,6 +11,7 @@ from bridge.screens.common import (
     EXECUTIVE_GRAINS,
     action_metrics_feeding,
     colours,
+    decision_marks,
     frontline_panel,
     pick_grain,
     pick_metric,
@@ -20,7 +21,9 @@ from bridge.screens.model import PageRequest, Panel, Screen
 from bridge.translate.horizon import horizon
 
 
-def horizons_screen(dataset: Dataset, registry: Registry, request: PageRequest) -> Screen:
+def horizons_screen(
+    dataset: Dataset, registry: Registry, request: PageRequest, decisions: pl.DataFrame
+) -> Screen:
     metric = pick_metric(registry, request.metric, "choice")
     grain = pick_grain(request.grain, EXECUTIVE_GRAINS, "quarter")
     unit = pick_unit(dataset, request.unit)
@@ -53,14 +56,20 @@ def horizons_screen(dataset: Dataset, registry: Registry, request: PageRequest) 
             title=f"{metric.label} by {grain}",
             help=f"Owner: {metric.owner}",
             caption=caption,
-            figure=horizon_multiples(view, metric, colours(dataset)),
+            figure=horizon_multiples(
+                view,
+                metric,
+                colours(dataset),
+                decision_marks(decisions, grain, registry.calendar.fiscal_year_start_month),
+            ),
             notes=notes,
         ),
         Panel(title="Latest period, compared", table=horizon_table(view, metric)),
     )
     feeders = [metric] if "action" in metric.lenses else action_metrics_feeding(registry, metric.id)
     action = tuple(
-        frontline_panel(dataset, registry, m, "week", request.as_of, unit) for m in feeders[:2]
+        frontline_panel(dataset, registry, m, "week", request.as_of, unit, decisions)
+        for m in feeders[:2]
     ) or (
         Panel(
             title="No frontline KPI feeds this metric",

@@ -22,7 +22,9 @@ from bridge.translate.frontline import status_summary
 from bridge.translate.horizon import horizon
 
 
-def overview_screen(dataset: Dataset, registry: Registry, request: PageRequest) -> Screen:
+def overview_screen(
+    dataset: Dataset, registry: Registry, request: PageRequest, decisions: pl.DataFrame
+) -> Screen:
     grain = pick_grain(request.grain, EXECUTIVE_GRAINS, "quarter")
     unit = pick_unit(dataset, request.unit)
     headline = [m for m in registry.metrics.values() if m.headline] or registry.metrics_for_lens(

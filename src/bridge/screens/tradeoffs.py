@@ -36,7 +36,9 @@ def _axis_text(axis: Axis, value: float | None, registry: Registry) -> str:
     )
 
 
-def tradeoffs_screen(dataset: Dataset, registry: Registry, request: PageRequest) -> Screen:
+def tradeoffs_screen(
+    dataset: Dataset, registry: Registry, request: PageRequest, decisions: pl.DataFrame
+) -> Screen:
     if not registry.decisions:
         raise RequestError("no decisions are configured in config/decisions.toml")
     decision = registry.decision(request.decision or next(iter(registry.decisions)))
@@ -76,11 +78,24 @@ def tradeoffs_screen(dataset: Dataset, registry: Registry, request: PageRequest)
             caption="Units whose share of contribution is below their share of investment "
             "receive more than they earn.",
         ),
+        _recorded(decisions, decision, unit),
     )
     return Screen(
         title="Trade-offs",
         choice=choice,
         action=_drill_down(dataset, registry, decision, request, unit),
+    )
+
+
+def _recorded(decisions: pl.DataFrame, decision: Decision, unit: str | None) -> Panel:
+    mine = decisions.filter(pl.col("decision_id") == decision.id)
+    if unit is not None:
+        mine = mine.filter(pl.col("scope") == unit)
+    if mine.is_empty():
+        return Panel(title="Choices recorded", caption="No choice recorded for this question yet.")
+    return Panel(
+        title="Choices recorded",
+        table=mine.select("decided_on", "scope", "choice", "rationale", "author", "review_on"),
     )
 
 
