@@ -6,6 +6,7 @@ import datetime as dt
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -56,6 +57,52 @@ def sample_dataset(sample_url: str, registry: Registry) -> Dataset:
         return load_dataset(engine, registry, dt.date(2022, 1, 1), AS_OF)
     finally:
         engine.dispose()
+
+
+@pytest.fixture
+def keep_navigation_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Work around the pages/ pitfall (STACK_NOTES): AppTest resets
+    ``PagesManager.uses_pages_directory`` before each run, which sends later runs through the legacy
+    multipage wrapper. Keep the flag False (the real server is handled by ui.ensure_navigation_mode)."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self: PagesManager, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+@pytest.fixture(scope="module")
+def fresh_streamlit_caches() -> Iterator[None]:
+    """st.cache_data/resource survive across AppTest instances in one process: clear per module."""
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def app(
+    tmp_path: Path,
+    sample_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    clean_settings: None,
+    keep_navigation_mode: None,
+    fresh_streamlit_caches: None,
+) -> Any:
+    """The real app (AppTest) on the sample company, with its own decision store."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("BRIDGE_SOURCE_URL", sample_url)
+    monkeypatch.setenv("BRIDGE_CONFIG_DIR", str(CONFIG_DIR))
+    monkeypatch.setenv("BRIDGE_STATE_URL", f"sqlite:///{tmp_path / 'state.sqlite'}")
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
 
 
 @pytest.fixture

@@ -4,99 +4,12 @@ and the URL. Runs the real app on the sample company (SQLite, generated once per
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
-
-APP = str(ROOT / "app.py")
-PAGES = {
-    "overview": "pages/overview.py",
-    "trade-offs": "pages/trade_offs.py",
-    "time-horizons": "pages/time_horizons.py",
-    "frontline": "pages/frontline.py",
-    "definitions": "pages/definitions.py",
-    "decision_log": "pages/decision_log.py",
-}
-
-
-@pytest.fixture(autouse=True)
-def _keep_navigation_mode(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Work around the pages/ pitfall (STACK_NOTES): AppTest resets PagesManager.uses_pages_directory,
-    which sends later runs through the legacy multipage wrapper. Keep the flag False."""
-    original = PagesManager.__init__
-
-    def init(self: PagesManager, *args: Any, **kwargs: Any) -> None:
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
-
-
-@pytest.fixture(scope="module")
-def _fresh_caches() -> Iterator[None]:
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-@pytest.fixture
-def app(
-    tmp_path: Path,
-    sample_url: str,
-    monkeypatch: pytest.MonkeyPatch,
-    clean_settings: None,
-    _fresh_caches: None,
-) -> AppTest:
-    monkeypatch.setenv("BRIDGE_SOURCE_URL", sample_url)
-    monkeypatch.setenv("BRIDGE_CONFIG_DIR", str(ROOT / "config"))
-    monkeypatch.setenv("BRIDGE_STATE_URL", f"sqlite:///{tmp_path / 'state.sqlite'}")
-    return AppTest.from_file(APP, default_timeout=120)
-
-
-def open_page(at: AppTest, page: str, **params: str) -> AppTest:
-    # As a browser opening a deep link: the first run is on the page, with the link's parameters.
-    # (Before a first run AppTest finds a page by its file name, so url_path = file stem in app.py.)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.switch_page(PAGES[page])
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def figures(at: AppTest) -> list[dict[str, Any]]:
-    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
-
-
-def titles(at: AppTest) -> list[str]:
-    out = []
-    for fig in figures(at):
-        title = fig.get("layout", {}).get("title", {})
-        out.append(title.get("text", "") if isinstance(title, dict) else str(title))
-    return out
-
-
-def unit_bar_charts(at: AppTest) -> list[dict[str, Any]]:
-    """Executive bar charts (one bar per business unit), not the horizontal team-status bars."""
-    return [
-        f
-        for f in figures(at)
-        if f["data"][0]["type"] == "bar" and f["data"][0].get("orientation") != "h"
-    ]
-
-
-def headings(at: AppTest) -> list[str]:
-    return [h.value for h in at.subheader] + [m.value for m in at.markdown]
+from tests.apptesting import PAGES, figures, headings, open_page, titles, unit_bar_charts
 
 
 @pytest.mark.parametrize("page", [p for p in PAGES if p != "decision_log"])
