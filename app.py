@@ -25,6 +25,7 @@ navigation = st.navigation(
         ],
         "Understand": [
             st.Page("pages/definitions.py", title="Definitions & lineage", url_path="definitions"),
+            st.Page("pages/data_health.py", title="Data health", url_path="data_health"),
         ],
     }
 )

@@ -17,6 +17,7 @@ PAGES = {
     "frontline": "pages/frontline.py",
     "definitions": "pages/definitions.py",
     "decision_log": "pages/decision_log.py",
+    "data_health": "pages/data_health.py",
 }
 
 

@@ -214,3 +214,14 @@ def test_broken_config_is_a_clear_message(
     at = open_page(app, "overview")
     assert at.error, "a broken config must be reported"
     assert "orders_late" in at.error[0].value and "metrics.toml" in at.error[0].value
+
+
+def test_data_health_shows_freshness_and_findings(app: AppTest) -> None:
+    at = open_page(app, "data_health")
+    assert not at.error
+    sources = at.dataframe[0].value
+    assert sources["source"].to_list() == ["orders", "tickets", "spend", "headcount", "kpi_sheet"]
+    assert set(sources["status"].to_list()) == {"fresh"}
+    findings = at.dataframe[1].value
+    assert findings["check"].to_list() == ["empty sla_rate"]
+    assert figures(at)[0]["layout"]["title"]["text"] == "Days since the latest row, per source"

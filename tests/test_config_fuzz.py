@@ -42,7 +42,9 @@ def dump(data: dict[str, Any]) -> str:
     def table(prefix: str, body: dict[str, Any]) -> None:
         nested: list[tuple[str, Any]] = []
         for key, value in body.items():
-            if (isinstance(value, dict) and prefix == "") or (isinstance(value, list) and value and all(isinstance(v, dict) for v in value)):
+            if (isinstance(value, dict) and prefix == "") or (
+                isinstance(value, list) and value and all(isinstance(v, dict) for v in value)
+            ):
                 nested.append((key, value))
             else:
                 lines.append(f"{key} = {scalar(value)}")

@@ -213,6 +213,8 @@ def measure_query(
     return (
         select(day.label("day"), team.label("team_id"), *columns)
         .where(time_col >= _bound(time_col, start), time_col < _bound(time_col, end))
+        # a row with no team cannot be placed in the hierarchy (Data health counts it)
+        .where(table.c[source.team_column].is_not(None))
         # team first: SQLite sorts fewer distinct leading keys, and the result is the same
         .group_by(table.c[source.team_column], day)
     )

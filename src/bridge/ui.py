@@ -23,6 +23,7 @@ from bridge.dataset import Dataset
 from bridge.decisions import RECORDS_SCHEMA, list_records, open_state
 from bridge.errors import BridgeError, ConfigError
 from bridge.export import csv_bytes
+from bridge.health import HealthReport, check
 from bridge.load import data_bounds, load_dataset, open_source
 from bridge.registry import Registry, load_registry
 from bridge.screens.model import LENS_LABELS, Lens, PageRequest, Panel, Screen
@@ -544,3 +545,33 @@ def export_section(ctx: Context) -> None:
                 mime="image/png",
                 key="png_download",
             )
+
+
+# --- data health -------------------------------------------------------------------------------
+
+
+@st.cache_data(show_spinner="Checking the source data…", max_entries=4)
+def _health(
+    _engine: Any,
+    _registry: Registry,
+    url_key: str,
+    config_key: float,
+    as_of: dt.date,
+    ttl_bucket: int,
+) -> HealthReport:
+    return check(_engine, _registry, as_of)
+
+
+def health_page(ctx: Context) -> None:
+    """Run (cached) the data health checks and render them; a failure is a message, not a crash."""
+    from bridge.screens.data_health import data_health_screen
+
+    url = ctx.settings.source_url.get_secret_value()
+    bucket = int(time.time() // max(ctx.settings.cache_ttl_seconds, 1))
+    try:
+        engine = _engine(url, ctx.settings.query_timeout_seconds)
+        report = _health(engine, ctx.registry, redact_url(url), ctx.config_key, ctx.as_of, bucket)
+    except BridgeError as exc:
+        st.error(str(exc))
+        return
+    render(data_health_screen(report), current_lens())

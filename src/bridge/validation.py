@@ -301,6 +301,7 @@ def _database_problems(s: SourcesFile, engine: Engine) -> list[Problem]:
             cols, src.time_column, f"{base}.time_column", src.table, _TEMPORAL, "date or timestamp"
         )
         need(cols, src.team_column, f"{base}.team_column", src.table)
+        need(cols, src.id_column, f"{base}.id_column", src.table)
         for j, meas in enumerate(src.measures):
             mb = f"{base}.measures[{j}] (name={meas.name!r})"
             # every aggregated value becomes a number (Float64): min/max over text cannot

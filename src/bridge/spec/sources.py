@@ -72,6 +72,15 @@ class Source(Spec):
     db_schema: SqlName | None = Field(default=None, alias="schema")
     time_column: SqlName
     team_column: SqlName
+    id_column: SqlName | None = Field(
+        default=None, description="A column unique per event; Data health counts duplicates of it."
+    )
+    freshness_days: int = Field(
+        default=1,
+        ge=1,
+        le=366,
+        description="Days without a new row before Data health calls the source stale.",
+    )
     grain: Literal["event", "day"] = "event"
     description: str = ""
     measures: tuple[Measure, ...] = Field(min_length=1)

@@ -1,0 +1,9 @@
+"""Data health: freshness, row counts, gaps, and rows excluded or flagged — with reasons."""
+
+import streamlit as st
+
+from bridge import ui
+
+st.title("Data health")
+ctx = ui.context()
+ui.health_page(ctx)

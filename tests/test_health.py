@@ -1,0 +1,207 @@
+"""Data health, case by case on generated data: each kind of bad row is detected, counted, and the
+views exclude or flag it as the report says."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from bridge.health import check
+from bridge.load import load_dataset, open_source
+from bridge.registry import Registry, load_registry
+from bridge.translate.horizon import horizon
+
+AS_OF = dt.date(2026, 3, 1)
+SOURCES = """
+[org]
+table = "org"
+team_column = "team"
+business_unit_column = "unit"
+
+[[sources]]
+name = "events"
+table = "events"
+time_column = "at"
+team_column = "team"
+id_column = "event_id"
+
+  [[sources.measures]]
+  name = "amount"
+  agg = "sum"
+  column = "amount"
+
+  [[sources.measures]]
+  name = "events"
+  agg = "count"
+"""
+METRICS = """
+[[metrics]]
+id = "amount"
+kind = "simple"
+measure = "amount"
+label = "Amount"
+description = "Sum of amounts."
+unit = "currency"
+direction = "higher_is_better"
+owner = "Test"
+lenses = ["choice"]
+effective_from = 2025-01-01
+"""
+
+
+@pytest.fixture
+def registry_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "config"
+    folder.mkdir()
+    (folder / "sources.toml").write_text(SOURCES)
+    (folder / "metrics.toml").write_text(METRICS)
+    return folder
+
+
+def build(path: Path, extra: Callable[[sqlite3.Connection], None] | None = None) -> str:
+    """90 clean days of 3 events a day for teams a and b, then the case's bad rows."""
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE org (team TEXT PRIMARY KEY, unit TEXT)")
+        conn.executemany("INSERT INTO org VALUES (?, ?)", [("a", "North"), ("b", "South")])
+        conn.execute("CREATE TABLE events (event_id INTEGER, at DATETIME, team TEXT, amount FLOAT)")
+        rows, next_id = [], 1
+        for day in range(90):
+            when = dt.datetime(2025, 12, 1) + dt.timedelta(days=day, hours=9)
+            for team in ("a", "b"):
+                for _ in range(3):
+                    rows.append((next_id, when.isoformat(" "), team, 10.0))
+                    next_id += 1
+        conn.executemany("INSERT INTO events VALUES (?, ?, ?, ?)", rows)
+        if extra:
+            extra(conn)
+    return f"sqlite:///{path}"
+
+
+def findings(url: str, registry: Registry) -> dict[str, int]:
+    report = check(open_source(url), registry, AS_OF)
+    return dict(report.findings.select("check", "rows").iter_rows())
+
+
+def insert(*rows: tuple[object, ...]) -> Callable[[sqlite3.Connection], None]:
+    return lambda conn: conn.executemany("INSERT INTO events VALUES (?, ?, ?, ?)", rows)
+
+
+def test_clean_data_has_no_findings(tmp_path: Path, registry_dir: Path) -> None:
+    registry = load_registry(registry_dir)
+    url = build(tmp_path / "db.sqlite")
+    report = check(open_source(url), registry, AS_OF)
+    assert report.findings.is_empty()
+    assert report.sources.row(0, named=True) | {} == {
+        "source": "events",
+        "table": "events",
+        "rows": 540,
+        "first_day": dt.date(2025, 12, 1),
+        "last_day": dt.date(2026, 2, 28),
+        "days_behind": 0,
+        "status": "fresh",
+    }
+
+
+@pytest.mark.parametrize(
+    ("bad", "expected"),
+    [
+        (insert((1001, None, "a", 5.0)), {"no time": 1}),
+        (
+            insert(
+                (1002, "2026-01-05 10:00:00", None, 5.0), (1003, "2026-01-05 11:00:00", None, 5.0)
+            ),
+            {"no team": 2},
+        ),
+        (insert((1004, "2026-01-05 10:00:00", "a", None)), {"empty amount": 1}),
+        (
+            insert(
+                (1005, "2026-01-05 10:00:00", "a", -40.0), (1006, "2026-01-06 10:00:00", "b", -1.0)
+            ),
+            {"negative amount": 2},
+        ),
+        (
+            insert((7, "2026-01-05 10:00:00", "a", 10.0), (7, "2026-01-05 10:00:00", "a", 10.0)),
+            {"duplicate id": 2},
+        ),
+        (
+            insert(
+                (1007, "2026-03-02 10:00:00", "a", 5.0), (1008, "2027-01-01 00:00:00", "b", 5.0)
+            ),
+            {"in the future": 2},
+        ),
+        (insert((1009, "2026-01-05 10:00:00", "zz", 5.0)), {"team not in org table": 1}),
+        (
+            lambda c: c.execute(
+                "DELETE FROM events WHERE date(at) IN ('2026-01-10', '2026-01-11')"
+            ),
+            {"missing days": 2},
+        ),
+    ],
+)
+def test_each_kind_of_bad_row_is_counted(
+    tmp_path: Path,
+    registry_dir: Path,
+    bad: Callable[[sqlite3.Connection], None],
+    expected: dict[str, int],
+) -> None:
+    registry = load_registry(registry_dir)
+    assert findings(build(tmp_path / "db.sqlite", bad), registry) == expected
+
+
+def test_views_exclude_or_flag_as_the_report_says(tmp_path: Path, registry_dir: Path) -> None:
+    registry = load_registry(registry_dir)
+    url = build(
+        tmp_path / "db.sqlite",
+        insert(
+            (2001, "2026-02-10 10:00:00", None, 1000.0),  # no team: excluded
+            (
+                2002,
+                "2026-02-10 10:00:00",
+                "zz",
+                100.0,
+            ),  # unknown team: company yes, unit Unassigned
+            (2003, "2026-03-05 10:00:00", "a", 5000.0),  # future: excluded
+            (2004, "2026-02-11 10:00:00", "a", -30.0),  # negative: included
+        ),
+    )
+    dataset = load_dataset(open_source(url), registry, dt.date(2025, 12, 1), AS_OF)
+    view = horizon(dataset, registry, "amount", "month", AS_OF, periods=1)
+    values = dict(view.select("scope", "value").iter_rows())
+    assert values["Company"] == 28 * 60.0 + 100.0 - 30.0  # February: 60 a day, +zz, -refund
+    assert values["Unassigned"] == 100.0
+    assert values["North"] == 28 * 30.0 - 30.0
+
+
+def test_an_empty_database_is_reported(tmp_path: Path, registry_dir: Path) -> None:
+    registry = load_registry(registry_dir)
+    url = build(tmp_path / "db.sqlite", lambda c: c.execute("DELETE FROM events"))
+    report = check(open_source(url), registry, AS_OF)
+    assert report.empty
+    assert report.findings.get_column("check").to_list() == ["empty database"]
+    assert report.sources.get_column("status").to_list() == ["empty"]
+
+
+def test_a_stale_source(tmp_path: Path, registry_dir: Path) -> None:
+    registry = load_registry(registry_dir)
+    url = build(
+        tmp_path / "db.sqlite", lambda c: c.execute("DELETE FROM events WHERE at >= '2026-02-20'")
+    )
+    report = check(open_source(url), registry, AS_OF)
+    row = report.sources.row(0, named=True)
+    assert (row["status"], row["days_behind"]) == ("stale", 9)
+    assert report.findings.filter(pl.col("check") == "missing days").get_column(
+        "rows"
+    ).to_list() == [9]
+
+
+def test_the_sample_company_is_healthy_but_for_days_without_tickets(
+    registry: Registry, sample_url: str
+) -> None:
+    report = check(open_source(sample_url), registry, dt.date(2026, 11, 30))
+    assert set(report.sources.get_column("status")) == {"fresh"}
+    assert report.findings.get_column("check").to_list() == ["empty sla_rate"]
