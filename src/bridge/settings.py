@@ -45,6 +45,14 @@ class Settings(BaseSettings):
     cache_ttl_seconds: int = Field(
         default=600, ge=0, description="How long the app keeps loaded measures before reloading."
     )
+    cache_dir: Path = Field(
+        default=Path(".cache/bridge"),
+        description="Where measures of closed days are kept between refreshes and restarts "
+        "(Parquet files; safe to delete).",
+    )
+    late_arriving_days: int = Field(
+        default=3, ge=0, le=366, description="Days re-read on every refresh for late events."
+    )
     query_timeout_seconds: int = Field(
         default=30, ge=1, description="Connect timeout for the source database."
     )

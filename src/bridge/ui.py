@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -25,6 +26,7 @@ from bridge.errors import BridgeError, ConfigError
 from bridge.export import csv_bytes
 from bridge.health import HealthReport, check
 from bridge.load import data_bounds, load_dataset, open_source
+from bridge.refresh import MeasureCache
 from bridge.registry import Registry, load_registry
 from bridge.screens.model import LENS_LABELS, Lens, PageRequest, Panel, Screen
 from bridge.settings import Settings, get_settings, redact_url
@@ -84,8 +86,21 @@ def _dataset(
     start: dt.date,
     end: dt.date,
     ttl_bucket: int,
+    cache_dir: str | None = None,
+    late_days: int = 3,
 ) -> tuple[Dataset, float]:
-    return load_dataset(_engine, _registry, start, end), time.time()
+    cache = _measure_cache(str(cache_dir), late_days) if cache_dir else None
+    dataset = (
+        cache.load(_engine, _registry, start, end)
+        if cache
+        else load_dataset(_engine, _registry, start, end)
+    )
+    return dataset, time.time()
+
+
+@st.cache_resource(show_spinner=False)
+def _measure_cache(folder: str, late_days: int) -> MeasureCache:
+    return MeasureCache(Path(folder), late_arriving_days=late_days)
 
 
 @st.cache_data(show_spinner="Translating…", max_entries=64)
@@ -158,7 +173,17 @@ def context() -> Context:
             raise BridgeError("the source database has no rows in any configured source")
         first, last = bounds
         as_of = _as_of_control(first, last)
-        dataset, token = _dataset(engine, registry, redact_url(url), stamp, first, as_of, bucket)
+        dataset, token = _dataset(
+            engine,
+            registry,
+            redact_url(url),
+            stamp,
+            first,
+            as_of,
+            bucket,
+            str(settings.cache_dir),
+            settings.late_arriving_days,
+        )
     except BridgeError as exc:
         _source_failure(exc)
         st.stop()
