@@ -711,7 +711,11 @@ def test_unreachable_database_is_one_problem_without_the_password() -> None:
     finally:
         engine.dispose()
     assert [(p.file, p.entry, p.expected) for p in problems] == [
-        ("database", "(connection)", "a reachable database")
+        (
+            "database",
+            "(connection)",
+            "a reachable database at postgresql+psycopg://bob:***@127.0.0.1:1/sales",
+        )
     ]
     assert problems[0].found.startswith("OperationalError: ")
     assert "hunter2" not in str(problems[0])

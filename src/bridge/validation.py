@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bridge.errors import Problem
 from bridge.registry import DECISIONS_FILE, METRICS_FILE, SOURCES_FILE
+from bridge.settings import redact_url
 from bridge.spec.decisions import DecisionsFile, QuadrantRule
 from bridge.spec.metrics import DerivedMetric, MetricsFile, RatioMetric
 from bridge.spec.sources import SourcesFile
@@ -239,7 +240,7 @@ def _database_problems(s: SourcesFile, engine: Engine) -> list[Problem]:
             Problem(
                 "database",
                 "(connection)",
-                "a reachable database",
+                f"a reachable database at {redact_url(engine.url.render_as_string(False))}",
                 type(exc).__name__ + ": " + str(exc.orig if hasattr(exc, "orig") else exc),
             )
         ]
