@@ -122,14 +122,19 @@ def test_time_horizons_metric_and_grain_change_the_chart(app: AppTest) -> None:
     at = open_page(app, "time-horizons", lens="Choice")
     fig = figures(at)[0]
     assert fig["layout"]["title"]["text"].startswith("Revenue by period")
-    scopes = [t["name"] for t in fig["data"] if not t["name"].endswith("last year")]
+    scopes = [t["name"] for t in fig["data"] if " · " not in t["name"]]
     assert scopes[0] == "Northwind Group" and len(scopes) == 5
-    assert fig["data"][0]["x"][-1] == "2026 Q4"
+    assert fig["data"][0]["x"][-1] == "2026 Q3"  # the last complete quarter ends the line
+    to_date = next(t for t in fig["data"] if t["name"] == "Northwind Group · to date")
+    assert to_date["x"] == ["2026 Q4"] and to_date["marker"]["symbol"] == "diamond-open"
+    assert "to date (60 days)" in to_date["hovertext"][0]
+    assert "vs the same days last year +" in to_date["hovertext"][0]
     at = at.selectbox(key="metric").set_value("On-time delivery rate").run()
     at = at.segmented_control(key="grain").set_value("month").run()
     fig = figures(at)[0]
     assert fig["layout"]["title"]["text"].startswith("On-time delivery rate by period")
-    assert fig["data"][0]["x"][-1] == "2026-11"
+    assert fig["data"][0]["x"][-1] == "2026-10"
+    assert next(t for t in fig["data"] if t["name"].endswith("to date"))["x"] == ["2026-11"]
     table = at.dataframe[0].value
     assert "not comparable" not in " ".join(str(v) for v in table["vs last year"].to_list())
 
@@ -181,10 +186,12 @@ def test_query_parameters_restore_a_view(app: AppTest) -> None:
     assert scopes == {
         "Northwind Group",
         "Northwind Group · last year",
+        "Northwind Group · to date",
         "Retail Stores",
         "Retail Stores · last year",
+        "Retail Stores · to date",
     }
-    assert fig["data"][0]["x"][-1] == "2026-06"
+    assert fig["data"][0]["x"][-1] == "2026-05"  # as of June 30: June is still in progress
     assert "#### Action lens · frontline" not in headings(at)
 
 

@@ -187,7 +187,11 @@ def horizon_multiples(
         rows=rows, cols=cols, subplot_titles=scopes, shared_xaxes=True, vertical_spacing=0.12
     )
     for i, scope in enumerate(scopes):
-        part = view.filter(pl.col("scope") == scope).sort("period_start")
+        everything = view.filter(pl.col("scope") == scope).sort("period_start")
+        # A period in progress is drawn apart (an open diamond, no line into it): a quarter 60 days
+        # in must not look like a collapse against full quarters.
+        part = everything.filter(~pl.col("in_progress"))
+        current = everything.filter(pl.col("in_progress"))
         colour = colours.get(scope, COMPANY_COLOUR)
         r, c = i // cols + 1, i % cols + 1
         labels = part.get_column("period_label").to_list()
@@ -236,10 +240,36 @@ def horizon_multiples(
             row=r,
             col=c,
         )
-        _star_decisions(fig, part, marks, scope, r, c)
+        for row in current.iter_rows(named=True):
+            versus = (
+                f"vs the same days last year {format_change(row['last_year_change'], row['change_kind'])}"
+                if row["last_year_comparable"]
+                else f"not comparable: {row['last_year_reason']}"
+            )
+            fig.add_trace(
+                go.Scatter(
+                    x=[row["period_label"]],
+                    y=[row["value"]],
+                    mode="markers",
+                    name=f"{scope} · to date",
+                    marker={"symbol": "diamond-open", "size": 10, "color": colour},
+                    hovertext=[
+                        f"{row['period_label']} to date ({row['days']} days): "
+                        f"{format_value(row['value'], metric)} · {versus}"
+                    ],
+                    hoverinfo="text",
+                    showlegend=False,
+                    legendgroup=scope,
+                ),
+                row=r,
+                col=c,
+            )
+        _star_decisions(fig, everything, marks, scope, r, c)
     fig.update_yaxes(tickformat=_axis_format(metric))
     return _layout(
-        fig, f"{metric.label} by period (dotted: same period last year)", height=260 * rows + 80
+        fig,
+        f"{metric.label} by period (dotted: same period last year; ◇: period to date)",
+        height=260 * rows + 80,
     )
 
 
