@@ -55,12 +55,30 @@ def parser() -> argparse.ArgumentParser:
     )
     v.add_argument("--format", choices=["table", "csv", "json"], default="table")
 
-    s = sub.add_parser("sample-data", help="generate the demo company's SQLite database")
+    s = sub.add_parser(
+        "sample-data", help="generate the demo company (an SQLite file, or into a database)"
+    )
     s.add_argument("--seed", type=int)
-    s.add_argument("--out", type=Path, default=Path("sample_data/sample.sqlite"))
+    where = s.add_mutually_exclusive_group()
+    where.add_argument(
+        "--out", type=Path, help="SQLite file to write (default: sample_data/sample.sqlite)"
+    )
+    where.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="write into this database instead, e.g. postgresql+psycopg://user@host:5432/db "
+        "or mysql+pymysql://user@host:3306/db",
+    )
     s.add_argument("--as-of", type=_date, help="data ends the day before (default: today)")
+    s.add_argument(
+        "--events",
+        type=int,
+        metavar="N",
+        help="about N orders in total, tickets in proportion, same stories "
+        "(default: about 1.3 million over four years)",
+    )
     s.add_argument("--replace", action="store_true", help="overwrite an existing sample")
-    s.add_argument("--if-missing", action="store_true", help="do nothing when the file exists")
+    s.add_argument("--if-missing", action="store_true", help="do nothing when a sample exists")
     return p
 
 
@@ -171,22 +189,34 @@ def cmd_view(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_sample(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
     from bridge.sample import DEFAULT_SEED, generate
 
-    out: Path = args.out
-    if args.if_missing and out.exists():
-        print(f"sample database already at {out} (use --replace to regenerate)")
-        return EXIT_OK
+    if args.database_url:
+        url, where = args.database_url, redact_url(args.database_url)
+    else:
+        out: Path = args.out or Path("sample_data/sample.sqlite")
+        if args.if_missing and out.exists():
+            print(f"sample database already at {out} (use --replace to regenerate)")
+            return EXIT_OK
+        url, where = f"sqlite:///{out}", str(out)
     as_of = args.as_of or dt.date.today()
     seed = DEFAULT_SEED if args.seed is None else args.seed
     try:
-        summary = generate(f"sqlite:///{out}", seed=seed, as_of=as_of, replace=args.replace)
+        summary = generate(url, seed=seed, as_of=as_of, events=args.events, replace=args.replace)
     except FileExistsError as exc:
+        if args.if_missing:
+            print(f"sample tables already in {where} (use --replace to regenerate)")
+            return EXIT_OK
         raise BridgeError(f"{exc} (use --replace to overwrite)") from None
+    except (SQLAlchemyError, ImportError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise BridgeError(f"cannot write the sample to {where}: {reason}") from None
     rows = sum(summary.row_counts.values())
     print(
-        f"wrote {rows:,} rows to {out} (seed {seed}, data {summary.start} to {summary.end}) "
-        f"in {summary.seconds:.1f} s"
+        f"wrote {rows:,} rows ({summary.row_counts['orders']:,} orders) to {where} "
+        f"(seed {seed}, data {summary.start} to {summary.end}) in {summary.seconds:.1f} s"
     )
     return EXIT_OK
 

@@ -14,6 +14,7 @@ from bridge.screens.common import (
     colours,
     fix_now_panel,
     frontline_panel,
+    has_targets,
     pick_unit,
 )
 from bridge.screens.model import PageRequest, Panel, Screen
@@ -114,7 +115,9 @@ def _drill_down(
     request: PageRequest,
     unit: str | None,
 ) -> tuple[Panel, ...]:
-    kpis = _feeding(registry, decision)
+    # KPIs with team targets first: a team's number only says "fix now" against its own target
+    feeding = _feeding(registry, decision)
+    kpis = [k for k in feeding if has_targets(dataset, k)] or feeding
     if unit is None:
         summary = status_summary(dataset, registry, kpis, request.as_of)
         return (
