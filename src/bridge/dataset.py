@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 
 import polars as pl
 
@@ -60,6 +61,11 @@ class Dataset:
         ):
             if frame.schema != schema:
                 raise TypeError(f"Dataset.{name} has schema {frame.schema}, expected {schema}")
+
+    @cached_property
+    def memo(self) -> dict[tuple[object, ...], pl.DataFrame]:
+        """Results derived from this (immutable) dataset, kept for reuse by the views."""
+        return {}
 
     @property
     def first_day(self) -> dt.date | None:

@@ -60,13 +60,27 @@ def scoped(
     combine across teams), and it shrinks the frame before windows multiply it.
     ``scope`` is the team id, the business unit name, or the company name.
     """
+    company = registry.sources_file.org.company_name
+    key = ("scoped", tuple(measures), tuple(levels), company)
+    if key not in dataset.memo:  # several views and panels ask for the same frame
+        dataset.memo[key] = _scoped(dataset, registry, measures, levels, company)
+    return dataset.memo[key]
+
+
+def _scoped(
+    dataset: Dataset,
+    registry: Registry,
+    measures: Sequence[str],
+    levels: Sequence[Level],
+    company: str,
+) -> pl.DataFrame:
     rollups = {name: registry.measure(name)[1].rollup for name in measures}
     base = (
-        dataset.measures.filter(pl.col("measure").is_in(list(measures)))
-        .join(dataset.org.select("team_id", "business_unit"), on="team_id", how="left")
+        dataset.measures.lazy()
+        .filter(pl.col("measure").is_in(list(measures)))
+        .join(dataset.org.lazy().select("team_id", "business_unit"), on="team_id", how="left")
         .with_columns(pl.col("business_unit").fill_null(UNASSIGNED))
     )
-    company = registry.sources_file.org.company_name
     parts = []
     for level in levels:
         scope = {
@@ -76,10 +90,10 @@ def scoped(
         }[level]
         framed = base.with_columns(level=pl.lit(level), scope=scope)
         parts.append(_rollup(framed, ["day", "level", "scope", "measure"], rollups))
-    return pl.concat(parts)
+    return pl.concat(parts).collect()
 
 
-def _rollup(frame: pl.DataFrame, keys: list[str], rollups: Mapping[str, str]) -> pl.DataFrame:
+def _rollup(frame: pl.LazyFrame, keys: list[str], rollups: Mapping[str, str]) -> pl.LazyFrame:
     """Combine rows within ``keys``, each measure by its own rollup (sum, min or max)."""
     parts = []
     for rule, agg in (
@@ -100,6 +114,82 @@ def in_windows(frame: pl.DataFrame, windows: pl.DataFrame) -> pl.DataFrame:
     """
     return frame.join_where(
         windows, pl.col("day") >= pl.col("start"), pl.col("day") < pl.col("end")
+    )
+
+
+def additive(registry: Registry, metric_id: str) -> bool:
+    """True when the metric is built only from sums (simple sums, ratios, derived of those)."""
+    metric = registry.metric(metric_id)
+    if isinstance(metric, SemiAdditiveMetric):
+        return False
+    if isinstance(metric, DerivedMetric):
+        return all(additive(registry, ref) for ref in metric.refs)
+    return all(registry.measure(m)[1].rollup == "sum" for m in measures_of(registry, metric_id))
+
+
+def evaluate_windows(
+    frame: pl.DataFrame,
+    registry: Registry,
+    metric_id: str,
+    windows: pl.DataFrame,
+    keys: Sequence[str],
+) -> pl.DataFrame:
+    """The metric per window (``keys`` name window and scope columns), from a :func:`scoped` frame.
+
+    Same result as ``evaluate(in_windows(frame, windows), ...)``. For metrics built only from sums
+    (most of them) each window's sums come from differences of running totals, so a trailing-year
+    window costs two look-ups instead of 365 rows: the views stay fast at any window length.
+    """
+    if not additive(registry, metric_id):
+        return evaluate(in_windows(frame, windows), registry, metric_id, keys)
+    return evaluate(window_sums(frame, windows), registry, metric_id, keys)
+
+
+def window_sums(frame: pl.DataFrame, windows: pl.DataFrame) -> pl.DataFrame:
+    """One row per (level, scope, measure, window) with the sum of ``value`` over the window's days.
+
+    ``frame`` is a scoped frame (day, level, scope, measure, value); ``windows`` has ``start`` and
+    ``end`` plus label columns, which are carried along. Windows without any day keep no row, like
+    the inequality join.
+    """
+    groups = ["level", "scope", "measure"]
+    running = (
+        frame.group_by([*groups, "day"])
+        .agg(pl.col("value").sum())
+        .sort([*groups, "day"])
+        .with_columns(
+            total=pl.col("value").cum_sum().over(groups),
+            rows=pl.len().over(groups).cast(pl.Int64),
+            index=pl.int_range(pl.len()).over(groups).cast(pl.Int64) + 1,
+        )
+        .select(*groups, "day", "total", "index")
+    )
+    spans = running.select(groups).unique().join(windows, how="cross")
+
+    def before(column: str, alias: str) -> pl.DataFrame:
+        # the running total on the last day strictly before ``column`` (0 when there is none)
+        probe = spans.with_columns(probe=pl.col(column) - pl.duration(days=1)).sort("probe")
+        found = probe.join_asof(
+            running.sort("day"),
+            left_on="probe",
+            right_on="day",
+            by=groups,
+            strategy="backward",
+            check_sortedness=False,  # sorted by day within each group, as join_asof needs
+        )
+        return found.select(
+            *spans.columns,
+            pl.col("total").fill_null(0.0).alias(f"{alias}_total"),
+            pl.col("index").fill_null(0).alias(f"{alias}_index"),
+        )
+
+    upper = before("end", "upper")
+    lower = before("start", "lower")
+    joined = upper.join(lower, on=spans.columns, how="inner", nulls_equal=True)
+    return joined.filter(pl.col("upper_index") > pl.col("lower_index")).select(
+        *spans.columns,
+        day=pl.col("start"),
+        value=pl.col("upper_total") - pl.col("lower_total"),
     )
 
 

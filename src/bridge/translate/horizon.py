@@ -14,7 +14,7 @@ import polars as pl
 
 from bridge.calendar import Grain, period_label, same_period_last_year, shift
 from bridge.dataset import Dataset
-from bridge.evaluate import Level, evaluate, in_windows, measures_of, scoped
+from bridge.evaluate import Level, evaluate_windows, measures_of, scoped
 from bridge.registry import Registry
 from bridge.translate.windows import (
     Window,
@@ -171,8 +171,8 @@ def _values(
             "role": pl.String,
         },
     )
-    long = evaluate(
-        in_windows(frame, spans), registry, metric_id, ["level", "scope", "period_start", "role"]
+    long = evaluate_windows(
+        frame, registry, metric_id, spans, ["level", "scope", "period_start", "role"]
     )
     roles = ["value", "prior", "last_year", "ttm", "ttm_past"]
     wide = long.pivot(on="role", index=["level", "scope", "period_start"], values="value")

@@ -13,7 +13,7 @@ import datetime as dt
 import polars as pl
 
 from bridge.dataset import Dataset
-from bridge.evaluate import Level, evaluate, in_windows, measures_of, scoped
+from bridge.evaluate import Level, evaluate_windows, measures_of, scoped
 from bridge.registry import Registry
 from bridge.spec.decisions import Axis, Decision, DiagonalRule
 from bridge.translate.windows import comparability, trailing_year
@@ -89,9 +89,9 @@ def axis_values(
             "role": ["now", "base"],
         }
     )
-    wide = evaluate(
-        in_windows(frame, spans), registry, axis.metric, ["level", "scope", "role"]
-    ).pivot(on="role", index=["level", "scope"], values="value")
+    wide = evaluate_windows(frame, registry, axis.metric, spans, ["level", "scope", "role"]).pivot(
+        on="role", index=["level", "scope"], values="value"
+    )
     for role in ("now", "base"):
         if role not in wide.columns:
             wide = wide.with_columns(pl.lit(None, dtype=pl.Float64).alias(role))
