@@ -1,0 +1,176 @@
+"""Run every benchmark on one freshly generated sample database and summarise the key figures.
+
+Usage::
+
+    .venv/bin/python benchmarks/run_all.py [--db PATH] [--loader-repeat 3] [--views-repeat 3]
+        [--app-repeat 3]
+
+(``make bench`` runs it.) Generation is timed while it creates the shared database in a temporary
+folder (skipped with ``--db``); then the loader, views and app benchmarks run on it. Each benchmark
+writes ``benchmarks/results/<name>.{json,md}``; this script prints one summary table and writes
+``benchmarks/results/summary.{md,json}``. Takes about 4 minutes on a 2-core machine that other jobs
+share (about 3 minutes of CPU time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import bench_app
+import bench_loader
+import bench_sample
+import bench_views
+from common import (
+    RESULTS_DIR,
+    ROOT,
+    Measurement,
+    Report,
+    machine_info,
+    machine_line,
+    markdown_table,
+    print_report,
+    write_results,
+)
+
+from bridge.dataset import Dataset
+from bridge.registry import Registry
+
+
+def _row(report: Report, key: str, label: str | None = None) -> list[str]:
+    m: Measurement = report.get(key)
+    goal = "" if m.goal is None else f"{m.goal}: {'met' if m.met else 'NOT met'}"
+    return [
+        label or m.label,
+        f"{m.show(m.median)} {m.unit}",
+        f"{m.show(m.min)} {m.unit}",
+        str(len(m.samples)),
+        goal,
+    ]
+
+
+def _ratio_row(report: Report, key: str, label: str) -> list[str]:
+    return [label, f"{report.get_ratio(key).value:.2f}×", "", "", "ratio of medians, same run"]
+
+
+def summary_rows(reports: dict[str, Report]) -> list[list[str]]:
+    """The key figures of every benchmark that ran, one row each."""
+    rows: list[list[str]] = []
+    if "sample" in reports:
+        rows.append(_row(reports["sample"], "generate", "sample generation"))
+    if "loader" in reports:
+        loader = reports["loader"]
+        rows += [
+            _row(loader, "cold", "loader cold (new engine, all history)"),
+            _row(loader, "naive", "naive baseline (raw rows → Polars group-by)"),
+            _ratio_row(loader, "time", "loader / baseline time"),
+            _ratio_row(loader, "cpu", "loader / baseline CPU time"),
+            _row(loader, "cold_mem", "loader peak RSS growth"),
+            _row(loader, "naive_mem", "baseline peak RSS growth"),
+            _ratio_row(loader, "memory", "loader / baseline peak memory"),
+            _row(loader, "warm", "loader warm (same engine)"),
+            _row(loader, "month", "loader one month (warm)"),
+        ]
+    if "views" in reports:
+        views = reports["views"]
+        rows += [
+            _row(views, "all", views.get("all").label + " (measures loaded)"),
+            _row(views, "slowest", views.get("slowest").label),
+        ]
+    if "app" in reports:
+        app = reports["app"]
+        rows += [
+            _row(app, "cold", "app cold first render (Overview, all caches empty)"),
+            _row(app, "restart", "app first render after restart (measure cache on disk)"),
+            _row(app, "cold_cpu", "app cold first render: CPU time"),
+            _row(app, "data_cached", "app first render, measures cached"),
+            _ratio_row(app, "cold_vs_cached", "cold / measures-cached render"),
+            _row(app, "rerun", "app warm re-render"),
+            _row(app, "lens_choice", "app lens toggle → Choice"),
+            _row(app, "lens_back", "app lens toggle → Side by side"),
+            _row(app, "grain_cached", "app grain change (screen cached)"),
+            _row(app, "grain_new", "app grain change (screen built)"),
+            _row(app, "slowest_visit", "app " + app.get("slowest_visit").label),
+        ]
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--db", type=Path, help="use this sample SQLite instead of generating one")
+    parser.add_argument("--loader-repeat", type=int, default=3)
+    parser.add_argument("--views-repeat", type=int, default=3)
+    parser.add_argument("--app-repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    started = time.perf_counter()
+    before = machine_info()
+    print(machine_line(before), flush=True)
+    reports: dict[str, Report] = {}
+    with tempfile.TemporaryDirectory(prefix="bridge-bench-") as directory:
+        db: Path = args.db or Path(directory) / "sample.sqlite"
+        steps: list[tuple[str, Any]] = []
+        if args.db is None:
+            steps.append(("sample", lambda: bench_sample.run(1, keep=db)))
+        loaded: list[tuple[Dataset, Registry]] = []
+        steps += [
+            (
+                "loader",
+                lambda: bench_loader.run(
+                    db, args.loader_repeat, lambda d, r: loaded.append((d, r))
+                ),
+            ),
+            # The views run on the dataset the loader benchmark loaded last (no extra load).
+            ("views", lambda: bench_views.run_on(*loaded[-1], args.views_repeat)),
+            ("app", lambda: bench_app.run(db, args.app_repeat)),
+        ]
+        for name, step in steps:
+            print(f"\n[{time.perf_counter() - started:5.0f} s] {name} …", flush=True)
+            report: Report = step()
+            reports[name] = report
+            print_report(report)
+            write_results(report)
+
+    after = machine_info()
+    total = time.perf_counter() - started
+    headers = ["figure", "median", "min", "runs", "goal"]
+    rows = summary_rows(reports)
+    print("\n== Summary ==")
+    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
+    for r in [headers, *rows]:
+        print(
+            "  ".join(
+                c.ljust(w) if i == 0 else c.rjust(w)
+                for i, (c, w) in enumerate(zip(r, widths, strict=True))
+            )
+        )
+    print(
+        f"\ntotal {total:.0f} s; load average {before['load_average_1m']} → {after['load_average_1m']}"
+    )
+
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    text = (
+        "# Benchmark summary\n\n"
+        f"_{machine_line(before)}_\n\n"
+        + markdown_table(headers, rows)
+        + f"\n\nTotal run time {total:.0f} s; 1-minute load average {before['load_average_1m']} "
+        f"at the start, {after['load_average_1m']} at the end. Details: "
+        + ", ".join(f"`{name}.md`" for name in reports)
+        + " in this folder.\n"
+    )
+    (RESULTS_DIR / "summary.md").write_text(text)
+    (RESULTS_DIR / "summary.json").write_text(
+        json.dumps(
+            {"machine": before, "machine_after": after, "seconds": total, "rows": rows}, indent=2
+        )
+        + "\n"
+    )
+    print(f"wrote {(RESULTS_DIR / 'summary.md').relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
