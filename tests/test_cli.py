@@ -170,3 +170,29 @@ def test_python_dash_m_bridge_works(env: None) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("id,kind,label")
+
+
+def test_export_brief(
+    env: None, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BRIDGE_STATE_URL", f"sqlite:///{tmp_path / 'state.sqlite'}")
+    monkeypatch.setenv("BRIDGE_CACHE_DIR", str(tmp_path / "cache"))
+    out = tmp_path / "board" / "brief.html"
+    code, printed, err = run(capsys, "export", "brief", "--out", str(out), "--as-of", "2026-11-30")
+    assert code == 0, err
+    assert printed.startswith("wrote the executive brief for data before 2026-11-30")
+    html = out.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and "Which business do we bet on?" in html
+    assert not (out.parent / "brief.html.tmp").exists()
+
+
+def test_refresh_is_incremental_the_second_time(
+    env: None, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BRIDGE_CACHE_DIR", str(tmp_path / "cache"))
+    code, out, _ = run(capsys, "refresh")
+    assert code == 0 and out.startswith("full refresh: read 2022-01-01 to 2026-11-30")
+    code, out, _ = run(capsys, "refresh")
+    assert code == 0 and out.startswith("incremental refresh: read 2026-11-27 to 2026-11-30")
+    code, out, _ = run(capsys, "refresh", "--full")
+    assert code == 0 and out.startswith("full refresh")

@@ -1,6 +1,6 @@
 """``bridge``: the headless command line for BizOps and scripts.
 
-Commands: ``validate``, ``metrics``, ``view``, ``sample-data``. Errors are printed as clear messages on
+Commands: ``validate``, ``metrics``, ``view``, ``export``, ``refresh``, ``sample-data``. Errors are printed as clear messages on
 stderr with a non-zero exit status — never a traceback, never a password.
 """
 
@@ -14,8 +14,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import polars as pl
+from sqlalchemy import Engine
 
 from bridge.errors import BridgeError, ConfigError
+from bridge.registry import Registry
 from bridge.settings import Settings, get_settings, redact_url
 from bridge.views import VIEW_NAMES, ViewRequest
 
@@ -55,6 +57,14 @@ def parser() -> argparse.ArgumentParser:
     )
     v.add_argument("--format", choices=["table", "csv", "json"], default="table")
 
+    e = sub.add_parser("export", help="export the executive brief (one self-contained HTML file)")
+    e.add_argument("what", choices=["brief"])
+    e.add_argument("--out", type=Path, required=True, help="the HTML file to write")
+    e.add_argument("--as-of", type=_date, help="views use data before this day")
+
+    r = sub.add_parser("refresh", help="refresh the measure cache (incremental unless --full)")
+    r.add_argument("--full", action="store_true", help="read all history again")
+
     s = sub.add_parser(
         "sample-data", help="generate the demo company (an SQLite file, or into a database)"
     )
@@ -87,6 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = get_settings()
         handler = {
+            "export": cmd_export,
+            "refresh": cmd_refresh,
             "validate": cmd_validate,
             "metrics": cmd_metrics,
             "view": cmd_view,
@@ -217,6 +229,57 @@ def cmd_sample(args: argparse.Namespace, settings: Settings) -> int:
     print(
         f"wrote {rows:,} rows ({summary.row_counts['orders']:,} orders) to {where} "
         f"(seed {seed}, data {summary.start} to {summary.end}) in {summary.seconds:.1f} s"
+    )
+    return EXIT_OK
+
+
+def _open(settings: Settings) -> tuple[Registry, Engine, tuple[dt.date, dt.date]]:
+    from bridge.load import data_bounds, open_source
+    from bridge.registry import load_registry
+
+    registry = load_registry(settings.config_dir)
+    engine = open_source(settings.source_url, timeout_seconds=settings.query_timeout_seconds)
+    bounds = data_bounds(engine, registry)
+    if bounds is None:
+        raise BridgeError("the source database has no rows in any configured source")
+    return registry, engine, bounds
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from bridge.decisions import list_records, open_state, review
+    from bridge.export import brief_html
+    from bridge.refresh import MeasureCache
+
+    registry, engine, (first, last) = _open(settings)
+    as_of = args.as_of or last + dt.timedelta(days=1)
+    cache = MeasureCache(settings.cache_dir, settings.late_arriving_days)
+    dataset = cache.load(engine, registry, first, as_of)
+    state = open_state(settings.state_url, timeout_seconds=settings.query_timeout_seconds)
+    decisions = list_records(state)
+    html = brief_html(
+        dataset, registry, as_of, decisions, review(decisions, dataset, registry, as_of)
+    )
+    out: Path = args.out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(html, encoding="utf-8")
+    tmp.replace(out)  # never a half-written brief
+    print(f"wrote the executive brief for data before {as_of} to {out} ({len(html) // 1024:,} KiB)")
+    return EXIT_OK
+
+
+def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
+    from bridge.refresh import MeasureCache
+
+    registry, engine, (first, last) = _open(settings)
+    cache = MeasureCache(settings.cache_dir, settings.late_arriving_days)
+    dataset = cache.load(engine, registry, first, last + dt.timedelta(days=1), full=args.full)
+    stats = cache.last
+    assert stats is not None
+    print(
+        f"{stats.mode} refresh: read {stats.read_from} to {stats.read_to} from the database, "
+        f"kept {stats.cached_rows:,} cached rows; {dataset.measures.height:,} measure rows "
+        f"in {settings.cache_dir}"
     )
     return EXIT_OK
 
