@@ -168,6 +168,19 @@ def test_definitions_show_formula_query_and_lineage(app: AppTest) -> None:
     assert "GROUP BY" in code and "orders" in code
     definition = at.dataframe[0].value
     assert "sum(orders_on_time) / sum(orders)" in definition["value"].to_list()
+    # journey 2: the consistency view names why team averages and the definition differ
+    assert "Why do these numbers differ?" in headings(at)
+    methods = next(d.value for d in at.dataframe if "method" in d.value.columns)
+    rows = dict(zip(methods["method"], methods["gap"], strict=True))
+    assert rows["canonical"] == "+0.0 pts"
+    assert float(rows["average_of_team_rates"].split()[0]) >= 4.0  # at least 4 points apart
+    causes = " ".join(methods["cause"])
+    assert "mkt-fulfillment" in causes and "log-lastmile" in causes
+
+
+def test_definitions_for_a_non_rate_skip_the_consistency_panel(app: AppTest) -> None:
+    at = open_page(app, "definitions", metric="Revenue")
+    assert "Why do these numbers differ?" not in headings(at)
 
 
 def test_query_parameters_restore_a_view(app: AppTest) -> None:

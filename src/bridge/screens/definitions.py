@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+import plotly.graph_objects as go
 import polars as pl
 
 from bridge.charts import lineage_sankey
 from bridge.dataset import Dataset
 from bridge.evaluate import measures_of
-from bridge.format import format_share
+from bridge.format import format_change, format_share, format_value
 from bridge.load import source_sql
 from bridge.registry import Registry
 from bridge.screens.common import pick_metric, pick_unit
 from bridge.screens.model import PageRequest, Panel, Screen
-from bridge.spec.metrics import DerivedMetric, Metric
+from bridge.spec.metrics import DerivedMetric, Metric, RatioMetric
+from bridge.translate.consistency import consistency
 from bridge.translate.lineage import feeds, formula, lineage, measure_text
 from bridge.translate.windows import trailing_year
 
@@ -53,9 +57,63 @@ def definitions_screen(
                 share=pl.col("share").map_elements(format_share, return_dtype=pl.String)
             ),
         ),
+        *_consistency(dataset, registry, metric, window.start, window.end, unit),
         Panel(title="All metrics", table=_catalog(registry)),
     )
     return Screen(title="Definitions & lineage", common=common)
+
+
+def _consistency(
+    dataset: Dataset,
+    registry: Registry,
+    metric: Metric,
+    start: dt.date,
+    end: dt.date,
+    unit: str | None,
+) -> tuple[Panel, ...]:
+    """For a rate: the canonical value against the usual frontline shortcuts, and why they differ."""
+    if not isinstance(metric, RatioMetric):
+        return ()
+    view = consistency(dataset, registry, metric.id, start, end)
+    view = (
+        view.filter(pl.col("scope") == unit) if unit else view.filter(pl.col("level") == "company")
+    )
+    figure = go.Figure(
+        go.Bar(
+            x=view.get_column("method").str.replace_all("_", " ").to_list(),
+            y=view.get_column("value").to_list(),
+            marker={
+                "color": [
+                    "#0072B2" if safe else "#E69F00"
+                    for safe in view.get_column("safely_aggregable")
+                ]
+            },
+            text=[format_value(v, metric) for v in view.get_column("value")],
+            textposition="outside",
+        )
+    )
+    figure.update_layout(
+        title=f"{metric.label}: the definition (blue) against the shortcuts",
+        height=340,
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+    )
+    figure.update_yaxes(tickformat=".0%")
+    table = view.select(
+        "method",
+        pl.col("value").map_elements(lambda v: format_value(v, metric), return_dtype=pl.String),
+        pl.col("gap").map_elements(lambda g: format_change(g, "points"), return_dtype=pl.String),
+        "safely_aggregable",
+        "cause",
+    )
+    return (
+        Panel(
+            title="Why do these numbers differ?",
+            caption=f"{unit or 'The company'}, {start} – {end}: the canonical rate (sum of numerator "
+            "/ sum of denominator) against the ways teams often compute it.",
+            figure=figure,
+            table=table,
+        ),
+    )
 
 
 def _definition_table(registry: Registry, metric: Metric) -> pl.DataFrame:
