@@ -16,6 +16,17 @@ from bridge.registry import Registry, load_registry
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG_DIR = ROOT / "config"
+#: Debian's Chromium, headless, with nothing reaching out to the network (see STACK_NOTES.md).
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 #: Every test sees the demo company as of this day (a Monday, inside a quarter in progress).
 AS_OF = dt.date(2026, 11, 30)
 

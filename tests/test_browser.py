@@ -26,7 +26,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import CHROMIUM_ARGS, ROOT
 
 pytestmark = pytest.mark.browser
 
@@ -48,16 +48,6 @@ from playwright.sync_api import (  # noqa: E402  (only once Chromium is known to
     sync_playwright,
 )
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 VIEWPORT: ViewportSize = {"width": 1440, "height": 1600}
 

@@ -14,7 +14,7 @@ from bridge.dataset import Dataset
 from bridge.decisions import RECORDS_SCHEMA, list_records, open_state, parse_input, record, review
 from bridge.export import ExportUnavailable, brief_html, csv_bytes, png_bytes
 from bridge.registry import Registry
-from tests.conftest import AS_OF, ROOT
+from tests.conftest import AS_OF, CHROMIUM_ARGS, ROOT
 
 #: A resource the browser would fetch: src/href attributes, CSS url() and @import.
 EXTERNAL = re.compile(
@@ -102,19 +102,7 @@ def test_the_brief_renders_offline_in_chromium(brief: str, tmp_path: Path) -> No
     artifacts.mkdir(exist_ok=True)
     requests: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=chromium,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         context = browser.new_context(offline=True, viewport={"width": 1280, "height": 900})
         context.route(
             "**/*",

@@ -166,36 +166,23 @@ def cmd_metrics(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_view(args: argparse.Namespace, settings: Settings) -> int:
-    from bridge.load import data_bounds, load_dataset, open_source
+    from bridge.load import load_dataset
     from bridge.registry import load_registry
     from bridge.views import build_view, check_request
 
-    registry = load_registry(settings.config_dir)
-    # Refuse an unknown metric, decision or grain before touching the database.
-    check_request(
-        ViewRequest(
-            view=args.view,
-            metric=args.metric,
-            decision=args.decision,
-            grain=args.grain,
-            as_of=args.as_of or dt.date.min,
-        ),
-        registry,
-    )
-    engine = open_source(settings.source_url, timeout_seconds=settings.query_timeout_seconds)
-    bounds = data_bounds(engine, registry)
-    if bounds is None:
-        raise BridgeError("the source database has no rows in any configured source")
-    as_of = args.as_of or bounds[1] + dt.timedelta(days=1)
     request = ViewRequest(
         view=args.view,
         metric=args.metric,
         decision=args.decision,
         grain=args.grain,
         business_unit=args.business_unit,
-        as_of=as_of,
+        as_of=args.as_of or dt.date.min,
     )
-    dataset = load_dataset(engine, registry, bounds[0], as_of)
+    # Refuse an unknown metric, decision or grain before touching the database.
+    check_request(request, load_registry(settings.config_dir))
+    registry, engine, (first, last) = _open(settings)
+    request = request.model_copy(update={"as_of": args.as_of or last + dt.timedelta(days=1)})
+    dataset = load_dataset(engine, registry, first, request.as_of)
     _emit(build_view(request, dataset, registry), args.format)
     return EXIT_OK
 
