@@ -23,6 +23,7 @@ from typing import Any
 
 import bench_app
 import bench_loader
+import bench_refresh
 import bench_sample
 import bench_views
 from common import (
@@ -81,6 +82,13 @@ def summary_rows(reports: dict[str, Report]) -> list[list[str]]:
             _row(views, "all", views.get("all").label + " (measures loaded)"),
             _row(views, "slowest", views.get("slowest").label),
         ]
+    if "refresh" in reports:
+        refresh = reports["refresh"]
+        rows += [
+            _row(refresh, "incremental", "refresh after one new day (incremental)"),
+            _row(refresh, "full", "full reload (same data)"),
+            _ratio_row(refresh, "incremental_vs_full", "incremental / full reload time"),
+        ]
     if "app" in reports:
         app = reports["app"]
         rows += [
@@ -126,6 +134,7 @@ def main() -> None:
             ),
             # The views run on the dataset the loader benchmark loaded last (no extra load).
             ("views", lambda: bench_views.run_on(*loaded[-1], args.views_repeat)),
+            ("refresh", lambda: bench_refresh.run(db, 2)),
             ("app", lambda: bench_app.run(db, args.app_repeat)),
         ]
         for name, step in steps:
