@@ -247,3 +247,31 @@ def test_like_for_like_partial_months(as_of: dt.date) -> None:
     assert current["value"] == first_days_total(start, elapsed)
     assert current["prior_value"] == first_days_total(add_months(start, -1), elapsed)
     assert current["last_year_value"] == first_days_total(add_months(start, -12), elapsed)
+
+
+def test_plan_is_prorated_by_days_and_summed_to_the_company() -> None:
+    """A quarterly plan of 900 over Jan–Mar (90 days): January to date (15 days) plans 150."""
+    from bridge.translate.horizon import horizon as horizon_view
+    from tests.builders import make_dataset, make_registry, simple
+
+    registry = make_registry(measures={"revenue": "sum"}, metrics=[simple("revenue", "revenue")])
+    rows = [(dt.date(2025, 1, d), "t1", "revenue", 20.0) for d in range(1, 16)]
+    rows += [(dt.date(2025, 1, d), "t2", "revenue", 10.0) for d in range(1, 16)]
+    dataset = make_dataset(
+        rows,
+        org={"t1": "North", "t2": "South"},
+        plan=[
+            ("North", "revenue", dt.date(2025, 1, 1), dt.date(2025, 4, 1), 900.0),
+            ("South", "revenue", dt.date(2025, 1, 1), dt.date(2025, 4, 1), 450.0),
+            ("North", "orders", dt.date(2025, 1, 1), dt.date(2025, 4, 1), 1.0),
+        ],
+    )
+    view = horizon_view(dataset, registry, "revenue", "month", dt.date(2025, 1, 16), periods=1)
+    got = {
+        r["scope"]: (r["value"], r["plan_value"], r["plan_change"])
+        for r in view.iter_rows(named=True)
+    }
+    assert got["North"] == pytest.approx((300.0, 150.0, 1.0))
+    assert got["South"] == pytest.approx((150.0, 75.0, 1.0))
+    company = next(v for k, v in got.items() if k not in ("North", "South"))
+    assert company == pytest.approx((450.0, 225.0, 1.0))

@@ -196,3 +196,19 @@ def test_checkout_daily_on_time_rate_matches_sql(
     assert checkout["period_start"] == day
     assert checkout["value"] == pytest.approx(on_time / orders, rel=1e-12)
     assert checkout["volume"] == orders
+
+
+def test_retail_stores_misses_its_plan_every_complete_quarter(
+    sample_dataset: Dataset, registry: Registry
+) -> None:
+    from bridge.translate.horizon import horizon as horizon_view
+
+    view = horizon_view(sample_dataset, registry, "revenue", "quarter", AS_OF, periods=8)
+    retail = view.filter((pl.col("scope") == "Retail Stores") & ~pl.col("in_progress"))
+    assert retail.height == 7
+    assert (retail.get_column("plan_change") < 0).all()
+    company = view.filter(pl.col("level") == "company")
+    units = view.filter(pl.col("level") == "business_unit")
+    assert company.get_column("plan_value").sum() == pytest.approx(
+        units.get_column("plan_value").sum()
+    )

@@ -325,6 +325,10 @@ def horizon_table(view: pl.DataFrame, metric: MetricBase) -> pl.DataFrame:
                     r["last_year_reason"],
                 ),
                 "trailing 12 months": format_value(r["ttm_value"], metric),
+                "vs plan": "no plan"
+                if r["plan_value"] is None
+                else f"{format_change(r['plan_change'], r['change_kind'])} "
+                f"(plan {format_value(r['plan_value'], metric)})",
                 "3-year trend": (
                     f"{r['growth_3y'] * 100:+.1f}"
                     + (" pts/yr" if r["growth_3y_kind"] == "points_per_year" else "%/yr")

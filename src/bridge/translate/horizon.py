@@ -14,7 +14,7 @@ import polars as pl
 
 from bridge.calendar import Grain, period_label, same_period_last_year, shift
 from bridge.dataset import Dataset
-from bridge.evaluate import Level, evaluate_windows, measures_of, scoped
+from bridge.evaluate import Level, additive, evaluate_windows, measures_of, scoped
 from bridge.registry import Registry
 from bridge.translate.windows import (
     Window,
@@ -43,7 +43,7 @@ def horizon(
     """Columns (see docs/views.md): level, scope, period_start, period_end, period_label, in_progress,
     days, value, prior_value, prior_change, prior_comparable, prior_reason, last_year_value,
     last_year_change, last_year_comparable, last_year_reason, ttm_value, growth_3y, growth_3y_kind,
-    growth_3y_comparable, growth_3y_reason."""
+    growth_3y_comparable, growth_3y_reason, plan_value, plan_change."""
     metric = registry.metric(metric_id)
     fiscal = registry.calendar.fiscal_year_start_month
     first_day = dataset.first_day
@@ -98,8 +98,14 @@ def horizon(
         },
     )
     scopes = values.select("level", "scope").unique()
-    grid = scopes.join(periods_frame, how="cross").join(
-        values, on=["level", "scope", "period_start"], how="left"
+    grid = (
+        scopes.join(periods_frame, how="cross")
+        .join(values, on=["level", "scope", "period_start"], how="left")
+        .join(
+            plan_values(dataset, registry, metric_id, windows),
+            on=["level", "scope", "period_start"],
+            how="left",
+        )
     )
     percent = metric.unit == "percent"
     growth = (
@@ -123,6 +129,7 @@ def horizon(
             prior_comparable=pl.col("prior_reason").is_null(),
             last_year_comparable=pl.col("last_year_reason").is_null(),
             growth_3y_comparable=pl.col("growth_3y_reason").is_null(),
+            plan_change=_change(pl.col("value"), pl.col("plan_value"), percent),
         )
         .select(
             "level",
@@ -146,10 +153,73 @@ def horizon(
             "growth_3y_kind",
             "growth_3y_comparable",
             "growth_3y_reason",
+            "plan_value",
+            "plan_change",
             "change_kind",
         )
         .sort("level", "scope", "period_start")
     )
+
+
+def plan_values(
+    dataset: Dataset, registry: Registry, metric_id: str, windows: list[dict[str, object]]
+) -> pl.DataFrame:
+    """``plan_value`` per (level, scope, period_start) for the value window (to date).
+
+    Plans are per business unit and period; a window gets each plan row's value prorated by the days
+    it overlaps — the additive rule, so only metrics built from sums have a plan here (a plan for a
+    rate cannot be prorated). The company's plan is the sum of its units'.
+    """
+    schema = pl.Schema(
+        {
+            "level": pl.String(),
+            "scope": pl.String(),
+            "period_start": pl.Date(),
+            "plan_value": pl.Float64(),
+        }
+    )
+    plan = dataset.plan.filter(pl.col("metric_id") == metric_id)
+    if plan.is_empty() or not additive(registry, metric_id):
+        return pl.DataFrame(schema=schema)
+    spans = pl.DataFrame(
+        [w for w in windows if w["role"] == "value"],
+        schema={
+            "window_id": pl.Int64,
+            "start": pl.Date,
+            "end": pl.Date,
+            "period_start": pl.Date,
+            "role": pl.String,
+        },
+    )
+    overlap_days = (
+        pl.min_horizontal("end", "period_end") - pl.max_horizontal("start", "plan_start")
+    ).dt.total_days()
+    units = (
+        spans.join(plan.rename({"period_start": "plan_start"}), how="cross")
+        .with_columns(
+            days=overlap_days, length=(pl.col("period_end") - pl.col("plan_start")).dt.total_days()
+        )
+        .filter(pl.col("days") > 0)
+        .group_by("business_unit", "period_start")
+        .agg(plan_value=(pl.col("value") * pl.col("days") / pl.col("length")).sum())
+    )
+    company = units.group_by("period_start").agg(pl.col("plan_value").sum())
+    return pl.concat(
+        [
+            units.select(
+                level=pl.lit("business_unit"),
+                scope="business_unit",
+                period_start="period_start",
+                plan_value="plan_value",
+            ),
+            company.select(
+                level=pl.lit("company"),
+                scope=pl.lit(registry.sources_file.org.company_name),
+                period_start="period_start",
+                plan_value="plan_value",
+            ),
+        ]
+    ).cast(schema)
 
 
 def _values(
