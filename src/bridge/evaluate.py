@@ -148,48 +148,61 @@ def evaluate_windows(
 def window_sums(frame: pl.DataFrame, windows: pl.DataFrame) -> pl.DataFrame:
     """One row per (level, scope, measure, window) with the sum of ``value`` over the window's days.
 
-    ``frame`` is a scoped frame (day, level, scope, measure, value); ``windows`` has ``start`` and
-    ``end`` plus label columns, which are carried along. Windows without any day keep no row, like
-    the inequality join.
+    ``frame`` is a scoped frame (one row per day, level, scope and measure); ``windows`` has
+    ``start`` and ``end`` plus label columns, which are carried along. A window without any day keeps
+    no row, like the inequality join. Built as one lazy query (a handful of sorts and two as-of joins).
     """
     groups = ["level", "scope", "measure"]
     running = (
-        frame.group_by([*groups, "day"])
-        .agg(pl.col("value").sum())
+        frame.lazy()
         .sort([*groups, "day"])
         .with_columns(
             total=pl.col("value").cum_sum().over(groups),
-            rows=pl.len().over(groups).cast(pl.Int64),
-            index=pl.int_range(pl.len()).over(groups).cast(pl.Int64) + 1,
+            index=pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over(groups),
         )
         .select(*groups, "day", "total", "index")
+        .sort("day")
     )
-    spans = running.select(groups).unique().join(windows, how="cross")
+    labels = windows.columns
+    spans = (
+        frame.lazy()
+        .select(groups)
+        .unique()
+        .join(windows.lazy(), how="cross")
+        .with_row_index("span")
+    )
 
-    def before(column: str, alias: str) -> pl.DataFrame:
+    def before(column: str, alias: str) -> pl.LazyFrame:
         # the running total on the last day strictly before ``column`` (0 when there is none)
-        probe = spans.with_columns(probe=pl.col(column) - pl.duration(days=1)).sort("probe")
-        found = probe.join_asof(
-            running.sort("day"),
-            left_on="probe",
-            right_on="day",
-            by=groups,
-            strategy="backward",
-            check_sortedness=False,  # sorted by day within each group, as join_asof needs
-        )
-        return found.select(
-            *spans.columns,
-            pl.col("total").fill_null(0.0).alias(f"{alias}_total"),
-            pl.col("index").fill_null(0).alias(f"{alias}_index"),
+        return (
+            spans.select("span", *groups, probe=pl.col(column) - pl.duration(days=1))
+            .sort("probe")
+            .join_asof(
+                running,
+                left_on="probe",
+                right_on="day",
+                by=groups,
+                strategy="backward",
+                check_sortedness=False,  # sorted by day within each group, as join_asof needs
+            )
+            .select(
+                "span",
+                pl.col("total").fill_null(0.0).alias(f"{alias}_total"),
+                pl.col("index").fill_null(0).alias(f"{alias}_index"),
+            )
         )
 
-    upper = before("end", "upper")
-    lower = before("start", "lower")
-    joined = upper.join(lower, on=spans.columns, how="inner", nulls_equal=True)
-    return joined.filter(pl.col("upper_index") > pl.col("lower_index")).select(
-        *spans.columns,
-        day=pl.col("start"),
-        value=pl.col("upper_total") - pl.col("lower_total"),
+    return (
+        spans.join(before("end", "upper"), on="span")
+        .join(before("start", "lower"), on="span")
+        .filter(pl.col("upper_index") > pl.col("lower_index"))
+        .select(
+            *groups,
+            *labels,
+            day=pl.col("start"),
+            value=pl.col("upper_total") - pl.col("lower_total"),
+        )
+        .collect()
     )
 
 
