@@ -993,14 +993,18 @@ def _create_engine(url: str) -> Engine:
     return create_engine(parsed)
 
 
-@functools.cache
 def _schema_metadata(schema: str | None) -> MetaData:
-    """The sample tables, in ``schema`` when one is given (foreign keys follow them there)."""
-    if schema is None:
-        return _metadata
+    """A fresh copy of the sample tables, in ``schema`` when one is given (foreign keys follow).
+
+    A copy per load, because ``AddConstraint`` marks its constraint as no longer part of
+    ``CREATE TABLE``: adding keys after a PostgreSQL load must not change later loads.
+    """
     metadata = MetaData()
     for table in _metadata.sorted_tables:
-        table.to_metadata(metadata, schema=schema)
+        if schema is None:
+            table.to_metadata(metadata)
+        else:
+            table.to_metadata(metadata, schema=schema)
     return metadata
 
 
@@ -1210,8 +1214,10 @@ class _MySQLWriter(_Writer):
 
     def __init__(self, conn: Connection, calendar: _Calendar) -> None:
         super().__init__(conn, calendar)
-        local = conn.exec_driver_sql("SELECT @@local_infile").scalar()
-        self.local_infile = str(local) in ("1", "ON")
+        self.local_infile = self._server_allows_local_infile()
+
+    def _server_allows_local_infile(self) -> bool:
+        return str(self.conn.exec_driver_sql("SELECT @@local_infile").scalar()) in ("1", "ON")
 
     def prepare(self) -> None:
         self.conn.exec_driver_sql("SET SESSION foreign_key_checks = 0")
