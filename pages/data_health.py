@@ -5,5 +5,5 @@ import streamlit as st
 from bridge import ui
 
 st.title("Data health")
-ctx = ui.context()
+ctx = ui.start_page()
 ui.health_page(ctx)

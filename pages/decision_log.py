@@ -6,7 +6,7 @@ from bridge import ui
 from bridge.screens.decision_log import decision_log_screen
 
 st.title("Decision log")
-ctx = ui.context()
+ctx = ui.start_page()
 decision = ui.decision_picker(ctx.registry, allow_all=True)
 ui.show(decision_log_screen, ctx, ctx.request(decision=decision))
 with st.expander("Record a decision", expanded=False):

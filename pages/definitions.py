@@ -6,6 +6,6 @@ from bridge import ui
 from bridge.screens.definitions import definitions_screen
 
 st.title("Definitions & lineage")
-ctx = ui.context()
+ctx = ui.start_page()
 metric = ui.metric_picker(ctx.registry, "choice")
 ui.show(definitions_screen, ctx, ctx.request(metric=metric))

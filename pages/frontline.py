@@ -6,7 +6,7 @@ from bridge import ui
 from bridge.screens.frontline import frontline_screen
 
 st.title("Frontline")
-ctx = ui.context()
+ctx = ui.start_page()
 left, right = st.columns([2, 1])
 with left:
     metric = ui.metric_picker(ctx.registry, "action")

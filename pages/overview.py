@@ -6,6 +6,6 @@ from bridge import ui
 from bridge.screens.overview import overview_screen
 
 st.title("Overview")
-ctx = ui.context()
+ctx = ui.start_page()
 grain = ui.grain_picker(("month", "quarter", "year"), "quarter")
 ui.show(overview_screen, ctx, ctx.request(grain=grain))

@@ -6,7 +6,7 @@ from bridge import ui
 from bridge.screens.horizons import horizons_screen
 
 st.title("Time horizons")
-ctx = ui.context()
+ctx = ui.start_page()
 left, right = st.columns([2, 1])
 with left:
     metric = ui.metric_picker(ctx.registry, "choice")

@@ -6,7 +6,7 @@ from bridge import ui
 from bridge.screens.tradeoffs import tradeoffs_screen
 
 st.title("Trade-offs")
-ctx = ui.context()
+ctx = ui.start_page()
 decision = ui.decision_picker(ctx.registry)
 ui.show(tradeoffs_screen, ctx, ctx.request(decision=decision))
 if ctx.unit is not None:

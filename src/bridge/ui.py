@@ -1,6 +1,6 @@
 """The one Streamlit module of the library: caching at the boundary, URL-bound controls, rendering.
 
-Pages call :func:`context` (settings, registry and data, loaded once and cached), a few pickers, and
+Pages call :func:`start_page` (settings, registry and data, loaded once and cached), a few pickers, and
 :func:`show` with a screen builder; everything else lives in pure modules. Every control is bound to a
 query parameter (``bind="query-params"``), so a copied link restores exactly the same view.
 """
@@ -46,7 +46,7 @@ def ensure_navigation_mode() -> None:
     to ``app.py``; runs with that flag go through the legacy multipage wrapper even though ``app.py``
     calls ``st.navigation``. The first browser session after a server start then loses its first
     interaction, and a deep link (``/trade_offs``) runs the page script without ``app.py`` at all. So
-    ``app.py`` and every page (through :func:`context`) clear the flag and rerun once, which runs
+    ``app.py`` and every page (through :func:`start_page`) clear the flag and rerun once, which runs
     ``app.py`` and its navigation for the same URL. ``tests/test_browser.py`` checks a fresh server's
     first session, so a Streamlit upgrade that changes this is noticed.
     """
@@ -153,7 +153,7 @@ class Context:
         return PageRequest(as_of=self.as_of, unit=self.unit, dialect=self.dialect, **values)
 
 
-def context() -> Context:
+def start_page() -> Context:
     """Settings, registry and data for this run; on failure show a clear message and stop the page."""
     ensure_navigation_mode()
     settings = get_settings()
