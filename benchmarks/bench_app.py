@@ -21,7 +21,6 @@ separately as "first render in a fresh process".
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import tempfile
@@ -32,7 +31,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from common import ROOT, Measurement, Report, finish, sample_db, sqlite_url
+from common import ROOT, Measurement, Report, main_for, sqlite_url
 
 APP = ROOT / "app.py"
 FIRST_PAGE_GOAL = 3.0
@@ -284,14 +283,7 @@ def run(db: Path, repeat: int = 3) -> Report:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--db", type=Path, help="an existing sample SQLite (default: generate one)")
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
-    started = time.perf_counter()
-    with sample_db(args.db) as db:
-        report = run(db, args.repeat)
-    finish(report, started)
+    main_for(run, __doc__)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ Ratios are loader / baseline (below 1 means the loader is faster or smaller).
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import time
 from collections.abc import Callable
@@ -32,11 +31,10 @@ from common import (
     Measurement,
     Report,
     clock,
-    finish,
     in_fresh_process,
+    main_for,
     measure_here,
     median,
-    sample_db,
     sqlite_url,
     time_once,
 )
@@ -264,14 +262,7 @@ def run(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--db", type=Path, help="an existing sample SQLite (default: generate one)")
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
-    started = time.perf_counter()
-    with sample_db(args.db) as db:
-        report = run(db, args.repeat)
-    finish(report, started)
+    main_for(run, __doc__)
 
 
 if __name__ == "__main__":

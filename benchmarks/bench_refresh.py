@@ -11,7 +11,6 @@ day of orders (2026-11-30) and then times, on the same new data: ``MeasureCache.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import shutil
 import sqlite3
@@ -19,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import AS_OF, ROOT, Measurement, Report, finish, sample_db, sqlite_url
+from common import AS_OF, ROOT, Measurement, Report, main_for, sqlite_url
 
 from bridge.load import data_bounds, load_dataset, open_source
 from bridge.refresh import MeasureCache
@@ -76,14 +75,7 @@ def run(db: Path, repeat: int = 3) -> Report:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--db", type=Path, help="an existing sample SQLite (default: generate one)")
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
-    started = time.perf_counter()
-    with sample_db(args.db) as db:
-        report = run(db, args.repeat)
-    finish(report, started)
+    main_for(run, __doc__)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ figure is reported, not asserted. Also times the app's page builders (views + Pl
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import inspect
 import time
@@ -22,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
-from common import AS_OF, ROOT, Measurement, Report, finish, median, sample_db, sqlite_url
+from common import AS_OF, ROOT, Measurement, Report, main_for, median, sqlite_url
 
 from bridge.dataset import Dataset
 from bridge.load import data_bounds, load_dataset, open_source
@@ -201,14 +200,7 @@ def run(db: Path, repeat: int = 5) -> Report:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--db", type=Path, help="an existing sample SQLite (default: generate one)")
-    parser.add_argument("--repeat", type=int, default=5)
-    args = parser.parse_args()
-    started = time.perf_counter()
-    with sample_db(args.db) as db:
-        report = run(db, args.repeat)
-    finish(report, started)
+    main_for(run, __doc__, 5)
 
 
 if __name__ == "__main__":

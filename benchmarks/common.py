@@ -413,3 +413,17 @@ def finish(report: Report, started: float) -> Report:
     json_path, md_path = write_results(report)
     print(f"  wrote {json_path.relative_to(ROOT)} and {md_path.relative_to(ROOT)}")
     return report
+
+
+def main_for(run: Callable[[Path, int], Report], doc: str | None, default_repeat: int = 3) -> None:
+    """The command line every benchmark shares: ``[--db PATH] [--repeat N]``, then run and report."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    parser.add_argument("--db", type=Path, help="an existing sample SQLite (default: generate one)")
+    parser.add_argument("--repeat", type=int, default=default_repeat)
+    args = parser.parse_args()
+    started = time.perf_counter()
+    with sample_db(args.db) as db:
+        report = run(db, args.repeat)
+    finish(report, started)
