@@ -23,7 +23,7 @@ from sqlalchemy import types as sqltypes
 from sqlalchemy.exc import SQLAlchemyError
 
 from bridge.errors import SourceError
-from bridge.load import _as_date, day_of, reflect
+from bridge.load import as_date, day_of, reflect
 from bridge.registry import Registry
 from bridge.settings import redact_url
 from bridge.spec.sources import Source
@@ -183,8 +183,8 @@ def _check_source(
     total, first, last = counts[0], counts[1], counts[2]
     for (name, _, effect, detail), rows in zip(checks, counts[3:], strict=True):
         add(name, int(rows or 0), effect, detail)
-    first_day = _as_date(first) if first is not None else None
-    last_day = _as_date(last) if last is not None else None
+    first_day = as_date(first) if first is not None else None
+    last_day = as_date(last) if last is not None else None
     behind = None if last_day is None else max((as_of - dt.timedelta(days=1) - last_day).days, 0)
     status = (
         "empty" if not total else "stale" if behind and behind > source.freshness_days else "fresh"
@@ -268,6 +268,6 @@ def _missing_days(
         .where(time_col >= _bound(time_col, start), time_col < _bound(time_col, as_of))
         .group_by(day)
     )
-    seen = {_as_date(r[0]) for r in conn.execute(query).all() if r[0] is not None}
+    seen = {as_date(r[0]) for r in conn.execute(query).all() if r[0] is not None}
     expected = [start + dt.timedelta(days=i) for i in range((as_of - start).days)]
     return [d for d in expected if d not in seen]

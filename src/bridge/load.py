@@ -351,7 +351,7 @@ def data_bounds(engine: Engine, registry: Registry) -> tuple[dt.date, dt.date] |
                 lo, hi = conn.execute(select(func.min(col), func.max(col))).one()
                 for value, bucket in ((lo, firsts), (hi, lasts)):
                     if value is not None:
-                        bucket.append(_as_date(value))
+                        bucket.append(as_date(value))
     except SQLAlchemyError as exc:
         raise SourceError(_describe(exc, engine)) from None
     if not firsts:
@@ -359,7 +359,8 @@ def data_bounds(engine: Engine, registry: Registry) -> tuple[dt.date, dt.date] |
     return min(firsts), max(lasts)
 
 
-def _as_date(value: object) -> dt.date:
+def as_date(value: object) -> dt.date:
+    """A date from what a driver returns for a date or timestamp (date, datetime or ISO text)."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):

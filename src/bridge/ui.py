@@ -25,7 +25,7 @@ from bridge.decisions import RECORDS_SCHEMA, list_records, open_state
 from bridge.errors import BridgeError, ConfigError
 from bridge.export import csv_bytes
 from bridge.health import HealthReport, check
-from bridge.load import data_bounds, load_dataset, open_source
+from bridge.load import data_bounds, open_source
 from bridge.refresh import MeasureCache
 from bridge.registry import Registry, load_registry
 from bridge.screens.model import LENS_LABELS, Lens, PageRequest, Panel, Screen
@@ -88,15 +88,10 @@ def _dataset(
     start: dt.date,
     end: dt.date,
     ttl_bucket: int,
-    cache_dir: str | None = None,
-    late_days: int = 3,
+    cache_dir: str,
+    late_days: int,
 ) -> tuple[Dataset, float]:
-    cache = _measure_cache(str(cache_dir), late_days) if cache_dir else None
-    dataset = (
-        cache.load(_engine, _registry, start, end)
-        if cache
-        else load_dataset(_engine, _registry, start, end)
-    )
+    dataset = _measure_cache(cache_dir, late_days).load(_engine, _registry, start, end)
     return dataset, time.time()
 
 

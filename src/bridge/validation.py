@@ -18,7 +18,7 @@ from bridge.errors import Problem
 from bridge.registry import DECISIONS_FILE, METRICS_FILE, SOURCES_FILE
 from bridge.settings import redact_url
 from bridge.spec.decisions import DecisionsFile, QuadrantRule
-from bridge.spec.metrics import DerivedMetric, MetricsFile, RatioMetric
+from bridge.spec.metrics import DerivedMetric, MetricsFile
 from bridge.spec.sources import SourcesFile
 
 S = f"config/{SOURCES_FILE}"
@@ -215,10 +215,6 @@ def share_thresholds_in_range(
                     repr(value),
                     f"{axis_name}_threshold = 0.1",
                 )
-
-
-def ratio_metrics(m: MetricsFile) -> list[RatioMetric]:
-    return [x for x in m.metrics if isinstance(x, RatioMetric)]
 
 
 # --- config against the database -------------------------------------------------------------

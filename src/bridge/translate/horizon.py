@@ -25,6 +25,16 @@ from bridge.translate.windows import (
     trailing_year,
 )
 
+#: The windows horizon() evaluates: one per role (value, prior, last_year, ttm, ttm_past) and period.
+WINDOWS_SCHEMA = pl.Schema(
+    {
+        "window_id": pl.Int64(),
+        "start": pl.Date(),
+        "end": pl.Date(),
+        "period_start": pl.Date(),
+        "role": pl.String(),
+    }
+)
 DEFAULT_PERIODS: dict[Grain, int] = {"day": 35, "week": 26, "month": 24, "quarter": 12, "year": 5}
 MULTI_YEAR = 3
 Role = Literal["value", "prior", "last_year", "ttm", "ttm_past"]
@@ -87,7 +97,8 @@ def horizon(
                 "ttm_reason": comparability(ttm, ttm, first_day, metric),
             }
         )
-    values = _values(dataset, registry, metric_id, windows, levels)
+    window_frame = pl.DataFrame(windows, schema=WINDOWS_SCHEMA)
+    values = _values(dataset, registry, metric_id, window_frame, levels)
     periods_frame = pl.DataFrame(
         rows,
         schema_overrides={
@@ -102,7 +113,7 @@ def horizon(
         scopes.join(periods_frame, how="cross")
         .join(values, on=["level", "scope", "period_start"], how="left")
         .join(
-            plan_values(dataset, registry, metric_id, windows),
+            plan_values(dataset, registry, metric_id, window_frame),
             on=["level", "scope", "period_start"],
             how="left",
         )
@@ -162,7 +173,7 @@ def horizon(
 
 
 def plan_values(
-    dataset: Dataset, registry: Registry, metric_id: str, windows: list[dict[str, object]]
+    dataset: Dataset, registry: Registry, metric_id: str, windows: pl.DataFrame
 ) -> pl.DataFrame:
     """``plan_value`` per (level, scope, period_start) for the value window (to date).
 
@@ -181,16 +192,7 @@ def plan_values(
     plan = dataset.plan.filter(pl.col("metric_id") == metric_id)
     if plan.is_empty() or not additive(registry, metric_id):
         return pl.DataFrame(schema=schema)
-    spans = pl.DataFrame(
-        [w for w in windows if w["role"] == "value"],
-        schema={
-            "window_id": pl.Int64,
-            "start": pl.Date,
-            "end": pl.Date,
-            "period_start": pl.Date,
-            "role": pl.String,
-        },
-    )
+    spans = windows.filter(pl.col("role") == "value")
     overlap_days = (
         pl.min_horizontal("end", "period_end") - pl.max_horizontal("start", "plan_start")
     ).dt.total_days()
@@ -226,21 +228,11 @@ def _values(
     dataset: Dataset,
     registry: Registry,
     metric_id: str,
-    windows: list[dict[str, object]],
+    spans: pl.DataFrame,
     levels: tuple[Level, ...],
 ) -> pl.DataFrame:
     """One row per (level, scope, period_start) with a ``value_<role>`` column per window role."""
     frame = scoped(dataset, registry, measures_of(registry, metric_id), levels)
-    spans = pl.DataFrame(
-        windows,
-        schema={
-            "window_id": pl.Int64,
-            "start": pl.Date,
-            "end": pl.Date,
-            "period_start": pl.Date,
-            "role": pl.String,
-        },
-    )
     long = evaluate_windows(
         frame, registry, metric_id, spans, ["level", "scope", "period_start", "role"]
     )
