@@ -8,13 +8,13 @@ with a ``*_comparable`` flag and a ``*_reason`` when it is not like for like.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Literal, get_args
 
 import polars as pl
 
 from bridge.calendar import Grain, period_label, same_period_last_year, shift
 from bridge.dataset import Dataset
-from bridge.evaluate import Level, additive, evaluate_windows, measures_of, scoped
+from bridge.evaluate import ENGINE, Level, additive, evaluate_windows
 from bridge.registry import Registry
 from bridge.translate.windows import (
     Window,
@@ -110,7 +110,7 @@ def horizon(
     )
     scopes = values.select("level", "scope").unique()
     grid = (
-        scopes.join(periods_frame, how="cross")
+        scopes.join(periods_frame.lazy(), how="cross")
         .join(values, on=["level", "scope", "period_start"], how="left")
         .join(
             plan_values(dataset, registry, metric_id, window_frame),
@@ -169,12 +169,13 @@ def horizon(
             "change_kind",
         )
         .sort("level", "scope", "period_start")
+        .collect(engine=ENGINE)  # the whole view is one lazy query, run once
     )
 
 
 def plan_values(
     dataset: Dataset, registry: Registry, metric_id: str, windows: pl.DataFrame
-) -> pl.DataFrame:
+) -> pl.LazyFrame:
     """``plan_value`` per (level, scope, period_start) for the value window (to date).
 
     Plans are per business unit and period; a window gets each plan row's value prorated by the days
@@ -189,10 +190,10 @@ def plan_values(
             "plan_value": pl.Float64(),
         }
     )
-    plan = dataset.plan.filter(pl.col("metric_id") == metric_id)
-    if plan.is_empty() or not additive(registry, metric_id):
-        return pl.DataFrame(schema=schema)
-    spans = windows.filter(pl.col("role") == "value")
+    if not additive(registry, metric_id):
+        return pl.LazyFrame(schema=schema)
+    plan = dataset.plan.lazy().filter(pl.col("metric_id") == metric_id)
+    spans = windows.lazy().filter(pl.col("role") == "value")
     overlap_days = (
         pl.min_horizontal("end", "period_end") - pl.max_horizontal("start", "plan_start")
     ).dt.total_days()
@@ -230,18 +231,15 @@ def _values(
     metric_id: str,
     spans: pl.DataFrame,
     levels: tuple[Level, ...],
-) -> pl.DataFrame:
+) -> pl.LazyFrame:
     """One row per (level, scope, period_start) with a ``value_<role>`` column per window role."""
-    frame = scoped(dataset, registry, measures_of(registry, metric_id), levels)
     long = evaluate_windows(
-        frame, registry, metric_id, spans, ["level", "scope", "period_start", "role"]
+        dataset, registry, metric_id, spans, ["level", "scope", "period_start", "role"], levels
     )
-    roles = ["value", "prior", "last_year", "ttm", "ttm_past"]
-    wide = long.pivot(on="role", index=["level", "scope", "period_start"], values="value")
-    for role in roles:
-        if role not in wide.columns:
-            wide = wide.with_columns(pl.lit(None, dtype=pl.Float64).alias(role))
-    return wide.rename({r: f"value_{r}" for r in roles})
+    value, role = pl.col("value"), pl.col("role")
+    return long.group_by("level", "scope", "period_start").agg(
+        value.filter(role == r).first().cast(pl.Float64).alias(f"value_{r}") for r in get_args(Role)
+    )
 
 
 def _unless(expr: pl.Expr, reason: str) -> pl.Expr:

@@ -13,7 +13,7 @@ import datetime as dt
 import polars as pl
 
 from bridge.dataset import Dataset
-from bridge.evaluate import Level, evaluate_windows, measures_of, scoped
+from bridge.evaluate import ENGINE, Level, evaluate_windows
 from bridge.registry import Registry
 from bridge.spec.decisions import Axis, Decision, DiagonalRule
 from bridge.translate.windows import comparability, trailing_year
@@ -80,7 +80,6 @@ def axis_values(
     levels: tuple[Level, ...] = (
         ("business_unit", "company") if axis.transform == "share" else ("business_unit",)
     )
-    frame = scoped(dataset, registry, measures_of(registry, axis.metric), levels)
     spans = pl.DataFrame(
         {
             "window_id": [0, 1],
@@ -89,12 +88,13 @@ def axis_values(
             "role": ["now", "base"],
         }
     )
-    wide = evaluate_windows(frame, registry, axis.metric, spans, ["level", "scope", "role"]).pivot(
-        on="role", index=["level", "scope"], values="value"
+    value, role = pl.col("value"), pl.col("role")
+    wide = (
+        evaluate_windows(dataset, registry, axis.metric, spans, ["level", "scope", "role"], levels)
+        .group_by("level", "scope")
+        .agg(value.filter(role == r).first().cast(pl.Float64).alias(r) for r in ("now", "base"))
+        .collect(engine=ENGINE)
     )
-    for role in ("now", "base"):
-        if role not in wide.columns:
-            wide = wide.with_columns(pl.lit(None, dtype=pl.Float64).alias(role))
     now, then = pl.col("now"), pl.col("base")
     note = comparability(current, base, dataset.first_day, metric) if back else None
     if axis.transform == "value":
