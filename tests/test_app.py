@@ -223,17 +223,63 @@ def test_hostile_query_parameters_are_harmless(app: AppTest, hostile: str) -> No
     assert figures(at)  # fell back to defaults
 
 
-def test_broken_config_is_a_clear_message(
+def _break(config_copy: Path, file: str, old: str, new: str) -> None:
+    path = config_copy / file
+    text = path.read_text()
+    assert old in text, f"{old!r} is not in the shipped {file}"
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_a_broken_metric_is_reported_and_the_rest_still_works(
     app: AppTest, config_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    metrics = config_copy / "metrics.toml"
-    metrics.write_text(
-        metrics.read_text().replace('numerator = "orders_on_time"', 'numerator = "orders_late"')
-    )
+    _break(config_copy, "metrics.toml", 'numerator = "orders_on_time"', 'numerator = "orders_late"')
     monkeypatch.setenv("BRIDGE_CONFIG_DIR", str(config_copy))
     at = open_page(app, "overview")
-    assert at.error, "a broken config must be reported"
-    assert "orders_late" in at.error[0].value and "metrics.toml" in at.error[0].value
+    assert not at.exception and not at.error
+    warning = at.warning[0].value
+    assert "metrics.toml" in warning and "orders_late" in warning  # file, entry, what was found
+    assert "leaves out metric 'on_time_rate'" in warning
+    # the headline metrics that do not depend on it are still drawn
+    panel_titles = [f["layout"]["title"]["text"] for f in figures(at)]
+    assert any("Revenue" in t for t in panel_titles)
+    assert not any("On-time" in t for t in panel_titles)
+    # a page built on other metrics works; the broken metric is not offered
+    at = open_page(app, "frontline")
+    assert not at.exception and not at.error and figures(at)
+    assert "on_time_rate" not in at.selectbox(key="metric").options
+    at = open_page(app, "trade-offs")
+    assert not at.exception and not at.error and figures(at)
+
+
+def test_a_broken_decision_leaves_the_other_decisions_and_pages(
+    app: AppTest, config_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _break(config_copy, "decisions.toml", 'transform = "share", label', "transform = 3, label")
+    monkeypatch.setenv("BRIDGE_CONFIG_DIR", str(config_copy))
+    at = open_page(app, "trade-offs")
+    assert not at.exception and not at.error
+    assert "decision 'invest'" in at.warning[0].value
+    assert at.selectbox(key="decision").options == [
+        "Which business do we bet on?",
+        "What do we stop?",
+    ]
+    assert figures(at)
+    at = open_page(app, "time-horizons")
+    assert not at.exception and not at.error and figures(at)
+
+
+def test_an_unreadable_metrics_file_stops_every_page_with_the_problem(
+    app: AppTest, config_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (config_copy / "metrics.toml").write_text("[[metrics]\nid = ")
+    monkeypatch.setenv("BRIDGE_CONFIG_DIR", str(config_copy))
+    for page in ("overview", "data_health", "decision_log"):
+        at = open_page(app, page)
+        assert not at.exception
+        assert at.error, f"{page}: a broken config must be reported"
+        assert "metrics.toml" in at.error[0].value and "valid TOML" in at.error[0].value
+        assert not figures(at)
 
 
 def test_data_health_shows_freshness_and_findings(app: AppTest) -> None:

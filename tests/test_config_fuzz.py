@@ -1,5 +1,6 @@
 """Hypothesis breaks the shipped config in many ways; every break is a located ConfigError, never a
-traceback: wrong types, unknown references, cycles, missing files, invalid TOML."""
+traceback: wrong types, unknown references, cycles, missing files, invalid TOML. The app's partial
+registry of the same config reports the same problems and keeps only a consistent remainder."""
 
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bridge.errors import ConfigError
-from bridge.registry import load_registry
+from bridge.registry import Registry, load_partial_registry, load_registry
+from bridge.spec.decisions import DecisionsFile
+from bridge.spec.metrics import MetricsFile
+from bridge.validation import semantic_problems
 from tests.conftest import CONFIG_DIR
 
 FILES = ("sources.toml", "metrics.toml", "decisions.toml")
@@ -170,6 +174,7 @@ def test_every_broken_config_is_a_located_config_error(texts: dict[str, str | No
         for name, text in texts.items():
             if text is not None:
                 (folder / name).write_text(text, encoding="utf-8")
+        problems: tuple[object, ...] = ()
         try:
             load_registry(folder)
         except ConfigError as exc:
@@ -178,7 +183,28 @@ def test_every_broken_config_is_a_located_config_error(texts: dict[str, str | No
                 assert problem.file.startswith("config/") or problem.file == "database"
                 assert problem.entry and problem.expected and problem.found
             assert str(exc).startswith(f"{len(exc.problems)} problem")
+            problems = exc.problems
         # a breakage can happen to be valid (e.g. a new description): then it simply loads
+        partial = load_partial_registry(folder)
+        assert partial.problems == problems
+        if partial.registry is not None:
+            assert_consistent(partial.registry, texts)
+        else:
+            assert problems, "a valid config always gives a registry"
+
+
+def assert_consistent(registry: Registry, texts: dict[str, str | None]) -> None:
+    """What a partial registry keeps passes every cross-reference rule and was written in the files."""
+    metrics = MetricsFile(calendar=registry.calendar, metrics=tuple(registry.metrics.values()))
+    decisions = DecisionsFile(
+        portfolio=registry.portfolio, decisions=tuple(registry.decisions.values())
+    )
+    assert semantic_problems(registry.sources_file, metrics, decisions) == []
+    written = texts["metrics.toml"] or ""
+    for metric_id in registry.metrics:
+        assert f'"{metric_id}"' in written
+    for decision_id in registry.decisions:
+        assert f'"{decision_id}"' in (texts["decisions.toml"] or "")
 
 
 def test_a_config_folder_that_is_not_there() -> None:

@@ -3,13 +3,17 @@
 :func:`load_registry` reads ``sources.toml``, ``metrics.toml`` and ``decisions.toml``, collects every
 shape problem (from pydantic) and every semantic problem (from :mod:`bridge.validation`), and raises a
 single :class:`~bridge.errors.ConfigError` listing them all — or returns a :class:`Registry`.
+
+:func:`load_partial_registry` is the app's forgiving variant: it reports the same problems but keeps
+every entry that does not depend on a broken one, so the pages that do not need it still work.
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -103,6 +107,205 @@ def load_registry(config_dir: Path | str) -> Registry:
         decisions={d.id: d for d in decisions.decisions},
         portfolio=decisions.portfolio,
     )
+
+
+@dataclass(frozen=True)
+class PartialRegistry:
+    """What the app can use of a config with problems.
+
+    ``registry`` holds every entry that neither is broken nor depends on a broken one (None when
+    nothing usable is left: a core file unreadable, or no valid source); ``problems`` are exactly
+    what :func:`load_registry` reports; ``left_out`` names the entries dropped, e.g. ``metric 'margin'``.
+    """
+
+    registry: Registry | None
+    problems: tuple[Problem, ...] = ()
+    left_out: tuple[str, ...] = field(default=())
+
+
+#: Top-level keys whose broken value can be dropped on its own (the rest of the file still holds).
+_OPTIONAL_KEYS = {"portfolio", "targets", "plan"}
+#: Top-level lists whose broken items can be dropped one by one.
+_ENTRY_LISTS = {"sources", "metrics", "decisions"}
+_NAMED = re.compile(r"^(sources|measures|metrics|decisions)(?:\[\d+\])? \((?:id|name)=(.+?)\)")
+
+
+def load_partial_registry(config_dir: Path | str) -> PartialRegistry:
+    """Like :func:`load_registry`, but keep what does not depend on a broken entry (for the app).
+
+    A broken source, metric or decision is left out together with everything built on it (a derived
+    metric referring to a dropped metric, a decision whose axis uses it); a broken portfolio, targets
+    or plan table is left out alone. Only an unreadable ``sources.toml`` or ``metrics.toml`` (or no
+    valid source at all) leaves nothing to show.
+    """
+    from bridge.validation import semantic_problems
+
+    try:
+        return PartialRegistry(load_registry(config_dir))
+    except ConfigError as exc:
+        problems = exc.problems
+    folder = Path(config_dir)
+    label = folder.name or "config"
+    sources = _parse_lenient(folder / SOURCES_FILE, SourcesFile)
+    metrics = _parse_lenient(folder / METRICS_FILE, MetricsFile)
+    if (folder / DECISIONS_FILE).exists():
+        decisions = _parse_lenient(folder / DECISIONS_FILE, DecisionsFile) or DecisionsFile()
+    else:
+        decisions = DecisionsFile()
+    if sources is None or metrics is None:
+        return PartialRegistry(None, problems)
+    # A metric only *serving* a decision dropped as broken stays: the decision leaves its list.
+    written = _raw_ids(folder / DECISIONS_FILE, "decisions")
+    if written is None:  # not readable: whichever decisions it held are all left out
+        written = {d for m in metrics.metrics for d in m.decisions}
+    metrics = _without_decisions(metrics, written - {d.id for d in decisions.decisions})
+    # Drop what the rules name, then look again: a dropped entry can break the entries built on it.
+    for _ in range(100):  # each pass drops at least one entry, so this ends long before 100
+        found = semantic_problems(sources, metrics, decisions, label)
+        if not found:
+            break
+        pruned = _prune(found, sources, metrics, decisions)
+        if pruned is None:
+            return PartialRegistry(None, problems)
+        sources, metrics, decisions = pruned
+    if not sources.sources:
+        return PartialRegistry(None, problems)
+    left_out = _left_out(folder, sources, metrics, decisions)
+    registry = Registry(
+        config_dir=folder,
+        sources_file=sources,
+        calendar=metrics.calendar,
+        metrics={m.id: m for m in metrics.metrics},
+        decisions={d.id: d for d in decisions.decisions},
+        portfolio=decisions.portfolio,
+    )
+    return PartialRegistry(registry, problems, left_out)
+
+
+def _parse_lenient(path: Path, model: type[M]) -> M | None:
+    """The file's valid part: broken list items and broken optional keys removed (None if unusable)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        locs = [tuple(e["loc"]) for e in exc.errors(include_url=False)]
+    drop_items: dict[str, set[int]] = {}
+    for loc in locs:
+        if len(loc) >= 2 and loc[0] in _ENTRY_LISTS and isinstance(loc[1], int):
+            drop_items.setdefault(str(loc[0]), set()).add(loc[1])
+        elif loc and loc[0] in _OPTIONAL_KEYS:
+            data.pop(str(loc[0]), None)
+        else:
+            return None  # a problem outside any entry (e.g. the calendar or org table)
+    for key, indices in drop_items.items():
+        items = data.get(key)
+        if isinstance(items, list):
+            data[key] = [item for i, item in enumerate(items) if i not in indices]
+    try:
+        return model.model_validate(data)
+    except ValidationError:
+        return None  # e.g. no item left in a list that needs one
+
+
+def _prune(
+    found: Sequence[Problem], sources: SourcesFile, metrics: MetricsFile, decisions: DecisionsFile
+) -> tuple[SourcesFile, MetricsFile, DecisionsFile] | None:
+    """The three files without the entries ``found`` names; None when a problem names no entry."""
+    named: dict[str, set[str]] = {"sources": set(), "measures": set(), "metrics": set()}
+    named["decisions"] = set()
+    portfolio_keys: set[str] = set()
+    for problem in found:
+        match = _NAMED.match(problem.entry)
+        if match:
+            named[match.group(1)].add(_unquote(match.group(2)))
+        elif problem.entry.startswith("portfolio."):
+            portfolio_keys.add(problem.entry.removeprefix("portfolio."))
+        else:
+            return None
+    kept_sources = tuple(
+        s
+        for s in sources.sources
+        if s.name not in named["sources"] and not {m.name for m in s.measures} & named["measures"]
+    )
+    kept_decisions = tuple(d for d in decisions.decisions if d.id not in named["decisions"])
+    kept_metrics = tuple(m for m in metrics.metrics if m.id not in named["metrics"])
+    portfolio = decisions.portfolio.model_copy(update=dict.fromkeys(portfolio_keys))
+    return (
+        sources.model_copy(update={"sources": kept_sources}),
+        _without_decisions(
+            metrics.model_copy(update={"metrics": kept_metrics}), named["decisions"]
+        ),
+        decisions.model_copy(update={"decisions": kept_decisions, "portfolio": portfolio}),
+    )
+
+
+def _without_decisions(metrics: MetricsFile, dropped: set[str]) -> MetricsFile:
+    """The metrics with ``dropped`` decision ids removed from the decisions each one serves."""
+    if not dropped:
+        return metrics
+    kept = tuple(
+        m.model_copy(update={"decisions": tuple(d for d in m.decisions if d not in dropped)})
+        for m in metrics.metrics
+    )
+    return metrics.model_copy(update={"metrics": kept})
+
+
+def _raw_ids(path: Path, key: str) -> set[str] | None:
+    """The ids written in a file's ``key`` list, valid or not (None when the file is unreadable)."""
+    if not path.exists():
+        return set()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    items = data.get(key)
+    return {
+        item["id"]
+        for item in (items if isinstance(items, list) else [])
+        if isinstance(item, dict) and isinstance(item.get("id"), str)
+    }
+
+
+def _unquote(text: str) -> str:
+    return text[1:-1] if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"" else text
+
+
+def _left_out(
+    folder: Path, sources: SourcesFile, metrics: MetricsFile, decisions: DecisionsFile
+) -> tuple[str, ...]:
+    """Names of the entries in the files' text that the partial registry does not hold."""
+    out: list[str] = []
+    for file, key, ident, kept, what in (
+        (SOURCES_FILE, "sources", "name", {s.name for s in sources.sources}, "source"),
+        (METRICS_FILE, "metrics", "id", {m.id for m in metrics.metrics}, "metric"),
+        (DECISIONS_FILE, "decisions", "id", {d.id for d in decisions.decisions}, "decision"),
+    ):
+        if not (folder / file).exists():
+            continue
+        try:
+            data = tomllib.loads((folder / file).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            out.append(f"everything in {file} (it cannot be read)")
+            continue
+        items = data.get(key, [])
+        for i, item in enumerate(items if isinstance(items, list) else []):
+            name = item.get(ident) if isinstance(item, dict) else None
+            if not isinstance(name, str) or name not in kept:
+                out.append(f"{what} {name!r}" if isinstance(name, str) else f"{what} #{i + 1}")
+    if decisions.portfolio != _read_portfolio(folder):
+        out.append("portfolio (part of it)")
+    return tuple(dict.fromkeys(out))
+
+
+def _read_portfolio(folder: Path) -> Portfolio:
+    try:
+        data = tomllib.loads((folder / DECISIONS_FILE).read_text(encoding="utf-8"))
+        return Portfolio.model_validate(data.get("portfolio", {}))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, ValidationError):
+        return Portfolio()
 
 
 def _parse(path: Path, model: type[M], problems: list[Problem], *, required: bool) -> M | None:

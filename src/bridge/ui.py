@@ -22,12 +22,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bridge.dataset import Dataset
 from bridge.decisions import RECORDS_SCHEMA, list_records, open_state
-from bridge.errors import BridgeError, ConfigError
+from bridge.errors import BridgeError
 from bridge.export import csv_bytes
 from bridge.health import HealthReport, check
 from bridge.load import data_bounds, open_source
 from bridge.refresh import MeasureCache
-from bridge.registry import Registry, load_registry
+from bridge.registry import PartialRegistry, Registry, load_partial_registry
 from bridge.screens.model import LENS_LABELS, Lens, PageRequest, Panel, Screen
 from bridge.settings import Settings, get_settings, redact_url
 
@@ -61,8 +61,8 @@ def ensure_navigation_mode() -> None:
 
 
 @st.cache_resource(show_spinner=False)
-def _registry(config_dir: str, stamp: float) -> Registry:
-    return load_registry(config_dir)
+def _registry(config_dir: str, stamp: float) -> PartialRegistry:
+    return load_partial_registry(config_dir)
 
 
 @st.cache_resource(show_spinner=False)
@@ -152,15 +152,8 @@ def start_page() -> Context:
     """Settings, registry and data for this run; on failure show a clear message and stop the page."""
     ensure_navigation_mode()
     settings = get_settings()
-    try:
-        stamp = _config_stamp(settings)
-        registry = _registry(str(settings.config_dir), stamp)
-    except ConfigError as exc:
-        st.error(
-            "The configuration has problems, so no view can be computed:\n\n"
-            + "\n".join(f"- {p}" for p in exc.problems)
-        )
-        st.stop()
+    stamp = _config_stamp(settings)
+    registry = _config_problems(_registry(str(settings.config_dir), stamp))
     url = settings.source_url.get_secret_value()
     bucket = int(time.time() // max(settings.cache_ttl_seconds, 1))
     try:
@@ -197,6 +190,22 @@ def start_page() -> Context:
         state=state,
         decisions=decisions,
     )
+
+
+def _config_problems(partial: PartialRegistry) -> Registry:
+    """Show the config's problems (all of them, on every page); stop if nothing usable is left."""
+    listed = "\n".join(f"- {p}" for p in partial.problems)
+    if partial.registry is None:
+        st.error(f"The configuration has problems, so no view can be computed:\n\n{listed}")
+        st.stop()
+    if partial.problems:
+        st.warning(
+            "The configuration has problems. Until they are fixed, Bridge leaves out "
+            + (", ".join(partial.left_out) or "the broken entries")
+            + " (and anything built on them); everything else below is unaffected.\n\n"
+            + listed
+        )
+    return partial.registry
 
 
 @st.cache_resource(show_spinner=False)
@@ -276,6 +285,9 @@ def current_lens() -> Lens:
 
 def metric_picker(registry: Registry, lens: str, label: str = "Metric") -> str:
     options = [m.id for m in registry.metrics_for_lens(lens)] or list(registry.metrics)
+    if not options:
+        st.info("No metric is available: see the configuration problems above.")
+        st.stop()
     value = st.selectbox(
         label,
         options,
