@@ -1,17 +1,26 @@
 """Database faults in the app: a clear message and a Retry control, recovery when the database
-returns, nothing hangs, and no password in anything shown."""
+returns, nothing hangs, and no password in anything shown. The faults are real: a dead port, a SQLite
+file that disappears, and a PostgreSQL server of the test's own that is stopped and started again."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import socket
+import subprocess
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from bridge.sample import generate
 from tests.apptesting import figures, open_page
+from tests.conftest import AS_OF
 
 
 def test_unreachable_server_is_a_clear_message_without_the_password(
@@ -74,3 +83,100 @@ def test_an_unreachable_decision_store_leaves_the_pages_working(
     warning = " ".join(w.value for w in at.warning)
     assert "Decision records are unavailable" in warning
     assert "hunter22" not in warning and "ann:***@" in warning
+
+
+# --- a real PostgreSQL server, stopped and started again -----------------------------------------
+
+PG_BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)), None)
+
+
+class PrivateServer:
+    """A PostgreSQL server of our own (initdb in a temporary folder, its own port), so a test can
+    stop and restart it without touching the machine's shared server."""
+
+    def __init__(self, folder: Path) -> None:
+        assert PG_BIN is not None
+        self.data = folder / "data"
+        self.port = _free_port()
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+        if os.geteuid() == 0:  # the server will run as the postgres user: the folder is its own
+            shutil.chown(folder, "postgres", "postgres")
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
+
+    def _run(self, tool: str, *args: str) -> None:
+        command = [str(PG_BIN / tool), *args]
+        if os.geteuid() == 0:  # initdb and postgres refuse to run as root
+            command = ["runuser", "-u", "postgres", "--", *command]
+        subprocess.run(command, check=True, capture_output=True, timeout=120)
+
+    def start(self) -> None:
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.data}"
+        log = str(self.data / "server.log")
+        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", log, "-w", "start")
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _can_run_a_server() -> str | None:
+    if PG_BIN is None:
+        return "PostgreSQL's server binaries are not installed (/usr/lib/postgresql/*/bin)"
+    if os.geteuid() == 0 and shutil.which("runuser") is None:
+        return "running as root without runuser, so the server cannot be started as postgres"
+    return None
+
+
+@pytest.fixture
+def private_postgres() -> Iterator[PrivateServer]:
+    reason = _can_run_a_server()
+    if reason:
+        pytest.skip(reason)
+    # not under pytest's tmp_path: its parents are private to root, and the server runs as postgres
+    folder = Path(tempfile.mkdtemp(prefix="bridge-pg-"))
+    try:
+        server = PrivateServer(folder)
+        server.start()
+        try:
+            yield server
+        finally:
+            with contextlib.suppress(subprocess.CalledProcessError):
+                server.stop()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.postgres
+def test_a_real_server_stopped_while_working_then_restarted(
+    app: AppTest, private_postgres: PrivateServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    generate(private_postgres.url, as_of=AS_OF, events=20_000, history_years=2)
+    monkeypatch.setenv("BRIDGE_SOURCE_URL", private_postgres.url)
+    monkeypatch.setenv("BRIDGE_QUERY_TIMEOUT_SECONDS", "3")
+    at = open_page(app, "time-horizons")
+    assert not at.error and figures(at)
+
+    private_postgres.stop()  # the server goes down while the user is working
+    st.cache_data.clear()  # the cached measures expire (cache_ttl_seconds)...
+    st.cache_resource.clear()  # ...and the app's connection pool is the one it had
+    started = time.monotonic()
+    at.run()
+    assert time.monotonic() - started < 60  # a clear failure, not a hang
+    assert not at.exception
+    message = " ".join(e.value for e in at.error)
+    assert message.startswith("Bridge cannot read its data")
+    assert f"127.0.0.1:{private_postgres.port}/postgres" in message
+    assert not figures(at)
+    assert [b.label for b in at.button] == ["Retry"]
+    at = at.button[0].click().run()  # Retry while it is still down: the same clear message
+    assert at.error and not figures(at)
+
+    private_postgres.start()  # the server is back
+    at = at.button[0].click().run()
+    assert not at.error and not at.exception
+    assert figures(at)
