@@ -2,8 +2,8 @@
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_scale.py [--events 10000000] [--url URL] [--schema NAME]
-        [--repeat 2] [--reuse] [--keep]
+    .venv/bin/python benchmarks/bench_scale.py [--events 10000000] [--small-events 1000000]
+        [--url URL] [--schema NAME] [--repeat 2] [--reuse] [--keep]
 
 * generation: ``bridge.sample.generate(url, events=N, schema=NAME)`` (COPY, keys and indexes after
   the load), timed once;
@@ -12,14 +12,17 @@ Usage::
   horizon at each grain, tradeoff for each decision, consistency, fix-now);
 * naive baseline, interleaved with the cold runs: in a fresh process, every raw row of ``orders`` and
   ``tickets`` read with ``pandas.read_sql`` through SQLAlchemy, then grouped by day × team in pandas
-  into the same measures — what a typical dashboard does.
+  into the same measures — what a typical dashboard does;
+* app side at two sizes: Bridge cold again on ``--small-events`` (same company, same days and teams,
+  a tenth of the events by default): the app process's CPU time and peak memory should follow
+  days × teams, not events (ratio near 1). ``--small-events 0`` skips it.
 
 Ratios are baseline / Bridge for time (how many times faster) and Bridge / baseline for peak memory.
 Memory is the growth of peak RSS over RSS after imports, in a fresh process per run. The PostgreSQL
-server is ``--url`` (default ``BRIDGE_TEST_POSTGRES_URL`` or root@127.0.0.1:5432/test); the sample
-goes into schema ``--schema`` (default ``bridge_scale``), dropped at the end unless ``--keep``.
-Writes ``benchmarks/results/scale.{md,json}``. About 8 minutes for 10 million events on a 2-core
-machine.
+server is ``--url`` (default ``BRIDGE_TEST_POSTGRES_URL`` or root@127.0.0.1:5432/test); the samples
+go into schemas ``--schema`` and ``<schema>_small`` (default ``bridge_scale``), dropped at the end
+unless ``--keep``. Writes ``benchmarks/results/scale.{md,json}``. About 5 minutes for 10 million
+events on a quiet 2-core machine (most of it the naive baseline).
 """
 
 from __future__ import annotations
@@ -59,6 +62,7 @@ RAW = {
 def config_in_schema(schema: str, directory: Path) -> Path:
     """A copy of the shipped config whose tables are all read from ``schema``."""
     config = directory / "config"
+    directory.mkdir(parents=True, exist_ok=True)
     shutil.copytree(CONFIG_DIR, config)
     sources = config / "sources.toml"
     edited = re.sub(
@@ -176,11 +180,10 @@ def drop_schema(url: str, schema: str) -> None:
     engine.dispose()
 
 
-def run(url: str, schema: str, events: int, repeat: int, reuse: bool) -> Report:
+def _prepare(url: str, schema: str, events: int, reuse: bool, report: Report) -> dict[str, int]:
+    """The sample in ``schema`` with about ``events`` orders (generated and timed unless reused)."""
     from sqlalchemy.engine import make_url
 
-    started = time.perf_counter()
-    report = Report("scale", f"Scale: about {events:,} order events on PostgreSQL")
     shown = make_url(url).render_as_string(hide_password=True)
     counts = existing_counts(url, schema) if reuse else None
     if counts is None:
@@ -190,8 +193,8 @@ def run(url: str, schema: str, events: int, repeat: int, reuse: bool) -> Report:
         total = sum(row_counts.values())
         report.add(
             Measurement(
-                "generate",
-                "generate the sample (COPY, then keys and indexes)",
+                f"generate_{schema}",
+                f"generate {events:,} events (COPY, then keys and indexes)",
                 [seconds],
                 goal="a few minutes",
                 met=seconds < 300,
@@ -200,21 +203,39 @@ def run(url: str, schema: str, events: int, repeat: int, reuse: bool) -> Report:
         )
         print(f"  generated in {seconds:.0f} s", flush=True)
     else:
-        report.notes.append("generation skipped (--reuse): the tables were already there")
+        report.notes.append(f"generation of {schema} skipped (--reuse): the tables were there")
     report.notes.append(
-        f"{counts['orders']:,} orders and {counts['tickets']:,} tickets in {shown}, schema {schema}"
+        f"{schema}: {counts['orders']:,} orders and {counts['tickets']:,} tickets in {shown}"
     )
+    return counts
+
+
+def run(
+    url: str, schema: str, events: int, repeat: int, reuse: bool, small_events: int = 0
+) -> Report:
+    """The benchmark; with ``small_events``, Bridge's app-side cost is compared at both sizes too."""
+    started = time.perf_counter()
+    report = Report("scale", f"Scale: about {events:,} order events on PostgreSQL")
+    small_schema = f"{schema}_small"
+    _prepare(url, schema, events, reuse, report)
+    if small_events:
+        _prepare(url, small_schema, small_events, reuse, report)
 
     bridge: list[dict[str, Any]] = []
     naive: list[dict[str, Any]] = []
+    small: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="bridge-scale-") as directory:
-        config = str(config_in_schema(schema, Path(directory)))
+        config = str(config_in_schema(schema, Path(directory) / "large"))
+        small_config = str(config_in_schema(small_schema, Path(directory) / "small"))
         for i in range(1, repeat + 1):
             print(f"run {i}/{repeat}: Bridge cold …", flush=True)
             bridge.append(in_fresh_process(bridge_cold, url, config))
             print(f"  {bridge[-1]['seconds']:.1f} s; naive baseline …", flush=True)
             naive.append(in_fresh_process(naive_baseline, url, schema))
             print(f"  {naive[-1]['seconds']:.1f} s", flush=True)
+            if small_events:
+                small.append(in_fresh_process(bridge_cold, url, small_config))
+                print(f"  Bridge cold at {small_events:,} events: {small[-1]['seconds']:.1f} s")
 
     def samples(runs: list[dict[str, Any]], key: str) -> list[float]:
         return [float(r[key]) for r in runs]
@@ -255,11 +276,65 @@ def run(url: str, schema: str, events: int, repeat: int, reuse: bool) -> Report:
     )
     agree = _totals_agree(bridge[0]["totals"], naive[0]["totals"])
     report.notes.append(f"Bridge and the baseline agree on the orders and tickets totals: {agree}")
+    if small:
+        _app_side(report, bridge, small, events, small_events)
     report.notes.append(
         "cold = a fresh process and a new engine; the database server's own caches stay as the "
         "previous run left them, as they would in production"
     )
     return finish(report, started)
+
+
+#: App-side cost at 10× the events should stay within this factor of the smaller run's.
+APP_SIDE_GOAL = 1.5
+
+
+def _app_side(
+    report: Report,
+    large: list[dict[str, Any]],
+    small: list[dict[str, Any]],
+    events: int,
+    small_events: int,
+) -> None:
+    """App-side CPU time and peak memory at both sizes: they follow days × teams, not events."""
+
+    def samples(runs: list[dict[str, Any]], key: str) -> list[float]:
+        return [float(r[key]) for r in runs]
+
+    report.add(
+        Measurement(
+            "small",
+            f"Bridge cold at {small_events:,} events (wall, database included)",
+            samples(small, "seconds"),
+            note=f"{small[0]['rows']:,} day×team×measure rows",
+        )
+    )
+    report.add(
+        Measurement("small_cpu", "Bridge cold: CPU time (app), small", samples(small, "cpu"))
+    )
+    report.add(
+        Measurement(
+            "small_mem",
+            "Bridge cold: peak RSS growth, small",
+            samples(small, "rss_growth"),
+            unit="MiB",
+        )
+    )
+    scale = events / small_events
+    cpu = report.ratio(
+        "app_cpu", f"app CPU time, {scale:.0f}× the events / 1×", "bridge_cpu", "small_cpu"
+    )
+    mem = report.ratio(
+        "app_memory", f"app peak memory, {scale:.0f}× the events / 1×", "bridge_mem", "small_mem"
+    )
+    rows = large[0]["rows"] / small[0]["rows"]
+    met = cpu.value <= APP_SIDE_GOAL and mem.value <= APP_SIDE_GOAL
+    report.notes.append(
+        f"app side grows with days × teams, not events: {scale:.0f}× the events gave "
+        f"{rows:.2f}× the day×team×measure rows, {cpu.value:.2f}× the app CPU time and "
+        f"{mem.value:.2f}× the app peak memory (goal: near 1, at most {APP_SIDE_GOAL}: "
+        f"{'met' if met else 'NOT met'})"
+    )
 
 
 def _totals_agree(bridge: dict[str, float], naive: dict[str, float]) -> str:
@@ -282,14 +357,21 @@ def main() -> None:
     parser.add_argument("--url", default=DEFAULT_URL)
     parser.add_argument("--schema", default="bridge_scale")
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument(
+        "--small-events",
+        type=int,
+        default=1_000_000,
+        help="also run Bridge on this many events (schema <schema>_small) to compare app-side cost",
+    )
     parser.add_argument("--reuse", action="store_true", help="keep existing tables in --schema")
     parser.add_argument("--keep", action="store_true", help="do not drop --schema at the end")
     args = parser.parse_args()
     try:
-        run(args.url, args.schema, args.events, args.repeat, args.reuse)
+        run(args.url, args.schema, args.events, args.repeat, args.reuse, args.small_events)
     finally:
         if not args.keep:
             drop_schema(args.url, args.schema)
+            drop_schema(args.url, f"{args.schema}_small")
 
 
 if __name__ == "__main__":

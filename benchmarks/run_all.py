@@ -3,13 +3,15 @@
 Usage::
 
     .venv/bin/python benchmarks/run_all.py [--db PATH] [--loader-repeat 3] [--views-repeat 3]
-        [--app-repeat 3]
+        [--app-repeat 3] [--scale-events 10000000] [--scale-url URL]
 
 (``make bench`` runs it.) Generation is timed while it creates the shared database in a temporary
-folder (skipped with ``--db``); then the loader, views and app benchmarks run on it. Each benchmark
-writes ``benchmarks/results/<name>.{json,md}``; this script prints one summary table and writes
-``benchmarks/results/summary.{md,json}``. Takes about 4 minutes on a 2-core machine that other jobs
-share (about 3 minutes of CPU time).
+folder (skipped with ``--db``); then the loader, views, refresh and app benchmarks run on it, and
+last the PostgreSQL scale benchmark (``bench_scale``: 10 million events against the naive baseline,
+and the app side at 1 and 10 million events) when the server answers — ``--scale-events 0`` skips
+it, and an unreachable server is reported, not an error. Each benchmark writes
+``benchmarks/results/<name>.{json,md}``; this script prints one summary table and writes
+``benchmarks/results/summary.{md,json}``. Takes about 8 minutes on a quiet 2-core machine.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import bench_app
 import bench_loader
 import bench_refresh
 import bench_sample
+import bench_scale
 import bench_views
 from common import (
     RESULTS_DIR,
@@ -104,7 +107,45 @@ def summary_rows(reports: dict[str, Report]) -> list[list[str]]:
             _row(app, "grain_new", "app grain change (screen built)"),
             _row(app, "slowest_visit", "app " + app.get("slowest_visit").label),
         ]
+    if "scale" in reports:
+        scale = reports["scale"]
+        rows += [
+            _row(scale, "bridge", "PostgreSQL, 10 M events: Bridge cold (load + views)"),
+            _row(scale, "naive", "PostgreSQL, 10 M events: naive read_sql + pandas"),
+            _ratio_row(scale, "time", "naive / Bridge time (goal ≥ 10)"),
+            _ratio_row(scale, "memory", "Bridge / naive peak memory (goal ≤ 0.1)"),
+        ]
+        if any(r.key == "app_cpu" for r in scale.ratios):
+            rows += [
+                _ratio_row(scale, "app_cpu", "app CPU time, 10× the events (goal near 1)"),
+                _ratio_row(scale, "app_memory", "app peak memory, 10× the events (goal near 1)"),
+            ]
     return rows
+
+
+def postgres_problem(url: str) -> str | None:
+    """Why the scale benchmark cannot run on ``url`` (None when the server answers)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    engine = create_engine(url, connect_args={"connect_timeout": 5})
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        return str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+    finally:
+        engine.dispose()
+    return None
+
+
+def scale_step(url: str, events: int) -> Report:
+    """bench_scale on PostgreSQL (its schemas dropped afterwards), with the app side at a tenth."""
+    try:
+        return bench_scale.run(url, "bridge_scale", events, 2, False, events // 10)
+    finally:
+        for schema in ("bridge_scale", "bridge_scale_small"):
+            bench_scale.drop_schema(url, schema)
 
 
 def main() -> None:
@@ -113,6 +154,10 @@ def main() -> None:
     parser.add_argument("--loader-repeat", type=int, default=3)
     parser.add_argument("--views-repeat", type=int, default=3)
     parser.add_argument("--app-repeat", type=int, default=3)
+    parser.add_argument(
+        "--scale-events", type=int, default=10_000_000, help="0 skips the PostgreSQL benchmark"
+    )
+    parser.add_argument("--scale-url", default=bench_scale.DEFAULT_URL)
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -137,6 +182,14 @@ def main() -> None:
             ("refresh", lambda: bench_refresh.run(db, 2)),
             ("app", lambda: bench_app.run(db, args.app_repeat)),
         ]
+        skipped: list[str] = []
+        if args.scale_events:
+            problem = postgres_problem(args.scale_url)
+            if problem is None:
+                steps.append(("scale", lambda: scale_step(args.scale_url, args.scale_events)))
+            else:
+                skipped.append(f"scale benchmark skipped: PostgreSQL did not answer ({problem})")
+                print(skipped[-1], flush=True)
         for name, step in steps:
             print(f"\n[{time.perf_counter() - started:5.0f} s] {name} …", flush=True)
             report: Report = step()
@@ -170,6 +223,7 @@ def main() -> None:
         f"at the start, {after['load_average_1m']} at the end. Details: "
         + ", ".join(f"`{name}.md`" for name in reports)
         + " in this folder.\n"
+        + "".join(f"\n{note}\n" for note in skipped)
     )
     (RESULTS_DIR / "summary.md").write_text(text)
     (RESULTS_DIR / "summary.json").write_text(
