@@ -110,15 +110,17 @@ def summary_rows(reports: dict[str, Report]) -> list[list[str]]:
     if "scale" in reports:
         scale = reports["scale"]
         rows += [
-            _row(scale, "bridge", "PostgreSQL, 10 M events: Bridge cold (load + views)"),
-            _row(scale, "naive", "PostgreSQL, 10 M events: naive read_sql + pandas"),
+            _row(scale, "bridge", "PostgreSQL scale: Bridge cold (load + views)"),
+            _row(scale, "naive", "PostgreSQL scale: naive read_sql + pandas"),
             _ratio_row(scale, "time", "naive / Bridge time (goal ≥ 10)"),
             _ratio_row(scale, "memory", "Bridge / naive peak memory (goal ≤ 0.1)"),
         ]
         if any(r.key == "app_cpu" for r in scale.ratios):
             rows += [
-                _ratio_row(scale, "app_cpu", "app CPU time, 10× the events (goal near 1)"),
-                _ratio_row(scale, "app_memory", "app peak memory, 10× the events (goal near 1)"),
+                _ratio_row(scale, "app_cpu", "app CPU time, 10× the events / 1× (goal near 1)"),
+                _ratio_row(
+                    scale, "app_memory", "app peak memory, 10× the events / 1× (goal near 1)"
+                ),
             ]
     return rows
 

@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.apptesting import PAGES, figures, headings, open_page, titles, unit_bar_charts
+from tests.configs import apply_edits, replace
 
 
 @pytest.mark.parametrize("page", [p for p in PAGES if p != "decision_log"])
@@ -223,17 +224,13 @@ def test_hostile_query_parameters_are_harmless(app: AppTest, hostile: str) -> No
     assert figures(at)  # fell back to defaults
 
 
-def _break(config_copy: Path, file: str, old: str, new: str) -> None:
-    path = config_copy / file
-    text = path.read_text()
-    assert old in text, f"{old!r} is not in the shipped {file}"
-    path.write_text(text.replace(old, new, 1))
-
-
 def test_a_broken_metric_is_reported_and_the_rest_still_works(
     app: AppTest, config_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _break(config_copy, "metrics.toml", 'numerator = "orders_on_time"', 'numerator = "orders_late"')
+    apply_edits(
+        config_copy,
+        replace("metrics.toml", 'numerator = "orders_on_time"', 'numerator = "orders_late"'),
+    )
     monkeypatch.setenv("BRIDGE_CONFIG_DIR", str(config_copy))
     at = open_page(app, "overview")
     assert not at.exception and not at.error
@@ -255,7 +252,9 @@ def test_a_broken_metric_is_reported_and_the_rest_still_works(
 def test_a_broken_decision_leaves_the_other_decisions_and_pages(
     app: AppTest, config_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _break(config_copy, "decisions.toml", 'transform = "share", label', "transform = 3, label")
+    apply_edits(
+        config_copy, replace("decisions.toml", 'transform = "share", label', "transform = 3, label")
+    )
     monkeypatch.setenv("BRIDGE_CONFIG_DIR", str(config_copy))
     at = open_page(app, "trade-offs")
     assert not at.exception and not at.error

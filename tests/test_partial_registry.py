@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bridge.errors import ConfigError
-from bridge.registry import Registry, load_partial_registry, load_registry
-from tests.test_registry import Edit, apply_edits, replace
+from bridge.registry import Registry, load_partial_registry
+from tests.configs import Edit, apply_edits, problems_of, replace
 
 ALL_METRICS = [
     "revenue",
@@ -29,17 +28,11 @@ ALL_METRICS = [
 ]
 
 
-def strict_problems(config_dir: Path) -> tuple[object, ...]:
-    with pytest.raises(ConfigError) as info:
-        load_registry(config_dir)
-    return info.value.problems
-
-
 def partial(config_dir: Path, *edits: Edit) -> tuple[Registry, tuple[str, ...]]:
     """Apply ``edits``; return the partial registry (which must exist) and what it left out."""
     apply_edits(config_dir, *edits)
     result = load_partial_registry(config_dir)
-    assert result.problems == strict_problems(config_dir)
+    assert result.problems == problems_of(config_dir)
     assert result.registry is not None
     return result.registry, result.left_out
 
@@ -161,7 +154,7 @@ def test_nothing_usable_is_no_registry(config_copy: Path, edit: Edit) -> None:
     apply_edits(config_copy, edit)
     result = load_partial_registry(config_copy)
     assert result.registry is None
-    assert result.problems == strict_problems(config_copy)
+    assert result.problems == problems_of(config_copy)
 
 
 def test_a_missing_metrics_file_is_no_registry(config_copy: Path) -> None:

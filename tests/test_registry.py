@@ -9,44 +9,19 @@ Cross-reference rules (unknown ids, cycles, duplicates, thresholds) live in ``te
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from bridge.errors import ConfigError, Problem
 from bridge.registry import Registry, load_registry
+from tests.configs import Edit, apply_edits, problems_of, replace
 
 S = "config/sources.toml"
 MF = "config/metrics.toml"
 D = "config/decisions.toml"
 
-Edit = tuple[str, Callable[[str], str]]
-
 # --- helpers -------------------------------------------------------------------------------------
-
-
-def replace(file: str, old: str, new: str) -> Edit:
-    """An edit replacing the first ``old`` in ``file`` (which must contain it) by ``new``."""
-
-    def apply(text: str) -> str:
-        assert old in text, f"{old!r} is not in the shipped {file}: update this test case"
-        return text.replace(old, new, 1)
-
-    return file, apply
-
-
-def apply_edits(config_dir: Path, *edits: Edit) -> None:
-    for file, change in edits:
-        path = config_dir / file
-        path.write_text(change(path.read_text(encoding="utf-8")), encoding="utf-8")
-
-
-def problems_of(config_dir: Path) -> tuple[Problem, ...]:
-    """The problems load_registry reports for ``config_dir`` (it must refuse the config)."""
-    with pytest.raises(ConfigError) as info:
-        load_registry(config_dir)
-    return info.value.problems
 
 
 def located(problems: tuple[Problem, ...]) -> list[tuple[str, str, str, str]]:

@@ -21,6 +21,7 @@ from bridge.load import open_source
 from bridge.registry import Registry, load_registry
 from bridge.spec.sources import SourcesFile
 from bridge.validation import database_problems
+from tests.configs import Edit, append_copy, apply_edits, problems_of, replace
 
 S = "config/sources.toml"
 MF = "config/metrics.toml"
@@ -34,45 +35,6 @@ MEASURES = (
 KNOWN_MEASURE = f"a measure defined in {S} ({MEASURES})"
 KNOWN_METRIC = f"a metric id from {MF}"
 KNOWN_DECISIONS = f"ids of decisions in {D} (bet, invest, stop)"
-
-Edit = tuple[str, Callable[[str], str]]
-
-
-# --- helpers -------------------------------------------------------------------------------------
-
-
-def replace(file: str, old: str, new: str) -> Edit:
-    """An edit replacing the first ``old`` in ``file`` (which must contain it) by ``new``."""
-
-    def apply(text: str) -> str:
-        assert old in text, f"{old!r} is not in the shipped {file}: update this test case"
-        return text.replace(old, new, 1)
-
-    return file, apply
-
-
-def append_copy(file: str, header: str, index: int) -> Edit:
-    """An edit appending a copy of the ``index``-th ``[[header]]`` block of ``file`` to its end."""
-
-    def apply(text: str) -> str:
-        blocks = text.split(f"[[{header}]]")
-        assert len(blocks) > index + 1, f"{file} has fewer than {index + 1} [[{header}]] blocks"
-        return text.rstrip("\n") + f"\n\n[[{header}]]" + blocks[index + 1]
-
-    return file, apply
-
-
-def apply_edits(config_dir: Path, *edits: Edit) -> None:
-    for file, change in edits:
-        path = config_dir / file
-        path.write_text(change(path.read_text(encoding="utf-8")), encoding="utf-8")
-
-
-def problems_of(config_dir: Path) -> tuple[Problem, ...]:
-    with pytest.raises(ConfigError) as info:
-        load_registry(config_dir)
-    return info.value.problems
-
 
 # --- one broken cross-reference, the exact problems ----------------------------------------------
 

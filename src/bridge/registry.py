@@ -42,6 +42,20 @@ class Registry:
     decisions: Mapping[str, Decision]
     portfolio: Portfolio
 
+    @classmethod
+    def of(
+        cls, folder: Path, sources: SourcesFile, metrics: MetricsFile, decisions: DecisionsFile
+    ) -> Registry:
+        """The registry of three parsed files (validated together by the caller)."""
+        return cls(
+            config_dir=folder,
+            sources_file=sources,
+            calendar=metrics.calendar,
+            metrics={m.id: m for m in metrics.metrics},
+            decisions={d.id: d for d in decisions.decisions},
+            portfolio=decisions.portfolio,
+        )
+
     @property
     def sources(self) -> tuple[Source, ...]:
         return self.sources_file.sources
@@ -99,14 +113,7 @@ def load_registry(config_dir: Path | str) -> Registry:
     problems.extend(semantic_problems(sources, metrics, decisions, folder.name or "config"))
     if problems:
         raise ConfigError(problems)
-    return Registry(
-        config_dir=folder,
-        sources_file=sources,
-        calendar=metrics.calendar,
-        metrics={m.id: m for m in metrics.metrics},
-        decisions={d.id: d for d in decisions.decisions},
-        portfolio=decisions.portfolio,
-    )
+    return Registry.of(folder, sources, metrics, decisions)
 
 
 @dataclass(frozen=True)
@@ -171,14 +178,7 @@ def load_partial_registry(config_dir: Path | str) -> PartialRegistry:
     if not sources.sources:
         return PartialRegistry(None, problems)
     left_out = _left_out(folder, sources, metrics, decisions)
-    registry = Registry(
-        config_dir=folder,
-        sources_file=sources,
-        calendar=metrics.calendar,
-        metrics={m.id: m for m in metrics.metrics},
-        decisions={d.id: d for d in decisions.decisions},
-        portfolio=decisions.portfolio,
-    )
+    registry = Registry.of(folder, sources, metrics, decisions)
     return PartialRegistry(registry, problems, left_out)
 
 
