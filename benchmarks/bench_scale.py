@@ -180,6 +180,11 @@ def drop_schema(url: str, schema: str) -> None:
     engine.dispose()
 
 
+def samples(runs: list[dict[str, Any]], key: str) -> list[float]:
+    """One figure of each fresh-process run."""
+    return [float(r[key]) for r in runs]
+
+
 def _prepare(url: str, schema: str, events: int, reuse: bool, report: Report) -> dict[str, int]:
     """The sample in ``schema`` with about ``events`` orders (generated and timed unless reused)."""
     from sqlalchemy.engine import make_url
@@ -236,9 +241,6 @@ def run(
             if small_events:
                 small.append(in_fresh_process(bridge_cold, url, small_config))
                 print(f"  Bridge cold at {small_events:,} events: {small[-1]['seconds']:.1f} s")
-
-    def samples(runs: list[dict[str, Any]], key: str) -> list[float]:
-        return [float(r[key]) for r in runs]
 
     report.add(
         Measurement(
@@ -297,9 +299,6 @@ def _app_side(
     small_events: int,
 ) -> None:
     """App-side CPU time and peak memory at both sizes: they follow days × teams, not events."""
-
-    def samples(runs: list[dict[str, Any]], key: str) -> list[float]:
-        return [float(r[key]) for r in runs]
 
     report.add(
         Measurement(

@@ -124,10 +124,9 @@ def in_windows(frame: pl.DataFrame, windows: pl.DataFrame) -> pl.DataFrame:
     """
     if windows.is_empty():
         return frame.join(windows, how="cross")  # no window: no row, with the columns of both
+    # keep only the days some window covers before the join multiplies the rows
     first, last = windows.get_column("start").min(), windows.get_column("end").max()
-    inside = frame.filter(
-        pl.col("day") >= first, pl.col("day") < last
-    )  # before the join multiplies
+    inside = frame.filter(pl.col("day") >= first, pl.col("day") < last)
     return inside.join_where(
         windows, pl.col("day") >= pl.col("start"), pl.col("day") < pl.col("end")
     )
@@ -164,6 +163,20 @@ def evaluate_windows(
         frame = window_sums(dataset, registry, windows, levels)
     return evaluate_lazy(
         frame.lazy().filter(pl.col("measure").is_in(measures)), registry, metric_id, keys
+    )
+
+
+def per_window(
+    long: pl.LazyFrame, index: Sequence[str], windows: Sequence[str], prefix: str = ""
+) -> pl.LazyFrame:
+    """One row per ``index`` with a column ``<prefix><window>`` per window label in ``windows``.
+
+    ``long`` is :func:`evaluate_windows` keyed by ``index`` and ``role``; a window without a value
+    for a row is null (a lazy pivot with known columns).
+    """
+    value, role = pl.col("value"), pl.col("role")
+    return long.group_by(index).agg(
+        value.filter(role == w).first().cast(pl.Float64).alias(f"{prefix}{w}") for w in windows
     )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -127,14 +127,17 @@ class PartialRegistry:
 
     registry: Registry | None
     problems: tuple[Problem, ...] = ()
-    left_out: tuple[str, ...] = field(default=())
+    left_out: tuple[str, ...] = ()
 
 
 #: Top-level keys whose broken value can be dropped on its own (the rest of the file still holds).
 _OPTIONAL_KEYS = {"portfolio", "targets", "plan"}
 #: Top-level lists whose broken items can be dropped one by one.
 _ENTRY_LISTS = {"sources", "metrics", "decisions"}
-_NAMED = re.compile(r"^(sources|measures|metrics|decisions)(?:\[\d+\])? \((?:id|name)=(.+?)\)")
+#: The entry a semantic problem names, e.g. ``metrics[3] (id='margin').expression`` -> metrics, margin.
+_NAMED = re.compile(r"^(sources|measures|metrics|decisions)(?:\[\d+\])? \((?:id|name)='([^']*)'\)")
+
+Raw = dict[str, Any] | None  # a file's TOML data: {} when the file is absent, None when unreadable
 
 
 def load_partial_registry(config_dir: Path | str) -> PartialRegistry:
@@ -152,46 +155,48 @@ def load_partial_registry(config_dir: Path | str) -> PartialRegistry:
     except ConfigError as exc:
         problems = exc.problems
     folder = Path(config_dir)
-    label = folder.name or "config"
-    sources = _parse_lenient(folder / SOURCES_FILE, SourcesFile)
-    metrics = _parse_lenient(folder / METRICS_FILE, MetricsFile)
-    if (folder / DECISIONS_FILE).exists():
-        decisions = _parse_lenient(folder / DECISIONS_FILE, DecisionsFile) or DecisionsFile()
-    else:
-        decisions = DecisionsFile()
+    raw = {name: _read_raw(folder / name) for name in (SOURCES_FILE, METRICS_FILE, DECISIONS_FILE)}
+    sources = _parse_lenient(raw[SOURCES_FILE], SourcesFile)
+    metrics = _parse_lenient(raw[METRICS_FILE], MetricsFile)
+    decisions = _parse_lenient(raw[DECISIONS_FILE], DecisionsFile) or DecisionsFile()
     if sources is None or metrics is None:
         return PartialRegistry(None, problems)
-    # A metric only *serving* a decision dropped as broken stays: the decision leaves its list.
-    written = _raw_ids(folder / DECISIONS_FILE, "decisions")
-    if written is None:  # not readable: whichever decisions it held are all left out
+    # A metric only *serving* a decision dropped as broken stays: the decision leaves its list
+    # (all the decisions it serves when decisions.toml cannot be read at all).
+    written = _ids(raw[DECISIONS_FILE], "decisions", "id")
+    if raw[DECISIONS_FILE] is None:
         written = {d for m in metrics.metrics for d in m.decisions}
     metrics = _without_decisions(metrics, written - {d.id for d in decisions.decisions})
     # Drop what the rules name, then look again: a dropped entry can break the entries built on it.
-    for _ in range(100):  # each pass drops at least one entry, so this ends long before 100
-        found = semantic_problems(sources, metrics, decisions, label)
-        if not found:
-            break
+    while found := semantic_problems(sources, metrics, decisions, folder.name or "config"):
         pruned = _prune(found, sources, metrics, decisions)
-        if pruned is None:
-            return PartialRegistry(None, problems)
+        if pruned is None or pruned == (sources, metrics, decisions):
+            return PartialRegistry(None, problems)  # a problem no dropped entry can remove
         sources, metrics, decisions = pruned
     if not sources.sources:
         return PartialRegistry(None, problems)
-    left_out = _left_out(folder, sources, metrics, decisions)
-    registry = Registry.of(folder, sources, metrics, decisions)
-    return PartialRegistry(registry, problems, left_out)
+    left_out = _left_out(raw, sources, metrics, decisions)
+    return PartialRegistry(Registry.of(folder, sources, metrics, decisions), problems, left_out)
 
 
-def _parse_lenient(path: Path, model: type[M]) -> M | None:
-    """The file's valid part: broken list items and broken optional keys removed (None if unusable)."""
+def _read_raw(path: Path) -> Raw:
+    if not path.exists():
+        return {}
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return None
+
+
+def _parse_lenient(raw: object, model: type[M]) -> M | None:
+    """The file's valid part: broken list items and broken optional keys removed (None if unusable)."""
+    if not isinstance(raw, dict):
+        return None
     try:
-        return model.model_validate(data)
+        return model.model_validate(raw)
     except ValidationError as exc:
         locs = [tuple(e["loc"]) for e in exc.errors(include_url=False)]
+    data = dict(raw)
     drop_items: dict[str, set[int]] = {}
     for loc in locs:
         if len(loc) >= 2 and loc[0] in _ENTRY_LISTS and isinstance(loc[1], int):
@@ -201,9 +206,7 @@ def _parse_lenient(path: Path, model: type[M]) -> M | None:
         else:
             return None  # a problem outside any entry (e.g. the calendar or org table)
     for key, indices in drop_items.items():
-        items = data.get(key)
-        if isinstance(items, list):
-            data[key] = [item for i, item in enumerate(items) if i not in indices]
+        data[key] = [item for i, item in enumerate(data[key]) if i not in indices]
     try:
         return model.model_validate(data)
     except ValidationError:
@@ -214,13 +217,12 @@ def _prune(
     found: Sequence[Problem], sources: SourcesFile, metrics: MetricsFile, decisions: DecisionsFile
 ) -> tuple[SourcesFile, MetricsFile, DecisionsFile] | None:
     """The three files without the entries ``found`` names; None when a problem names no entry."""
-    named: dict[str, set[str]] = {"sources": set(), "measures": set(), "metrics": set()}
-    named["decisions"] = set()
+    named: dict[str, set[str]] = {k: set() for k in ("sources", "measures", "metrics", "decisions")}
     portfolio_keys: set[str] = set()
     for problem in found:
         match = _NAMED.match(problem.entry)
         if match:
-            named[match.group(1)].add(_unquote(match.group(2)))
+            named[match.group(1)].add(match.group(2))
         elif problem.entry.startswith("portfolio."):
             portfolio_keys.add(problem.entry.removeprefix("portfolio."))
         else:
@@ -253,59 +255,39 @@ def _without_decisions(metrics: MetricsFile, dropped: set[str]) -> MetricsFile:
     return metrics.model_copy(update={"metrics": kept})
 
 
-def _raw_ids(path: Path, key: str) -> set[str] | None:
-    """The ids written in a file's ``key`` list, valid or not (None when the file is unreadable)."""
-    if not path.exists():
-        return set()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return None
-    items = data.get(key)
+def _ids(raw: Raw, key: str, ident: str) -> set[str]:
+    """The names written in a file's ``key`` list, valid entries or not."""
+    items = (raw or {}).get(key)
     return {
-        item["id"]
+        item[ident]
         for item in (items if isinstance(items, list) else [])
-        if isinstance(item, dict) and isinstance(item.get("id"), str)
+        if isinstance(item, dict) and isinstance(item.get(ident), str)
     }
 
 
-def _unquote(text: str) -> str:
-    return text[1:-1] if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"" else text
-
-
 def _left_out(
-    folder: Path, sources: SourcesFile, metrics: MetricsFile, decisions: DecisionsFile
+    raw: Mapping[str, Raw], sources: SourcesFile, metrics: MetricsFile, decisions: DecisionsFile
 ) -> tuple[str, ...]:
-    """Names of the entries in the files' text that the partial registry does not hold."""
+    """Names of the entries written in the files that the partial registry does not hold."""
     out: list[str] = []
     for file, key, ident, kept, what in (
         (SOURCES_FILE, "sources", "name", {s.name for s in sources.sources}, "source"),
         (METRICS_FILE, "metrics", "id", {m.id for m in metrics.metrics}, "metric"),
         (DECISIONS_FILE, "decisions", "id", {d.id for d in decisions.decisions}, "decision"),
     ):
-        if not (folder / file).exists():
-            continue
-        try:
-            data = tomllib.loads((folder / file).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        data = raw[file]
+        if data is None:
             out.append(f"everything in {file} (it cannot be read)")
             continue
-        items = data.get(key, [])
+        items = data.get(key)
         for i, item in enumerate(items if isinstance(items, list) else []):
             name = item.get(ident) if isinstance(item, dict) else None
             if not isinstance(name, str) or name not in kept:
                 out.append(f"{what} {name!r}" if isinstance(name, str) else f"{what} #{i + 1}")
-    if decisions.portfolio != _read_portfolio(folder):
+    written = _parse_lenient((raw[DECISIONS_FILE] or {}).get("portfolio", {}), Portfolio)
+    if decisions.portfolio != (written or Portfolio()):
         out.append("portfolio (part of it)")
     return tuple(dict.fromkeys(out))
-
-
-def _read_portfolio(folder: Path) -> Portfolio:
-    try:
-        data = tomllib.loads((folder / DECISIONS_FILE).read_text(encoding="utf-8"))
-        return Portfolio.model_validate(data.get("portfolio", {}))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, ValidationError):
-        return Portfolio()
 
 
 def _parse(path: Path, model: type[M], problems: list[Problem], *, required: bool) -> M | None:

@@ -14,7 +14,7 @@ import polars as pl
 
 from bridge.calendar import Grain, period_label, same_period_last_year, shift
 from bridge.dataset import Dataset
-from bridge.evaluate import ENGINE, Level, additive, evaluate_windows
+from bridge.evaluate import ENGINE, Level, additive, evaluate_windows, per_window
 from bridge.registry import Registry
 from bridge.translate.windows import (
     Window,
@@ -236,10 +236,7 @@ def _values(
     long = evaluate_windows(
         dataset, registry, metric_id, spans, ["level", "scope", "period_start", "role"], levels
     )
-    value, role = pl.col("value"), pl.col("role")
-    return long.group_by("level", "scope", "period_start").agg(
-        value.filter(role == r).first().cast(pl.Float64).alias(f"value_{r}") for r in get_args(Role)
-    )
+    return per_window(long, ["level", "scope", "period_start"], get_args(Role), prefix="value_")
 
 
 def _unless(expr: pl.Expr, reason: str) -> pl.Expr:

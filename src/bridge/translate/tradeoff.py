@@ -13,7 +13,7 @@ import datetime as dt
 import polars as pl
 
 from bridge.dataset import Dataset
-from bridge.evaluate import ENGINE, Level, evaluate_windows
+from bridge.evaluate import ENGINE, Level, evaluate_windows, per_window
 from bridge.registry import Registry
 from bridge.spec.decisions import Axis, Decision, DiagonalRule
 from bridge.translate.windows import comparability, trailing_year
@@ -88,13 +88,10 @@ def axis_values(
             "role": ["now", "base"],
         }
     )
-    value, role = pl.col("value"), pl.col("role")
-    wide = (
-        evaluate_windows(dataset, registry, axis.metric, spans, ["level", "scope", "role"], levels)
-        .group_by("level", "scope")
-        .agg(value.filter(role == r).first().cast(pl.Float64).alias(r) for r in ("now", "base"))
-        .collect(engine=ENGINE)
+    long = evaluate_windows(
+        dataset, registry, axis.metric, spans, ["level", "scope", "role"], levels
     )
+    wide = per_window(long, ["level", "scope"], ("now", "base")).collect(engine=ENGINE)
     now, then = pl.col("now"), pl.col("base")
     note = comparability(current, base, dataset.first_day, metric) if back else None
     if axis.transform == "value":
