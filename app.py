@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from bridge import ui
+from bridge.app import ui
 
 # Must run before anything is drawn: see ui.ensure_navigation_mode (a Streamlit 1.67 pitfall with a
 # folder named pages/ next to this file).

@@ -105,7 +105,7 @@ def clear_caches(*, measure_cache: bool = True) -> None:
 
 def clear_screens() -> None:
     """Forget built screens only (measures, engine and registry stay cached)."""
-    from bridge import ui
+    from bridge.app import ui
 
     ui._screen.clear()
 

@@ -1,4 +1,4 @@
-"""Time and memory of ``bridge.load.load_dataset`` against a naive baseline measured in the same run.
+"""Time and memory of ``bridge.data.load.load_dataset`` against a naive baseline measured in the same run.
 
 Usage::
 
@@ -40,9 +40,9 @@ from common import (
 )
 from sqlalchemy import Engine, select
 
+from bridge.config.registry import Registry, load_registry
+from bridge.data.load import data_bounds, load_dataset, open_source, reflect
 from bridge.dataset import Dataset
-from bridge.load import data_bounds, load_dataset, open_source, reflect
-from bridge.registry import Registry, load_registry
 
 CONFIG_DIR = ROOT / "config"
 MONTH = (dt.date(2026, 10, 1), dt.date(2026, 11, 1))

@@ -20,9 +20,9 @@ from pathlib import Path
 
 from common import AS_OF, ROOT, Measurement, Report, main_for, sqlite_url
 
-from bridge.load import data_bounds, load_dataset, open_source
-from bridge.refresh import MeasureCache
-from bridge.registry import load_registry
+from bridge.config.registry import load_registry
+from bridge.data.load import data_bounds, load_dataset, open_source
+from bridge.data.refresh import MeasureCache
 
 
 def _append_day(db: Path, day: dt.date) -> None:

@@ -79,9 +79,9 @@ def bridge_cold(url: str, config_dir: str) -> dict[str, Any]:
     """Every executive view from a new engine: the loader's GROUP BY queries, then pure Polars."""
     import polars as pl
 
-    from bridge.load import data_bounds, load_dataset, open_source
-    from bridge.registry import load_registry
-    from bridge.views import ViewRequest, build_view
+    from bridge.config.registry import load_registry
+    from bridge.data.load import data_bounds, load_dataset, open_source
+    from bridge.translate.views import ViewRequest, build_view
 
     registry = load_registry(config_dir)
     out: dict[str, Any] = {}

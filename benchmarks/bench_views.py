@@ -4,7 +4,7 @@ Usage::
 
     .venv/bin/python benchmarks/bench_views.py [--db PATH] [--repeat 5]
 
-The set, all through :func:`bridge.views.build_view` (the path the CLI and the app share):
+The set, all through :func:`bridge.translate.views.build_view` (the path the CLI and the app share):
 horizon for every choice-lens metric at month / quarter / year, tradeoff for every decision,
 consistency for every ratio metric (trailing twelve months), frontline for every action-lens metric
 (week), and fix_now (week). Goal: all of them "well under a second" once measures are loaded — the
@@ -26,17 +26,17 @@ from pathlib import Path
 import polars as pl
 from common import AS_OF, ROOT, Measurement, Report, main_for, median, sqlite_url
 
+from bridge.config.metrics import RatioMetric
+from bridge.config.registry import Registry, load_registry
+from bridge.data.load import data_bounds, load_dataset, open_source
 from bridge.dataset import Dataset
-from bridge.load import data_bounds, load_dataset, open_source
-from bridge.registry import Registry, load_registry
-from bridge.screens.definitions import definitions_screen
-from bridge.screens.frontline import frontline_screen
-from bridge.screens.horizons import horizons_screen
-from bridge.screens.model import PageRequest
-from bridge.screens.overview import overview_screen
-from bridge.screens.tradeoffs import tradeoffs_screen
-from bridge.spec.metrics import RatioMetric
-from bridge.views import ViewName, ViewRequest, build_view
+from bridge.present.screens.definitions import definitions_screen
+from bridge.present.screens.frontline import frontline_screen
+from bridge.present.screens.horizons import horizons_screen
+from bridge.present.screens.model import PageRequest
+from bridge.present.screens.overview import overview_screen
+from bridge.present.screens.tradeoffs import tradeoffs_screen
+from bridge.translate.views import ViewName, ViewRequest, build_view
 
 CONFIG_DIR = ROOT / "config"
 GOAL_SECONDS = 1.0
@@ -85,7 +85,7 @@ def build_screen(
 ) -> object:
     """Call a page builder as the app does (with no decision records when it takes them)."""
     if len(inspect.signature(builder).parameters) >= 4:
-        from bridge.decisions import RECORDS_SCHEMA
+        from bridge.data.state import RECORDS_SCHEMA
 
         return builder(dataset, registry, request, pl.DataFrame(schema=RECORDS_SCHEMA))
     return builder(dataset, registry, request)

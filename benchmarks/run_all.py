@@ -41,8 +41,8 @@ from common import (
     write_results,
 )
 
+from bridge.config.registry import Registry
 from bridge.dataset import Dataset
-from bridge.registry import Registry
 
 
 def _row(report: Report, key: str, label: str | None = None) -> list[str]:

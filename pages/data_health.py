@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from bridge import ui
+from bridge.app import ui
 
 st.title("Data health")
 ctx = ui.start_page()

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from bridge import ui
-from bridge.screens.decision_log import decision_log_screen
+from bridge.app import ui
+from bridge.present.screens.decision_log import decision_log_screen
 
 st.title("Decision log")
 ctx = ui.start_page()

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from bridge import ui
-from bridge.screens.definitions import definitions_screen
+from bridge.app import ui
+from bridge.present.screens.definitions import definitions_screen
 
 st.title("Definitions & lineage")
 ctx = ui.start_page()

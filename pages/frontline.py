@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from bridge import ui
-from bridge.screens.frontline import frontline_screen
+from bridge.app import ui
+from bridge.present.screens.frontline import frontline_screen
 
 st.title("Frontline")
 ctx = ui.start_page()

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from bridge import ui
-from bridge.screens.overview import overview_screen
+from bridge.app import ui
+from bridge.present.screens.overview import overview_screen
 
 st.title("Overview")
 ctx = ui.start_page()

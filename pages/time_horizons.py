@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from bridge import ui
-from bridge.screens.horizons import horizons_screen
+from bridge.app import ui
+from bridge.present.screens.horizons import horizons_screen
 
 st.title("Time horizons")
 ctx = ui.start_page()

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from bridge import ui
-from bridge.screens.tradeoffs import tradeoffs_screen
+from bridge.app import ui
+from bridge.present.screens.tradeoffs import tradeoffs_screen
 
 st.title("Trade-offs")
 ctx = ui.start_page()

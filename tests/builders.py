@@ -14,13 +14,13 @@ from typing import Any
 
 import polars as pl
 
+from bridge.config.decisions import DecisionsFile
+from bridge.config.metrics import MetricsFile
+from bridge.config.registry import Registry
+from bridge.config.sources import SourcesFile
+from bridge.config.validation import semantic_problems
 from bridge.dataset import MEASURES_SCHEMA, ORG_SCHEMA, PLAN_SCHEMA, TARGETS_SCHEMA, Dataset
 from bridge.errors import ConfigError
-from bridge.registry import Registry
-from bridge.spec.decisions import DecisionsFile
-from bridge.spec.metrics import MetricsFile
-from bridge.spec.sources import SourcesFile
-from bridge.validation import semantic_problems
 
 COMPANY = "Acme"
 EFFECTIVE = dt.date(2000, 1, 1)

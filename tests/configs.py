@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from bridge.config.registry import load_registry
 from bridge.errors import ConfigError, Problem
-from bridge.registry import load_registry
 
 Edit = tuple[str, Callable[[str], str]]
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from bridge.config.registry import Registry, load_registry
+from bridge.data.load import load_dataset, open_source
 from bridge.dataset import Dataset
-from bridge.load import load_dataset, open_source
-from bridge.registry import Registry, load_registry
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG_DIR = ROOT / "config"

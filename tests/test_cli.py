@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from bridge.cli import main
+from bridge.app.cli import main
 from tests.conftest import AS_OF, ROOT
 
 

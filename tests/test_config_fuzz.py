@@ -13,11 +13,11 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bridge.config.decisions import DecisionsFile
+from bridge.config.metrics import MetricsFile
+from bridge.config.registry import Registry, load_partial_registry, load_registry
+from bridge.config.validation import semantic_problems
 from bridge.errors import ConfigError
-from bridge.registry import Registry, load_partial_registry, load_registry
-from bridge.spec.decisions import DecisionsFile
-from bridge.spec.metrics import MetricsFile
-from bridge.validation import semantic_problems
 from tests.conftest import CONFIG_DIR
 
 FILES = ("sources.toml", "metrics.toml", "decisions.toml")

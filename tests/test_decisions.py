@@ -19,8 +19,8 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import Engine, make_url
 
-from bridge.dataset import ORG_SCHEMA
-from bridge.decisions import (
+from bridge.config.registry import Registry
+from bridge.data.state import (
     RecordError,
     list_records,
     open_state,
@@ -29,7 +29,7 @@ from bridge.decisions import (
     records,
     review,
 )
-from bridge.registry import Registry
+from bridge.dataset import ORG_SCHEMA
 from tests.conftest import AS_OF, ROOT
 
 NOW = dt.datetime(2026, 11, 30, 9, 0, 0)
@@ -223,7 +223,7 @@ def test_concurrent_threads_lose_nothing_and_duplicate_nothing(
 
 def _process_writer(url: str, uids: list[str]) -> None:
     """Runs in a child process: its own engine, its own registry, the same code path."""
-    from bridge.registry import load_registry
+    from bridge.config.registry import load_registry
 
     registry = load_registry(ROOT / "config")
     engine = open_state(url)
@@ -250,7 +250,7 @@ def test_concurrent_processes_lose_nothing(state_url: str) -> None:
 KILLED_WRITER = """
 import sys, time, datetime as dt
 from sqlalchemy import insert
-from bridge.decisions import open_state, records
+from bridge.data.state import open_state, records
 engine = open_state(sys.argv[1])
 with engine.begin() as conn:
     conn.execute(insert(records).values(

@@ -9,9 +9,7 @@ from typing import Any, Literal, get_args, get_origin
 import pytest
 from pydantic import BaseModel
 
-from bridge.registry import Registry
-from bridge.settings import Settings
-from bridge.spec.decisions import (
+from bridge.config.decisions import (
     Axis,
     Decision,
     DecisionsFile,
@@ -19,7 +17,7 @@ from bridge.spec.decisions import (
     Portfolio,
     QuadrantRule,
 )
-from bridge.spec.metrics import (
+from bridge.config.metrics import (
     Calendar,
     DerivedMetric,
     MetricsFile,
@@ -27,7 +25,9 @@ from bridge.spec.metrics import (
     SemiAdditiveMetric,
     SimpleMetric,
 )
-from bridge.spec.sources import Condition, Measure, Org, Plan, Source, SourcesFile, Targets
+from bridge.config.registry import Registry
+from bridge.config.sources import Condition, Measure, Org, Plan, Source, SourcesFile, Targets
+from bridge.settings import Settings
 from bridge.translate.lineage import formula
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"

@@ -13,8 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bridge.calendar import with_period
+from bridge.config.registry import Registry
 from bridge.dataset import Dataset
-from bridge.evaluate import (
+from bridge.translate.evaluate import (
     UNASSIGNED,
     evaluate,
     evaluate_windows,
@@ -23,7 +24,6 @@ from bridge.evaluate import (
     scoped,
     value_over,
 )
-from bridge.registry import Registry
 from tests.builders import COMPANY, Row, derived, make_dataset, make_registry, ratio, semi, simple
 
 Key = tuple[Any, ...]

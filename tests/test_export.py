@@ -10,10 +10,10 @@ import plotly.graph_objects as go
 import polars as pl
 import pytest
 
+from bridge.config.registry import Registry
+from bridge.data.state import RECORDS_SCHEMA, list_records, open_state, parse_input, record, review
 from bridge.dataset import Dataset
-from bridge.decisions import RECORDS_SCHEMA, list_records, open_state, parse_input, record, review
-from bridge.export import ExportUnavailable, brief_html, csv_bytes, png_bytes
-from bridge.registry import Registry
+from bridge.present.export import ExportUnavailable, brief_html, csv_bytes, png_bytes
 from tests.conftest import AS_OF, CHROMIUM_ARGS, ROOT
 
 #: A resource the browser would fetch: src/href attributes, CSS url() and @import.

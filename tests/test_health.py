@@ -11,9 +11,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from bridge.health import check
-from bridge.load import load_dataset, open_source
-from bridge.registry import Registry, load_registry
+from bridge.config.registry import Registry, load_registry
+from bridge.data.health import check
+from bridge.data.load import load_dataset, open_source
 from bridge.translate.horizon import horizon
 
 AS_OF = dt.date(2026, 3, 1)

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bridge.calendar import add_months
+from bridge.config.registry import Registry
 from bridge.dataset import Dataset
-from bridge.registry import Registry
 from bridge.translate.horizon import horizon
 from tests.builders import COMPANY, Row, days, make_dataset, make_registry, ratio, simple
 

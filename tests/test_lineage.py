@@ -7,8 +7,8 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from bridge.evaluate import value_over
-from bridge.registry import Registry
+from bridge.config.registry import Registry
+from bridge.translate.evaluate import value_over
 from bridge.translate.lineage import condition_text, feeds, formula, lineage, measure_text
 from tests.builders import Row, derived, make_dataset, make_registry, ratio, semi, simple
 

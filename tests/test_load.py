@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
+from bridge.config.registry import Registry
+from bridge.data.load import data_bounds, load_dataset, measure_query, open_source, reflect
 from bridge.dataset import MEASURES_SCHEMA, Dataset
 from bridge.errors import SourceError
-from bridge.load import data_bounds, load_dataset, measure_query, open_source, reflect
-from bridge.registry import Registry
 from tests.conftest import AS_OF
 
 

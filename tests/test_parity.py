@@ -30,11 +30,11 @@ from sqlalchemy import Column, DateTime, MetaData, Table, create_engine, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError
 
+from bridge.config.registry import Registry, load_registry
+from bridge.data.load import data_bounds, day_of, load_dataset, open_source, source_sql
 from bridge.dataset import Dataset
-from bridge.load import data_bounds, day_of, load_dataset, open_source, source_sql
-from bridge.registry import Registry, load_registry
 from bridge.sample import TABLE_NAMES, generate
-from bridge.views import ViewRequest, build_view
+from bridge.translate.views import ViewRequest, build_view
 from tests.conftest import AS_OF, CONFIG_DIR
 
 POSTGRES_URL = os.environ.get(

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bridge.registry import Registry, load_partial_registry
+from bridge.config.registry import Registry, load_partial_registry
 from tests.configs import Edit, apply_edits, problems_of, replace
 
 ALL_METRICS = [

@@ -12,9 +12,9 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from bridge.load import load_dataset, open_source
-from bridge.refresh import MeasureCache
-from bridge.registry import Registry, load_registry
+from bridge.config.registry import Registry, load_registry
+from bridge.data.load import load_dataset, open_source
+from bridge.data.refresh import MeasureCache
 
 AS_OF = dt.date(2026, 11, 30)
 START = dt.date(2025, 1, 1)

@@ -2,7 +2,7 @@
 
 The shipped ``config/`` folder is the golden config (it must load cleanly). Every other test starts
 from a writable copy of it (fixture ``config_copy``), edits the TOML text in one place, and asserts the
-exact problems :func:`bridge.registry.load_registry` reports: file, entry, expected, found and example.
+exact problems :func:`bridge.config.registry.load_registry` reports: file, entry, expected, found and example.
 Cross-reference rules (unknown ids, cycles, duplicates, thresholds) live in ``test_validation.py``.
 """
 
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from bridge.config.registry import Registry, load_registry
 from bridge.errors import ConfigError, Problem
-from bridge.registry import Registry, load_registry
 from tests.configs import Edit, apply_edits, problems_of, replace
 
 S = "config/sources.toml"

@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bridge import sample
-from bridge.cli import main
+from bridge.app.cli import main
 from bridge.sample import TABLE_NAMES, generate
 
 POSTGRES_URL = os.environ.get(

@@ -7,10 +7,10 @@ import logging
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from bridge.cli import main
+from bridge.app.cli import main
+from bridge.config.registry import Registry
+from bridge.data.load import data_bounds, open_source
 from bridge.errors import SourceError
-from bridge.load import data_bounds, open_source
-from bridge.registry import Registry
 from bridge.settings import Settings, redact_url
 from tests.apptesting import open_page
 

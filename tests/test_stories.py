@@ -10,8 +10,8 @@ from typing import Any
 import polars as pl
 import pytest
 
+from bridge.config.registry import Registry
 from bridge.dataset import Dataset
-from bridge.registry import Registry
 from bridge.translate.consistency import consistency
 from bridge.translate.frontline import frontline
 from bridge.translate.horizon import horizon

@@ -8,8 +8,8 @@ from typing import Any
 import polars as pl
 import pytest
 
+from bridge.config.decisions import Decision
 from bridge.dataset import Dataset
-from bridge.spec.decisions import Decision
 from bridge.translate.tradeoff import classify, tradeoff
 from tests.builders import (
     Row,

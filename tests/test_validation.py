@@ -1,8 +1,8 @@
 """Semantic rules across config files, and the agreement of config and database.
 
 Golden fixtures: each case copies the shipped config (fixture ``config_copy``), breaks exactly one
-cross-reference, and asserts the exact problems :func:`bridge.registry.load_registry` reports. The
-database rules run :func:`bridge.validation.database_problems` against a small SQLite database built in
+cross-reference, and asserts the exact problems :func:`bridge.config.registry.load_registry` reports. The
+database rules run :func:`bridge.config.validation.database_problems` against a small SQLite database built in
 ``tmp_path``, one broken table, column or type per case, and against the generated sample company.
 """
 
@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
+from bridge.config.registry import Registry, load_registry
+from bridge.config.sources import SourcesFile
+from bridge.config.validation import database_problems
+from bridge.data.load import open_source
 from bridge.errors import ConfigError, Problem
-from bridge.load import open_source
-from bridge.registry import Registry, load_registry
-from bridge.spec.sources import SourcesFile
-from bridge.validation import database_problems
 from tests.configs import Edit, append_copy, apply_edits, problems_of, replace
 
 S = "config/sources.toml"

@@ -1,5 +1,5 @@
 """``python -m bridge``: the same as the ``bridge`` command."""
 
-from bridge.cli import main
+from bridge.app.cli import main
 
 raise SystemExit(main())

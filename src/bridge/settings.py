@@ -1,7 +1,7 @@
 """Deployment settings: ``BRIDGE_*`` environment variables over ``config/settings.toml`` over defaults.
 
 Settings say *where* things are (databases, config folder, cache lifetime); what the numbers *mean*
-lives in the registry (``config/*.toml`` parsed by :mod:`bridge.registry`). No settings object is
+lives in the registry (``config/*.toml`` parsed by :mod:`bridge.config.registry`). No settings object is
 created at import time: call :func:`get_settings`.
 """
 

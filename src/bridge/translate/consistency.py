@@ -15,11 +15,11 @@ import datetime as dt
 
 import polars as pl
 
+from bridge.config.metrics import RatioMetric
+from bridge.config.registry import Registry
 from bridge.dataset import Dataset
 from bridge.errors import RequestError
-from bridge.evaluate import UNASSIGNED
-from bridge.registry import Registry
-from bridge.spec.metrics import RatioMetric
+from bridge.translate.evaluate import UNASSIGNED
 
 #: A team whose reported rate differs from its computed rate by more than this is named as a cause.
 REPORTING_GAP = 0.01

@@ -11,9 +11,9 @@ from typing import Literal
 import polars as pl
 
 from bridge.calendar import period_label
+from bridge.config.registry import Registry
 from bridge.dataset import Dataset
-from bridge.evaluate import evaluate, in_windows, measures_of, scoped
-from bridge.registry import Registry
+from bridge.translate.evaluate import evaluate, in_windows, measures_of, scoped
 from bridge.translate.lineage import feeds
 from bridge.translate.targets import daily_targets, rolled_target
 from bridge.translate.windows import recent_periods, to_date

@@ -13,9 +13,9 @@ from typing import Literal, get_args
 import polars as pl
 
 from bridge.calendar import Grain, period_label, same_period_last_year, shift
+from bridge.config.registry import Registry
 from bridge.dataset import Dataset
-from bridge.evaluate import ENGINE, Level, additive, evaluate_windows, per_window
-from bridge.registry import Registry
+from bridge.translate.evaluate import ENGINE, Level, additive, evaluate_windows, per_window
 from bridge.translate.windows import (
     Window,
     comparability,

@@ -11,12 +11,12 @@ import datetime as dt
 
 import polars as pl
 
+from bridge.config.expression import render
+from bridge.config.metrics import DerivedMetric, RatioMetric, SemiAdditiveMetric, SimpleMetric
+from bridge.config.registry import Registry
+from bridge.config.sources import Condition, Measure, Source
 from bridge.dataset import Dataset
-from bridge.evaluate import evaluate, measures_of, scoped
-from bridge.registry import Registry
-from bridge.spec.expression import render
-from bridge.spec.metrics import DerivedMetric, RatioMetric, SemiAdditiveMetric, SimpleMetric
-from bridge.spec.sources import Condition, Measure, Source
+from bridge.translate.evaluate import evaluate, measures_of, scoped
 
 _OPS = {
     "eq": "=",

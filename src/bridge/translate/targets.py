@@ -17,9 +17,9 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from bridge.config.metrics import DerivedMetric, RatioMetric, SimpleMetric
+from bridge.config.registry import Registry
 from bridge.dataset import Dataset
-from bridge.registry import Registry
-from bridge.spec.metrics import DerivedMetric, RatioMetric, SimpleMetric
 
 
 def daily_targets(dataset: Dataset, metric_id: str, start: dt.date, end: dt.date) -> pl.DataFrame:

@@ -12,10 +12,10 @@ import datetime as dt
 
 import polars as pl
 
+from bridge.config.decisions import Axis, Decision, DiagonalRule
+from bridge.config.registry import Registry
 from bridge.dataset import Dataset
-from bridge.evaluate import ENGINE, Level, evaluate_windows, per_window
-from bridge.registry import Registry
-from bridge.spec.decisions import Axis, Decision, DiagonalRule
+from bridge.translate.evaluate import ENGINE, Level, evaluate_windows, per_window
 from bridge.translate.windows import comparability, trailing_year
 
 

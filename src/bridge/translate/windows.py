@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from bridge.calendar import Grain, add_years, period_end, period_start, shift
-from bridge.spec.metrics import MetricBase
+from bridge.config.metrics import MetricBase
 
 
 @dataclass(frozen=True, slots=True)

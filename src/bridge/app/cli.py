@@ -1,0 +1,293 @@
+"""``bridge``: the headless command line for BizOps and scripts.
+
+Commands: ``validate``, ``metrics``, ``view``, ``export``, ``refresh``, ``sample-data``. Errors are printed as clear messages on
+stderr with a non-zero exit status — never a traceback, never a password.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy import Engine
+
+from bridge.config.registry import Registry
+from bridge.errors import BridgeError, ConfigError
+from bridge.settings import Settings, get_settings, redact_url
+from bridge.translate.views import VIEW_NAMES, ViewRequest
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a date like 2026-11-30, found {text[:40]!r}"
+        ) from None
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="bridge", description=__doc__.splitlines()[0] if __doc__ else ""
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("validate", help="check config/ and that the database agrees with it")
+
+    m = sub.add_parser("metrics", help="list the metric registry")
+    m.add_argument("--format", choices=["table", "csv", "json"], default="table")
+
+    v = sub.add_parser("view", help="print one view")
+    v.add_argument("view", choices=VIEW_NAMES)
+    v.add_argument("--metric")
+    v.add_argument("--decision")
+    v.add_argument("--grain", help="day, week, month, quarter or year (per view)")
+    v.add_argument("--business-unit")
+    v.add_argument(
+        "--as-of",
+        type=_date,
+        help="views use data before this day (default: day after the last data)",
+    )
+    v.add_argument("--format", choices=["table", "csv", "json"], default="table")
+
+    e = sub.add_parser("export", help="export the executive brief (one self-contained HTML file)")
+    e.add_argument("what", choices=["brief"])
+    e.add_argument("--out", type=Path, required=True, help="the HTML file to write")
+    e.add_argument("--as-of", type=_date, help="views use data before this day")
+
+    r = sub.add_parser("refresh", help="refresh the measure cache (incremental unless --full)")
+    r.add_argument("--full", action="store_true", help="read all history again")
+
+    s = sub.add_parser(
+        "sample-data", help="generate the demo company (an SQLite file, or into a database)"
+    )
+    s.add_argument("--seed", type=int)
+    where = s.add_mutually_exclusive_group()
+    where.add_argument(
+        "--out", type=Path, help="SQLite file to write (default: sample_data/sample.sqlite)"
+    )
+    where.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="write into this database instead, e.g. postgresql+psycopg://user@host:5432/db "
+        "or mysql+pymysql://user@host:3306/db",
+    )
+    s.add_argument("--as-of", type=_date, help="data ends the day before (default: today)")
+    s.add_argument(
+        "--events",
+        type=int,
+        metavar="N",
+        help="about N orders in total, tickets in proportion, same stories "
+        "(default: about 1.3 million over four years)",
+    )
+    s.add_argument("--replace", action="store_true", help="overwrite an existing sample")
+    s.add_argument("--if-missing", action="store_true", help="do nothing when a sample exists")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = get_settings()
+        handler = {
+            "export": cmd_export,
+            "refresh": cmd_refresh,
+            "validate": cmd_validate,
+            "metrics": cmd_metrics,
+            "view": cmd_view,
+            "sample-data": cmd_sample,
+        }[args.command]
+        return handler(args, settings)
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_PROBLEMS
+    except BridgeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except BrokenPipeError:  # output piped into `head`: not an error of ours
+        return EXIT_OK
+    except ValueError as exc:  # e.g. a settings value of the wrong type (pydantic ValidationError)
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
+    from bridge.config.registry import load_registry
+    from bridge.config.validation import database_problems
+    from bridge.data.load import open_source
+    from bridge.errors import ConfigError
+
+    registry = load_registry(settings.config_dir)
+    engine = open_source(settings.source_url, timeout_seconds=settings.query_timeout_seconds)
+    problems = database_problems(registry.sources_file, engine)
+    if problems:
+        raise ConfigError(problems)
+    n_measures = sum(len(s.measures) for s in registry.sources)
+    print(
+        f"OK: {len(registry.sources)} sources, {n_measures} measures, {len(registry.metrics)} metrics "
+        f"and {len(registry.decisions)} decisions in {settings.config_dir}/ agree with "
+        f"{redact_url(settings.source_url)}"
+    )
+    return EXIT_OK
+
+
+def cmd_metrics(args: argparse.Namespace, settings: Settings) -> int:
+    from bridge.config.registry import load_registry
+    from bridge.translate.lineage import formula
+
+    registry = load_registry(settings.config_dir)
+    frame = pl.DataFrame(
+        [
+            {
+                "id": m.id,
+                "kind": m.kind,
+                "label": m.label,
+                "formula": formula(registry, m.id),
+                "unit": m.unit,
+                "direction": m.direction,
+                "owner": m.owner,
+                "lenses": ",".join(m.lenses),
+                "decisions": ",".join(m.decisions),
+                "version": m.version,
+                "effective_from": m.effective_from,
+            }
+            for m in registry.metrics.values()
+        ]
+    )
+    _emit(frame, args.format)
+    return EXIT_OK
+
+
+def cmd_view(args: argparse.Namespace, settings: Settings) -> int:
+    from bridge.config.registry import load_registry
+    from bridge.data.load import load_dataset
+    from bridge.translate.views import build_view, check_request
+
+    request = ViewRequest(
+        view=args.view,
+        metric=args.metric,
+        decision=args.decision,
+        grain=args.grain,
+        business_unit=args.business_unit,
+        as_of=args.as_of or dt.date.min,
+    )
+    # Refuse an unknown metric, decision or grain before touching the database.
+    check_request(request, load_registry(settings.config_dir))
+    registry, engine, (first, last) = _open(settings)
+    request = request.model_copy(update={"as_of": args.as_of or last + dt.timedelta(days=1)})
+    dataset = load_dataset(engine, registry, first, request.as_of)
+    _emit(build_view(request, dataset, registry), args.format)
+    return EXIT_OK
+
+
+def cmd_sample(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bridge.sample import DEFAULT_SEED, generate
+
+    if args.database_url:
+        url, where = args.database_url, redact_url(args.database_url)
+    else:
+        out: Path = args.out or Path("sample_data/sample.sqlite")
+        if args.if_missing and out.exists():
+            print(f"sample database already at {out} (use --replace to regenerate)")
+            return EXIT_OK
+        url, where = f"sqlite:///{out}", str(out)
+    as_of = args.as_of or dt.date.today()
+    seed = DEFAULT_SEED if args.seed is None else args.seed
+    try:
+        summary = generate(url, seed=seed, as_of=as_of, events=args.events, replace=args.replace)
+    except FileExistsError as exc:
+        if args.if_missing:
+            print(f"sample tables already in {where} (use --replace to regenerate)")
+            return EXIT_OK
+        raise BridgeError(f"{exc} (use --replace to overwrite)") from None
+    except (SQLAlchemyError, ImportError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise BridgeError(f"cannot write the sample to {where}: {reason}") from None
+    rows = sum(summary.row_counts.values())
+    print(
+        f"wrote {rows:,} rows ({summary.row_counts['orders']:,} orders) to {where} "
+        f"(seed {seed}, data {summary.start} to {summary.end}) in {summary.seconds:.1f} s"
+    )
+    return EXIT_OK
+
+
+def _open(settings: Settings) -> tuple[Registry, Engine, tuple[dt.date, dt.date]]:
+    from bridge.config.registry import load_registry
+    from bridge.data.load import data_bounds, open_source
+
+    registry = load_registry(settings.config_dir)
+    engine = open_source(settings.source_url, timeout_seconds=settings.query_timeout_seconds)
+    bounds = data_bounds(engine, registry)
+    if bounds is None:
+        raise BridgeError("the source database has no rows in any configured source")
+    return registry, engine, bounds
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from bridge.data.refresh import MeasureCache
+    from bridge.data.state import list_records, open_state, review
+    from bridge.present.export import brief_html
+
+    registry, engine, (first, last) = _open(settings)
+    as_of = args.as_of or last + dt.timedelta(days=1)
+    cache = MeasureCache(settings.cache_dir, settings.late_arriving_days)
+    dataset = cache.load(engine, registry, first, as_of)
+    state = open_state(settings.state_url, timeout_seconds=settings.query_timeout_seconds)
+    decisions = list_records(state)
+    html = brief_html(
+        dataset, registry, as_of, decisions, review(decisions, dataset, registry, as_of)
+    )
+    out: Path = args.out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(html, encoding="utf-8")
+    tmp.replace(out)  # never a half-written brief
+    print(f"wrote the executive brief for data before {as_of} to {out} ({len(html) // 1024:,} KiB)")
+    return EXIT_OK
+
+
+def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
+    from bridge.data.refresh import MeasureCache
+
+    registry, engine, (first, last) = _open(settings)
+    cache = MeasureCache(settings.cache_dir, settings.late_arriving_days)
+    dataset = cache.load(engine, registry, first, last + dt.timedelta(days=1), full=args.full)
+    stats = cache.last
+    assert stats is not None
+    print(
+        f"{stats.mode} refresh: read {stats.read_from} to {stats.read_to} from the database, "
+        f"kept {stats.cached_rows:,} cached rows; {dataset.measures.height:,} measure rows "
+        f"in {settings.cache_dir}"
+    )
+    return EXIT_OK
+
+
+def _emit(frame: pl.DataFrame, fmt: str) -> None:
+    if fmt == "json":
+        print(frame.write_json())
+    elif fmt == "csv":
+        buffer = io.StringIO()
+        frame.write_csv(buffer)
+        print(buffer.getvalue(), end="")
+    else:
+        with pl.Config(
+            tbl_rows=200,
+            tbl_cols=40,
+            tbl_width_chars=200,
+            fmt_str_lengths=60,
+            tbl_hide_dataframe_shape=True,
+        ):
+            print(frame)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,273 @@
+"""Data health: what is wrong in the source data, counted, with what Bridge does about it.
+
+A second, separate reader of the source database: where :mod:`bridge.data.load` aggregates measures, this
+module counts row-level problems — nulls, negative amounts, duplicate ids, events in the future,
+missing days, teams absent from the org table, time-zone-aware timestamps, an empty database. All
+queries are aggregates with bound parameters on the read-only source engine.
+
+Each finding says its *effect* on the views, so no number is silently wrong:
+
+* ``excluded``: the rows are left out of every view (no day or no team: they cannot be placed);
+* ``included, flagged``: the rows count, and the page says so (e.g. a negative amount may be a refund).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Column, ColumnElement, Connection, Engine, and_, case, func, select
+from sqlalchemy import types as sqltypes
+from sqlalchemy.exc import SQLAlchemyError
+
+from bridge.config.registry import Registry
+from bridge.config.sources import Source
+from bridge.data.load import as_date, day_of, reflect
+from bridge.errors import SourceError
+from bridge.settings import redact_url
+
+#: Missing days are looked for in this many days before as-of (older gaps are history).
+GAP_WINDOW_DAYS = 90
+
+FINDINGS_SCHEMA = pl.Schema(
+    {
+        "source": pl.String(),
+        "check": pl.String(),
+        "rows": pl.Int64(),
+        "effect": pl.String(),
+        "detail": pl.String(),
+    }
+)
+SOURCES_SCHEMA = pl.Schema(
+    {
+        "source": pl.String(),
+        "table": pl.String(),
+        "rows": pl.Int64(),
+        "first_day": pl.Date(),
+        "last_day": pl.Date(),
+        "days_behind": pl.Int64(),
+        "status": pl.String(),
+    }
+)
+
+
+@dataclass(frozen=True)
+class HealthReport:
+    """``sources``: freshness and row counts per source; ``findings``: one row per problem found."""
+
+    sources: pl.DataFrame
+    findings: pl.DataFrame
+    as_of: dt.date
+
+    @property
+    def empty(self) -> bool:
+        return int(self.sources.get_column("rows").sum() or 0) == 0
+
+    @property
+    def problem_count(self) -> int:
+        return self.findings.height
+
+
+def check(engine: Engine, registry: Registry, as_of: dt.date) -> HealthReport:
+    """Run every check on every source."""
+    sources, findings = [], []
+    try:
+        with engine.connect() as conn:
+            org_spec = registry.sources_file.org
+            org = reflect(conn, org_spec.table, org_spec.db_schema)
+            for source in registry.sources:
+                summary, found = _check_source(conn, source, org.c[org_spec.team_column], as_of)
+                sources.append(summary)
+                findings.extend(found)
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", exc)).splitlines()[0]
+        raise SourceError(
+            f"the data health check on {redact_url(engine.url.render_as_string(False))} failed: "
+            f"{reason}"
+        ) from None
+    report = HealthReport(
+        sources=pl.DataFrame(sources, schema=SOURCES_SCHEMA),
+        findings=pl.DataFrame(findings, schema=FINDINGS_SCHEMA),
+        as_of=as_of,
+    )
+    if report.empty:
+        extra = {
+            "source": "(all)",
+            "check": "empty database",
+            "rows": 0,
+            "effect": "no view",
+            "detail": "no configured source has any row: check BRIDGE_SOURCE_URL and table names",
+        }
+        report = HealthReport(
+            report.sources,
+            pl.concat([report.findings, pl.DataFrame([extra], schema=FINDINGS_SCHEMA)]),
+            as_of,
+        )
+    return report
+
+
+def _check_source(
+    conn: Connection, source: Source, org_team: Column[Any], as_of: dt.date
+) -> tuple[dict[str, object], list[dict[str, object]]]:
+    table = reflect(conn, source.table, source.db_schema)
+    time_col, team = table.c[source.time_column], table.c[source.team_column]
+    found: list[dict[str, object]] = []
+
+    def add(check: str, rows: int, effect: str, detail: str) -> None:
+        if rows:
+            found.append(
+                {
+                    "source": source.name,
+                    "check": check,
+                    "rows": rows,
+                    "effect": effect,
+                    "detail": detail,
+                }
+            )
+
+    bound = _bound(time_col, as_of)
+    numeric = (sqltypes.Integer, sqltypes.Numeric, sqltypes.Float)
+    # (check, condition, effect, detail): all counted in ONE scan of the table.
+    checks: list[tuple[str, ColumnElement[bool], str, str]] = [
+        (
+            "no time",
+            time_col.is_(None),
+            "excluded",
+            f"{source.time_column} is empty: the row has no day",
+        ),
+        (
+            "no team",
+            team.is_(None),
+            "excluded",
+            f"{source.team_column} is empty: the row belongs to no team",
+        ),
+        (
+            "in the future",
+            time_col >= bound,
+            "excluded",
+            f"{source.time_column} on or after {as_of}: outside every view",
+        ),
+    ]
+    for measure in source.measures:
+        if measure.column is None:
+            continue
+        col = table.c[measure.column]
+        checks.append(
+            (
+                f"empty {measure.column}",
+                and_(col.is_(None), time_col < bound),
+                "included, flagged",
+                f"measure {measure.name} ignores rows with no value",
+            )
+        )
+        if measure.agg == "sum" and isinstance(col.type, numeric):
+            checks.append(
+                (
+                    f"negative {measure.column}",
+                    and_(col < 0, time_col < bound),
+                    "included, flagged",
+                    f"measure {measure.name} sums them (refunds or errors?)",
+                )
+            )
+    checks = list({name: (name, cond, eff, det) for name, cond, eff, det in checks}.values())
+    counts = conn.execute(
+        select(
+            func.count(),
+            func.min(time_col),
+            func.max(time_col),
+            *(func.count(case((cond, 1))) for _, cond, _, _ in checks),
+        ).select_from(table)
+    ).one()
+    total, first, last = counts[0], counts[1], counts[2]
+    for (name, _, effect, detail), rows in zip(checks, counts[3:], strict=True):
+        add(name, int(rows or 0), effect, detail)
+    first_day = as_date(first) if first is not None else None
+    last_day = as_date(last) if last is not None else None
+    behind = None if last_day is None else max((as_of - dt.timedelta(days=1) - last_day).days, 0)
+    status = (
+        "empty" if not total else "stale" if behind and behind > source.freshness_days else "fresh"
+    )
+    execute = conn.execute
+    if source.id_column is not None:
+        ident = table.c[source.id_column]
+        # GROUP BY the id walks its index; COUNT(DISTINCT) would sort the whole column.
+        groups = (
+            select(func.count().label("n"))
+            .where(ident.is_not(None))
+            .group_by(ident)
+            .having(func.count() > 1)
+            .subquery()
+        )
+        dupes = execute(select(func.coalesce(func.sum(groups.c.n - 1), 0))).scalar_one()
+        add(
+            "duplicate id",
+            int(dupes or 0),
+            "included, flagged",
+            f"rows sharing a {source.id_column}: each is counted in every measure",
+        )
+    unknown = execute(
+        select(team, func.count())
+        .where(and_(team.is_not(None), team.not_in(select(org_team))))
+        .group_by(team)
+        .order_by(func.count().desc())
+    ).all()
+    if unknown:
+        names = ", ".join(f"{t} ({n})" for t, n in unknown[:8])
+        add(
+            "team not in org table",
+            sum(int(n) for _, n in unknown),
+            "included, flagged",
+            f"counted for the company, under 'Unassigned' by business unit: {names}",
+        )
+    if isinstance(time_col.type, sqltypes.DateTime) and time_col.type.timezone:
+        add(
+            "time zone",
+            int(total),
+            "included, flagged",
+            f"{source.time_column} carries a time zone: days are cut in the database session's "
+            "time zone",
+        )
+    if source.grain == "event" and last_day is not None:
+        missing = _missing_days(conn, time_col, as_of, first_day)
+        if missing:
+            shown = ", ".join(d.isoformat() for d in missing[:10])
+            add(
+                "missing days",
+                len(missing),
+                "included, flagged",
+                f"no row on {len(missing)} day(s) in the last {GAP_WINDOW_DAYS} days: {shown}"
+                + ("…" if len(missing) > 10 else ""),
+            )
+    summary = {
+        "source": source.name,
+        "table": source.table,
+        "rows": int(total),
+        "first_day": first_day,
+        "last_day": last_day,
+        "days_behind": behind,
+        "status": status,
+    }
+    return summary, found
+
+
+def _bound(column: Column[Any], day: dt.date) -> dt.date | dt.datetime:
+    return (
+        dt.datetime.combine(day, dt.time()) if isinstance(column.type, sqltypes.DateTime) else day
+    )
+
+
+def _missing_days(
+    conn: Connection, time_col: Column[Any], as_of: dt.date, first_day: dt.date | None
+) -> list[dt.date]:
+    start = max(as_of - dt.timedelta(days=GAP_WINDOW_DAYS), first_day or as_of)
+    day = day_of(time_col)
+    query = (
+        select(day)
+        .where(time_col >= _bound(time_col, start), time_col < _bound(time_col, as_of))
+        .group_by(day)
+    )
+    seen = {as_date(r[0]) for r in conn.execute(query).all() if r[0] is not None}
+    expected = [start + dt.timedelta(days=i) for i in range((as_of - start).days)]
+    return [d for d in expected if d not in seen]

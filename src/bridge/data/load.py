@@ -1,0 +1,368 @@
+"""The one module that talks to the source database.
+
+Per source, one SQLAlchemy Core query ``SELECT day, team, <measures> ... WHERE time in [start, end)
+GROUP BY day, team``: the database does the aggregation, every value is a bound parameter, and only
+(day × team) rows travel to Python, where they become a long Polars frame (see :mod:`bridge.dataset`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from pydantic import SecretStr
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Date,
+    Engine,
+    Float,
+    MetaData,
+    Select,
+    String,
+    Table,
+    and_,
+    case,
+    create_engine,
+    event,
+    func,
+    literal,
+    select,
+    type_coerce,
+)
+from sqlalchemy import types as sqltypes
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchTableError, SQLAlchemyError
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+
+from bridge.config.registry import Registry
+from bridge.config.sources import Condition, Measure, Source
+from bridge.dataset import MEASURES_SCHEMA, ORG_SCHEMA, PLAN_SCHEMA, TARGETS_SCHEMA, Dataset, empty
+from bridge.errors import SourceError
+from bridge.settings import redact_url
+
+# --- connecting -------------------------------------------------------------------------------
+
+
+def open_source(url: str | SecretStr, *, timeout_seconds: int = 30) -> Engine:
+    """An engine on the source database, opened read-only where the dialect allows it.
+
+    SQLite files are opened with ``mode=ro``; PostgreSQL sessions default to read-only transactions;
+    MariaDB/MySQL sessions are set ``READ ONLY``. Connection and read timeouts keep the app from hanging.
+    """
+    raw = url.get_secret_value() if isinstance(url, SecretStr) else url
+    try:
+        parsed = make_url(raw)
+    except ArgumentError:
+        raise SourceError(
+            f"the source database URL {redact_url(raw)} is not a SQLAlchemy URL; "
+            "expected e.g. postgresql+psycopg://user:password@host:5432/dbname"
+        ) from None
+    backend = parsed.get_backend_name()
+    kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    if backend == "sqlite":
+        parsed = _sqlite_read_only(parsed)
+        kwargs["connect_args"] = {"timeout": timeout_seconds}
+    elif backend == "postgresql":
+        kwargs["connect_args"] = {
+            "connect_timeout": timeout_seconds,
+            "options": "-c default_transaction_read_only=on",
+        }
+    elif backend in ("mysql", "mariadb"):
+        kwargs["connect_args"] = {
+            "connect_timeout": timeout_seconds,
+            "read_timeout": max(timeout_seconds, 60),
+        }
+    try:
+        engine = create_engine(parsed, **kwargs)
+    except (ArgumentError, ImportError) as exc:
+        raise SourceError(f"cannot open {redact_url(raw)}: {exc}") from None
+    if backend in ("mysql", "mariadb"):
+        event.listen(engine, "connect", _mysql_read_only)
+    return engine
+
+
+def _sqlite_read_only(url: URL) -> URL:
+    database = url.database or ""
+    if database in ("", ":memory:") or database.startswith("file:"):
+        return url
+    path = Path(database)
+    if not path.exists():
+        raise SourceError(
+            f"no SQLite database at {path}; create the sample with `bridge sample-data` "
+            "or point BRIDGE_SOURCE_URL at your database"
+        )
+    return url.set(
+        database=f"file:{path.resolve()}", query={**url.query, "mode": "ro", "uri": "true"}
+    )
+
+
+def _mysql_read_only(dbapi_connection: Any, _record: Any) -> None:
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SET SESSION TRANSACTION READ ONLY")
+
+
+# --- dialect-portable day truncation -----------------------------------------------------------
+
+
+class day_of(FunctionElement[dt.date]):
+    """The calendar day of a date or timestamp column, as a DATE, on every dialect."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(day_of)
+def _day_default(element: day_of, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST({compiler.process(element.clauses, **kw)} AS DATE)"
+
+
+@compiles(day_of, "sqlite")
+def _day_sqlite(element: day_of, compiler: SQLCompiler, **kw: Any) -> str:
+    # SQLite has no DATE type: date() gives 'YYYY-MM-DD' text, which the Date type parses.
+    return f"date({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(day_of, "mysql")
+@compiles(day_of, "mariadb")
+def _day_mysql(element: day_of, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"DATE({compiler.process(element.clauses, **kw)})"
+
+
+# --- building queries --------------------------------------------------------------------------
+
+
+def reflect(engine: Engine | Any, name: str, schema: str | None) -> Table:
+    """The table as the database describes it (columns and types)."""
+    try:
+        return Table(name, MetaData(), autoload_with=engine, schema=schema)
+    except NoSuchTableError:
+        raise SourceError(
+            f"table {name!r} does not exist in the source database (run `bridge validate`)"
+        ) from None
+
+
+def _bound(column: Column[Any], day: dt.date) -> dt.date | dt.datetime:
+    """A date bound typed like the column, so comparisons use its index and storage format."""
+    if isinstance(column.type, sqltypes.DateTime):
+        return dt.datetime.combine(day, dt.time())
+    return day
+
+
+def condition(table: Table, cond: Condition) -> ColumnElement[bool]:
+    """The SQL form of a measure filter; values are bound parameters, never spliced into SQL."""
+    col = table.c[cond.column]
+    match cond.op:
+        case "eq":
+            return col == cond.value
+        case "ne":
+            return col != cond.value
+        case "gt":
+            return col > cond.value
+        case "ge":
+            return col >= cond.value
+        case "lt":
+            return col < cond.value
+        case "le":
+            return col <= cond.value
+        case "in":
+            return col.in_(cond.value if isinstance(cond.value, list) else [cond.value])
+        case "not_in":
+            return col.not_in(cond.value if isinstance(cond.value, list) else [cond.value])
+        case "is_null":
+            return col.is_(None)
+        case "not_null":
+            return col.is_not(None)
+    raise AssertionError(cond.op)  # pragma: no cover - Literal is closed
+
+
+def aggregate(table: Table, measure: Measure) -> ColumnElement[float]:
+    """The aggregate expression of one measure (``count`` with a ``where`` is a conditional count)."""
+    target: ColumnElement[Any] = table.c[measure.column] if measure.column else literal(1)
+    if measure.where:
+        target = case((and_(*(condition(table, c) for c in measure.where)), target), else_=None)
+    expr: ColumnElement[Any]
+    if measure.agg == "sum":
+        expr = func.sum(target)
+    elif measure.agg == "count":
+        expr = func.count(target)
+    elif measure.agg == "min":
+        expr = func.min(target)
+    else:
+        expr = func.max(target)
+    if measure.agg == "sum":
+        # SUM over no matching row is NULL; an empty sum is 0 for an additive measure.
+        expr = func.coalesce(expr, 0)
+    return type_coerce(expr, Float(asdecimal=False))
+
+
+def measure_query(
+    source: Source, table: Table, start: dt.date, end: dt.date
+) -> Select[*tuple[Any, ...]]:
+    """``SELECT day, team_id, <one column per measure> ... GROUP BY day, team`` for [start, end)."""
+    time_col = table.c[source.time_column]
+    day = day_of(time_col)
+    team = type_coerce(table.c[source.team_column], String)
+    columns = [aggregate(table, m).label(m.name) for m in source.measures]
+    return (
+        select(day.label("day"), team.label("team_id"), *columns)
+        .where(time_col >= _bound(time_col, start), time_col < _bound(time_col, end))
+        # a row with no team cannot be placed in the hierarchy (Data health counts it)
+        .where(table.c[source.team_column].is_not(None))
+        # team first: SQLite sorts fewer distinct leading keys, and the result is the same
+        .group_by(table.c[source.team_column], day)
+    )
+
+
+def source_sql(source: Source, dialect_name: str, start: dt.date, end: dt.date) -> str:
+    """The query a source runs, in a dialect's SQL, with parameters shown inline (for people to read).
+
+    Built from the config alone (no reflection): the time column is taken as a timestamp.
+    """
+    names = {source.time_column, source.team_column}
+    names |= {m.column for m in source.measures if m.column}
+    names |= {c.column for m in source.measures for c in m.where}
+    columns = [
+        Column(n, sqltypes.DateTime if n == source.time_column else sqltypes.NullType)
+        for n in sorted(names)
+    ]
+    table = Table(source.table, MetaData(), *columns, schema=source.db_schema)
+    # Through a URL rather than the dialect registry: registry.load("mariadb") gives an instance.
+    dialect = make_url(f"{dialect_name}://").get_dialect()()
+    query = measure_query(source, table, start, end)
+    return str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+
+
+# --- loading ------------------------------------------------------------------------------------
+
+#: Parallel source queries per load (the machine has 2 cores; more mostly queues in the database).
+LOAD_THREADS = 3
+
+
+def load_dataset(engine: Engine, registry: Registry, start: dt.date, end: dt.date) -> Dataset:
+    """Measures for days in [start, end) plus org, targets and plan, from the source database."""
+
+    def one_source(source: Source) -> pl.DataFrame:
+        with engine.connect() as conn:
+            return _load_source(conn, engine, source, start, end)
+
+    try:
+        # Sources are independent queries: run them on parallel connections (the drivers release
+        # the GIL while the database works), so a load takes about as long as its largest source.
+        with ThreadPoolExecutor(max_workers=LOAD_THREADS) as pool:
+            pending = [pool.submit(one_source, s) for s in registry.sources]
+            with engine.connect() as conn:
+                org = _load_org(conn, engine, registry)
+                targets = _load_targets(conn, engine, registry)
+                plan = _load_plan(conn, engine, registry)
+            frames = [p.result() for p in pending]
+    except SQLAlchemyError as exc:
+        raise SourceError(_describe(exc, engine)) from None
+    measures = pl.concat(frames) if frames else empty(MEASURES_SCHEMA)
+    return Dataset(measures=measures, org=org, targets=targets, plan=plan, start=start, end=end)
+
+
+def _describe(exc: SQLAlchemyError, engine: Engine) -> str:
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    return f"the source database {redact_url(engine.url.render_as_string(False))} failed: {reason}"
+
+
+def _load_source(
+    conn: Any, engine: Engine, source: Source, start: dt.date, end: dt.date
+) -> pl.DataFrame:
+    table = reflect(conn, source.table, source.db_schema)
+    rows = conn.execute(measure_query(source, table, start, end)).all()
+    names = [m.name for m in source.measures]
+    wide = pl.DataFrame(
+        rows,
+        schema={"day": pl.Date, "team_id": pl.String, **dict.fromkeys(names, pl.Float64)},
+        orient="row",
+    )
+    return (
+        wide.unpivot(index=["day", "team_id"], on=names, variable_name="measure")
+        .drop_nulls("value")
+        .select(MEASURES_SCHEMA.names())
+        .cast(MEASURES_SCHEMA)
+    )
+
+
+def _select_frame(conn: Any, columns: Sequence[Any], schema: pl.Schema) -> pl.DataFrame:
+    rows = conn.execute(select(*columns)).all()
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def _load_org(conn: Any, engine: Engine, registry: Registry) -> pl.DataFrame:
+    org = registry.sources_file.org
+    t = reflect(conn, org.table, org.db_schema)
+    team = type_coerce(t.c[org.team_column], String)
+    name = type_coerce(t.c[org.team_name_column], String) if org.team_name_column else team
+    bu = type_coerce(t.c[org.business_unit_column], String)
+    return _select_frame(conn, [team, name, bu], ORG_SCHEMA)
+
+
+def _load_targets(conn: Any, engine: Engine, registry: Registry) -> pl.DataFrame:
+    spec = registry.sources_file.targets
+    if spec is None:
+        return empty(TARGETS_SCHEMA)
+    t = reflect(conn, spec.table, spec.db_schema)
+    owner = type_coerce(t.c[spec.owner_column], String) if spec.owner_column else literal("")
+    cols = [
+        type_coerce(t.c[spec.team_column], String),
+        type_coerce(t.c[spec.metric_column], String),
+        type_coerce(t.c[spec.valid_from_column], Date),
+        type_coerce(t.c[spec.valid_to_column], Date),
+        type_coerce(t.c[spec.target_column], Float(asdecimal=False)),
+        owner,
+    ]
+    return _select_frame(conn, cols, TARGETS_SCHEMA)
+
+
+def _load_plan(conn: Any, engine: Engine, registry: Registry) -> pl.DataFrame:
+    spec = registry.sources_file.plan
+    if spec is None:
+        return empty(PLAN_SCHEMA)
+    t = reflect(conn, spec.table, spec.db_schema)
+    cols = [
+        type_coerce(t.c[spec.business_unit_column], String),
+        type_coerce(t.c[spec.metric_column], String),
+        type_coerce(t.c[spec.period_start_column], Date),
+        type_coerce(t.c[spec.period_end_column], Date),
+        type_coerce(t.c[spec.value_column], Float(asdecimal=False)),
+    ]
+    return _select_frame(conn, cols, PLAN_SCHEMA)
+
+
+def data_bounds(engine: Engine, registry: Registry) -> tuple[dt.date, dt.date] | None:
+    """First and last day with any event across sources (MIN/MAX on indexed time columns), or None."""
+    firsts: list[dt.date] = []
+    lasts: list[dt.date] = []
+    try:
+        with engine.connect() as conn:
+            for source in registry.sources:
+                table = reflect(conn, source.table, source.db_schema)
+                col = table.c[source.time_column]
+                # MIN/MAX of the bare column can use its index; truncating first would scan the table.
+                lo, hi = conn.execute(select(func.min(col), func.max(col))).one()
+                for value, bucket in ((lo, firsts), (hi, lasts)):
+                    if value is not None:
+                        bucket.append(as_date(value))
+    except SQLAlchemyError as exc:
+        raise SourceError(_describe(exc, engine)) from None
+    if not firsts:
+        return None
+    return min(firsts), max(lasts)
+
+
+def as_date(value: object) -> dt.date:
+    """A date from what a driver returns for a date or timestamp (date, datetime or ISO text)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])

@@ -1,0 +1,1 @@
+"""Stage 4 — what a person sees: formats, charts, tables, page content and the brief."""

@@ -1,1 +1,0 @@
-"""Frozen, validated models of everything in ``config/`` (sources, metrics, decisions)."""
