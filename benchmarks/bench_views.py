@@ -85,7 +85,7 @@ def build_screen(
 ) -> object:
     """Call a page builder as the app does (with no decision records when it takes them)."""
     if len(inspect.signature(builder).parameters) >= 4:
-        from bridge.data.state import RECORDS_SCHEMA
+        from bridge.records import RECORDS_SCHEMA
 
         return builder(dataset, registry, request, pl.DataFrame(schema=RECORDS_SCHEMA))
     return builder(dataset, registry, request)

@@ -15,10 +15,11 @@ from typing import Any
 import polars as pl
 
 from bridge.config.decisions import DecisionsFile
+from bridge.config.files import ConfigFiles, ParsedConfig
 from bridge.config.metrics import MetricsFile
 from bridge.config.registry import Registry
+from bridge.config.rules import semantic_problems
 from bridge.config.sources import SourcesFile
-from bridge.config.validation import semantic_problems
 from bridge.dataset import MEASURES_SCHEMA, ORG_SCHEMA, PLAN_SCHEMA, TARGETS_SCHEMA, Dataset
 from bridge.errors import ConfigError
 
@@ -232,14 +233,8 @@ def make_registry(
     decisions_file = DecisionsFile.model_validate(
         {"portfolio": dict(portfolio or {}), "decisions": list(decisions)}
     )
-    problems = semantic_problems(sources, metrics_file, decisions_file)
+    config = ParsedConfig(ConfigFiles(Path(".")), sources, metrics_file, decisions_file)
+    problems = semantic_problems(config)
     if problems:
         raise ConfigError(problems)
-    return Registry(
-        config_dir=Path("."),
-        sources_file=sources,
-        calendar=metrics_file.calendar,
-        metrics={m.id: m for m in metrics_file.metrics},
-        decisions={d.id: d for d in decisions_file.decisions},
-        portfolio=decisions_file.portfolio,
-    )
+    return Registry.of(config)

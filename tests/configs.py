@@ -7,13 +7,15 @@ them with :func:`apply_edits`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from dataclasses import replace as replace_
 from pathlib import Path
 
 import pytest
 
 from bridge.config.registry import load_registry
-from bridge.errors import ConfigError, Problem
+from bridge.errors import ConfigError, Location, Problem, Step
 
 Edit = tuple[str, Callable[[str], str]]
 
@@ -45,8 +47,47 @@ def apply_edits(config_dir: Path, *edits: Edit) -> None:
         path.write_text(change(path.read_text(encoding="utf-8")), encoding="utf-8")
 
 
-def problems_of(config_dir: Path) -> tuple[Problem, ...]:
-    """The problems load_registry reports for ``config_dir`` (it must refuse the config)."""
+def problems_of(config_dir: Path, *, relative: bool = True) -> tuple[Problem, ...]:
+    """The problems load_registry reports for ``config_dir`` (it must refuse the config).
+
+    With ``relative`` (the default) each file is named from the config folder's parent, e.g.
+    ``config/metrics.toml``, so cases can be written independently of the temporary folder.
+    """
     with pytest.raises(ConfigError) as info:
         load_registry(config_dir)
-    return info.value.problems
+    if not relative:
+        return info.value.problems
+    return tuple(relative_to(p, config_dir.parent) for p in info.value.problems)
+
+
+def relative_to(problem: Problem, parent: Path) -> Problem:
+    """The problem with files named from ``parent`` (in its location and in what it says)."""
+    prefix = f"{parent}/"
+    return replace_(
+        problem,
+        location=Location(problem.location.where.removeprefix(prefix), problem.location.steps),
+        expected=problem.expected.replace(prefix, ""),
+        found=problem.found.replace(prefix, ""),
+    )
+
+
+_TOKEN = re.compile(
+    r"\.?(?P<key>[A-Za-z_]\w*|\(\w+\))|\[(?P<index>\d+)\]|"
+    r" \((?P<ident>id|name)='(?P<name>[^']*)'\)"
+)
+
+
+def P(file: str, entry: str, expected: str, found: str, example: str | None = None) -> Problem:
+    """A problem as a case writes it: the file, the entry as people read it (parsed into steps)."""
+    steps: list[Step] = []
+    if entry != "(file)":
+        for match in _TOKEN.finditer(entry):
+            if match["name"] is not None:
+                steps[-1] = Step(steps[-1].key, match["name"], match["ident"])
+            elif match["index"] is not None:
+                steps.append(Step(int(match["index"])))
+            else:
+                steps.append(Step(match["key"]))
+    problem = Problem(Location(file, tuple(steps)), expected, found, example)
+    assert problem.entry == entry, f"{entry!r} parsed as {problem.entry!r}"
+    return problem

@@ -14,9 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bridge.config.decisions import DecisionsFile
+from bridge.config.files import ParsedConfig
 from bridge.config.metrics import MetricsFile
-from bridge.config.registry import Registry, load_partial_registry, load_registry
-from bridge.config.validation import semantic_problems
+from bridge.config.partial import load_partial_registry
+from bridge.config.registry import Registry, load_registry
+from bridge.config.rules import semantic_problems
 from bridge.errors import ConfigError
 from tests.conftest import CONFIG_DIR
 
@@ -180,7 +182,7 @@ def test_every_broken_config_is_a_located_config_error(texts: dict[str, str | No
         except ConfigError as exc:
             assert exc.problems
             for problem in exc.problems:
-                assert problem.file.startswith("config/") or problem.file == "database"
+                assert problem.file.startswith(f"{folder}/") or problem.file == "database"
                 assert problem.entry and problem.expected and problem.found
             assert str(exc).startswith(f"{len(exc.problems)} problem")
             problems = exc.problems
@@ -199,7 +201,8 @@ def assert_consistent(registry: Registry, texts: dict[str, str | None]) -> None:
     decisions = DecisionsFile(
         portfolio=registry.portfolio, decisions=tuple(registry.decisions.values())
     )
-    assert semantic_problems(registry.sources_file, metrics, decisions) == []
+    config = ParsedConfig(registry.files, registry.sources_file, metrics, decisions)
+    assert semantic_problems(config) == []
     written = texts["metrics.toml"] or ""
     for metric_id in registry.metrics:
         assert f'"{metric_id}"' in written
@@ -212,7 +215,10 @@ def test_a_config_folder_that_is_not_there() -> None:
         try:
             load_registry(Path(tmp) / "absent")
         except ConfigError as exc:
-            assert {p.file for p in exc.problems} == {"absent/sources.toml", "absent/metrics.toml"}
+            assert {p.file for p in exc.problems} == {
+                f"{tmp}/absent/sources.toml",
+                f"{tmp}/absent/metrics.toml",
+            }
         else:  # pragma: no cover - the assertion below explains
             raise AssertionError("a missing folder must be a ConfigError")
 

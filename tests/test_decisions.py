@@ -20,16 +20,10 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import Engine, make_url
 
 from bridge.config.registry import Registry
-from bridge.data.state import (
-    RecordError,
-    list_records,
-    open_state,
-    parse_input,
-    record,
-    records,
-    review,
-)
+from bridge.data.state import list_records, open_state, record, records
 from bridge.dataset import ORG_SCHEMA
+from bridge.records import RecordError, parse_input
+from bridge.translate.review import review
 from tests.conftest import AS_OF, ROOT
 
 NOW = dt.datetime(2026, 11, 30, 9, 0, 0)
@@ -143,6 +137,35 @@ def test_a_retry_with_the_same_uid_is_not_a_duplicate(state_url: str, registry: 
     first = record(engine, registry, ORG, parse_input(entry(record_uid=uid)), now=NOW)
     again = record(engine, registry, ORG, parse_input(entry(record_uid=uid)), now=NOW)
     assert first == again and count(engine) == 1
+    engine.dispose()
+
+
+def test_the_same_uid_with_other_content_is_refused(state_url: str, registry: Registry) -> None:
+    """Two writers with one record id but different text: the second is told, not silently merged."""
+    engine = open_state(state_url)
+    uid = str(uuid.uuid4())
+    first = record(
+        engine, registry, ORG, parse_input(entry(record_uid=uid, expected_value=0.873)), now=NOW
+    )
+    again = record(  # the very same record read back (FLOAT on MariaDB) is still a retry
+        engine, registry, ORG, parse_input(entry(record_uid=uid, expected_value=0.873)), now=NOW
+    )
+    assert first == again
+    with pytest.raises(RecordError) as info:
+        record(
+            engine,
+            registry,
+            ORG,
+            parse_input(
+                entry(record_uid=uid, expected_value=0.873, rationale="Another reason entirely")
+            ),
+            now=NOW,
+        )
+    (problem,) = info.value.problems
+    assert problem.entry == "record_uid"
+    assert problem.found == f"record #{first} already stored under it with a different rationale"
+    assert count(engine) == 1
+    assert list_records(engine).row(0, named=True)["rationale"] == entry()["rationale"]
     engine.dispose()
 
 

@@ -11,9 +11,11 @@ import polars as pl
 import pytest
 
 from bridge.config.registry import Registry
-from bridge.data.state import RECORDS_SCHEMA, list_records, open_state, parse_input, record, review
+from bridge.data.state import list_records, open_state, record
 from bridge.dataset import Dataset
 from bridge.present.export import ExportUnavailable, brief_html, csv_bytes, png_bytes
+from bridge.records import RECORDS_SCHEMA, parse_input
+from bridge.translate.review import review
 from tests.conftest import AS_OF, CHROMIUM_ARGS, ROOT
 
 #: A resource the browser would fetch: src/href attributes, CSS url() and @import.

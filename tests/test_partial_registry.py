@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bridge.config.registry import Registry, load_partial_registry
+from bridge.config.partial import load_partial_registry
+from bridge.config.registry import Registry
 from tests.configs import Edit, apply_edits, problems_of, replace
 
 ALL_METRICS = [
@@ -32,7 +33,7 @@ def partial(config_dir: Path, *edits: Edit) -> tuple[Registry, tuple[str, ...]]:
     """Apply ``edits``; return the partial registry (which must exist) and what it left out."""
     apply_edits(config_dir, *edits)
     result = load_partial_registry(config_dir)
-    assert result.problems == problems_of(config_dir)
+    assert result.problems == problems_of(config_dir, relative=False)
     assert result.registry is not None
     return result.registry, result.left_out
 
@@ -102,7 +103,7 @@ def test_a_broken_decision_leaves_every_metric(config_copy: Path, registry: Regi
 
 def test_invalid_toml_in_decisions_leaves_out_every_decision_only(config_copy: Path) -> None:
     kept, left_out = partial(config_copy, ("decisions.toml", lambda text: text + "\n[["))
-    assert left_out == ("everything in decisions.toml (it cannot be read)",)
+    assert left_out == (f"everything in {config_copy / 'decisions.toml'} (it cannot be read)",)
     assert list(kept.metrics) == ALL_METRICS
     assert not kept.decisions
 
@@ -154,11 +155,11 @@ def test_nothing_usable_is_no_registry(config_copy: Path, edit: Edit) -> None:
     apply_edits(config_copy, edit)
     result = load_partial_registry(config_copy)
     assert result.registry is None
-    assert result.problems == problems_of(config_copy)
+    assert result.problems == problems_of(config_copy, relative=False)
 
 
 def test_a_missing_metrics_file_is_no_registry(config_copy: Path) -> None:
     (config_copy / "metrics.toml").unlink()
     result = load_partial_registry(config_copy)
     assert result.registry is None
-    assert [p.file for p in result.problems] == [f"{config_copy.name}/metrics.toml"]
+    assert [p.file for p in result.problems] == [str(config_copy / "metrics.toml")]

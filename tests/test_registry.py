@@ -15,7 +15,7 @@ import pytest
 
 from bridge.config.registry import Registry, load_registry
 from bridge.errors import ConfigError, Problem
-from tests.configs import Edit, apply_edits, problems_of, replace
+from tests.configs import Edit, P, apply_edits, problems_of, replace
 
 S = "config/sources.toml"
 MF = "config/metrics.toml"
@@ -57,10 +57,10 @@ def test_unbroken_copy_loads(config_copy: Path) -> None:
 def test_missing_required_file(config_copy: Path, file: str) -> None:
     (config_copy / file).unlink()
     assert problems_of(config_copy) == (
-        Problem(
+        P(
             f"config/{file}",
             "(file)",
-            f"a TOML file at {config_copy / file}",
+            "a TOML file here (it is required)",
             "no such file",
             "copy the shipped config/ folder and edit it",
         ),
@@ -107,7 +107,7 @@ def test_invalid_toml_syntax(config_copy: Path) -> None:
     text = (config_copy / "metrics.toml").read_text(encoding="utf-8")
     with pytest.raises(tomllib.TOMLDecodeError) as toml_error:
         tomllib.loads(text)
-    problem = Problem(MF, "(file)", "valid TOML", f"a syntax error: {toml_error.value}")
+    problem = P(MF, "(file)", "valid TOML", f"a syntax error: {toml_error.value}")
     assert problems_of(config_copy) == (problem,)
     assert "line 7" in problem.found  # the user is told where to look
 
@@ -119,7 +119,7 @@ def test_file_not_utf8(config_copy: Path) -> None:
     with pytest.raises(UnicodeDecodeError) as decode_error:
         raw.decode("utf-8")
     assert problems_of(config_copy) == (
-        Problem(D, "(file)", "a readable UTF-8 text file", str(decode_error.value)),
+        P(D, "(file)", "a readable UTF-8 text file", str(decode_error.value)),
     )
 
 
@@ -135,11 +135,7 @@ SHAPE_CASES = [
     # unknown keys (typos)
     pytest.param(
         [replace("metrics.toml", "decimals = 0", "decimal = 0")],
-        [
-            Problem(
-                MF, "metrics[0] (id='revenue').decimal", UNKNOWN_KEY, "an unknown key with value 0"
-            )
-        ],
+        [P(MF, "metrics[0] (id='revenue').decimal", UNKNOWN_KEY, "an unknown key with value 0")],
         id="typo-in-metric-key",
     ),
     pytest.param(
@@ -151,7 +147,7 @@ SHAPE_CASES = [
             )
         ],
         [
-            Problem(
+            P(
                 S,
                 "sources[0] (name='orders').descripton",
                 UNKNOWN_KEY,
@@ -163,8 +159,8 @@ SHAPE_CASES = [
     pytest.param(
         [replace("decisions.toml", 'owner = "Sam Okafor (COO)"', 'onwer = "Sam Okafor (COO)"')],
         [
-            Problem(D, "decisions[2] (id='stop').owner", REQUIRED, "nothing"),
-            Problem(
+            P(D, "decisions[2] (id='stop').owner", REQUIRED, "nothing"),
+            P(
                 D,
                 "decisions[2] (id='stop').onwer",
                 UNKNOWN_KEY,
@@ -176,8 +172,8 @@ SHAPE_CASES = [
     pytest.param(
         [replace("sources.toml", "[org]", "[orgs]")],
         [
-            Problem(S, "org", REQUIRED, "nothing"),
-            Problem(
+            P(S, "org", REQUIRED, "nothing"),
+            P(
                 S,
                 "orgs",
                 UNKNOWN_KEY,
@@ -190,12 +186,12 @@ SHAPE_CASES = [
     # missing required fields
     pytest.param(
         [replace("metrics.toml", 'label = "Revenue"\n', "")],
-        [Problem(MF, "metrics[0] (id='revenue').label", REQUIRED, "nothing")],
+        [P(MF, "metrics[0] (id='revenue').label", REQUIRED, "nothing")],
         id="metric-without-label",
     ),
     pytest.param(
         [replace("sources.toml", 'business_unit_column = "business_unit"\n', "")],
-        [Problem(S, "org.business_unit_column", REQUIRED, "nothing")],
+        [P(S, "org.business_unit_column", REQUIRED, "nothing")],
         id="org-without-business-unit-column",
     ),
     pytest.param(
@@ -206,14 +202,14 @@ SHAPE_CASES = [
                 'x = { transform = "growth_yoy", label = "Revenue growth vs last year" }',
             )
         ],
-        [Problem(D, "decisions[0] (id='bet').x.metric", REQUIRED, "nothing")],
+        [P(D, "decisions[0] (id='bet').x.metric", REQUIRED, "nothing")],
         id="axis-without-metric",
     ),
     # wrong types and out-of-range values
     pytest.param(
         [replace("metrics.toml", "decimals = 0", 'decimals = "two"')],
         [
-            Problem(
+            P(
                 MF,
                 "metrics[0] (id='revenue').decimals",
                 "a valid integer",  # StrictInt: a word or a boolean is never a count
@@ -224,13 +220,13 @@ SHAPE_CASES = [
     ),
     pytest.param(
         [replace("metrics.toml", "decimals = 0", "decimals = 9")],
-        [Problem(MF, "metrics[0] (id='revenue').decimals", "less than or equal to 6", "9")],
+        [P(MF, "metrics[0] (id='revenue').decimals", "less than or equal to 6", "9")],
         id="decimals-too-many",
     ),
     pytest.param(
         [replace("metrics.toml", "effective_from = 2022-01-01", 'effective_from = "yesterday"')],
         [
-            Problem(
+            P(
                 MF,
                 "metrics[0] (id='revenue').effective_from",
                 "a valid date or datetime, input is too short",
@@ -248,18 +244,18 @@ SHAPE_CASES = [
                 "effective_from = 2022-01-01\nversion = 0",
             )
         ],
-        [Problem(MF, "metrics[0] (id='revenue').version", "greater than or equal to 1", "0")],
+        [P(MF, "metrics[0] (id='revenue').version", "greater than or equal to 1", "0")],
         id="version-zero",
     ),
     pytest.param(
         [replace("metrics.toml", 'lenses = ["choice"]', 'lenses = "choice"')],
-        [Problem(MF, "metrics[1] (id='cost').lenses", "a valid tuple", "'choice'")],
+        [P(MF, "metrics[1] (id='cost').lenses", "a valid tuple", "'choice'")],
         id="lenses-not-a-list",
     ),
     pytest.param(
         [replace("metrics.toml", 'lenses = ["choice"]', "lenses = []")],
         [
-            Problem(
+            P(
                 MF,
                 "metrics[1] (id='cost').lenses",
                 "tuple should have at least 1 item after validation, not 0",
@@ -271,28 +267,28 @@ SHAPE_CASES = [
     pytest.param(
         # One unknown lens in a one-lens list is one mistake: no extra "at least 1 item" problem.
         [replace("metrics.toml", 'lenses = ["choice"]', 'lenses = ["exec"]')],
-        [Problem(MF, "metrics[1] (id='cost').lenses[0]", "'action' or 'choice'", "'exec'")],
+        [P(MF, "metrics[1] (id='cost').lenses[0]", "'action' or 'choice'", "'exec'")],
         id="unknown-lens-reported-once",
     ),
     pytest.param(
         [replace("metrics.toml", "fiscal_year_start_month = 1", "fiscal_year_start_month = 13")],
-        [Problem(MF, "calendar.fiscal_year_start_month", "less than or equal to 12", "13")],
+        [P(MF, "calendar.fiscal_year_start_month", "less than or equal to 12", "13")],
         id="fiscal-month-13",
     ),
     pytest.param(
         [replace("decisions.toml", "years = 3", "years = 0")],
-        [Problem(D, "decisions[2] (id='stop').years", "greater than or equal to 1", "0")],
+        [P(D, "decisions[2] (id='stop').years", "greater than or equal to 1", "0")],
         id="decision-years-zero",
     ),
     pytest.param(
         [replace("decisions.toml", "band = 0.05", "band = -0.05")],
-        [Problem(D, "decisions[1] (id='invest').rule.band", "greater than or equal to 0", "-0.05")],
+        [P(D, "decisions[1] (id='invest').rule.band", "greater than or equal to 0", "-0.05")],
         id="diagonal-band-negative",
     ),
     pytest.param(
         [replace("decisions.toml", 'question = "What do we stop?"', 'question = ""')],
         [
-            Problem(
+            P(
                 D,
                 "decisions[2] (id='stop').question",
                 "string should have at least 1 character",
@@ -305,7 +301,7 @@ SHAPE_CASES = [
     pytest.param(
         [replace("metrics.toml", 'id = "revenue"', 'id = "Revenue-Total"')],
         [
-            Problem(
+            P(
                 MF,
                 "metrics[0] (id='Revenue-Total').id",
                 IDENTIFIER,
@@ -317,28 +313,24 @@ SHAPE_CASES = [
     ),
     pytest.param(
         [replace("sources.toml", 'name = "orders"\ntable', 'name = "Orders"\ntable')],
-        [Problem(S, "sources[0] (name='Orders').name", IDENTIFIER, "'Orders'", "revenue")],
+        [P(S, "sources[0] (name='Orders').name", IDENTIFIER, "'Orders'", "revenue")],
         id="source-name-pattern",
     ),
     pytest.param(
         [replace("metrics.toml", 'decisions = ["bet", "stop"]', 'decisions = ["Bet", "stop"]')],
-        [Problem(MF, "metrics[0] (id='revenue').decisions[0]", IDENTIFIER, "'Bet'")],
+        [P(MF, "metrics[0] (id='revenue').decisions[0]", IDENTIFIER, "'Bet'")],
         id="decision-id-in-list-pattern",
     ),
     # closed sets
     pytest.param(
         [replace("metrics.toml", 'kind = "simple"', "")],
-        [
-            Problem(
-                MF, "metrics[0] (id='revenue')", "a 'kind' key naming the variant", "no 'kind' key"
-            )
-        ],
+        [P(MF, "metrics[0] (id='revenue')", "a 'kind' key naming the variant", "no 'kind' key")],
         id="metric-without-kind",
     ),
     pytest.param(
         [replace("metrics.toml", 'unit = "currency"', 'unit = "dollars"')],
         [
-            Problem(
+            P(
                 MF,
                 "metrics[0] (id='revenue').unit",
                 "'currency', 'percent', 'count' or 'number'",
@@ -351,7 +343,7 @@ SHAPE_CASES = [
     pytest.param(
         [replace("metrics.toml", 'direction = "higher_is_better"', 'direction = "up"')],
         [
-            Problem(
+            P(
                 MF,
                 "metrics[0] (id='revenue').direction",
                 "'higher_is_better' or 'lower_is_better'",
@@ -364,7 +356,7 @@ SHAPE_CASES = [
     pytest.param(
         [replace("sources.toml", 'agg = "count"', 'agg = "avg"')],
         [
-            Problem(
+            P(
                 S,
                 "sources[0] (name='orders').measures[2] (name='orders').agg",
                 "'sum', 'count', 'min' or 'max'",
@@ -377,7 +369,7 @@ SHAPE_CASES = [
     pytest.param(
         [replace("sources.toml", 'op = "eq", value = 1 }', 'op = "equals", value = 1 }')],
         [
-            Problem(
+            P(
                 S,
                 f"{ORDERS_ON_TIME}.where[0].op",
                 "'eq', 'ne', 'gt', 'ge', 'lt', 'le', 'in', 'not_in', 'is_null' or 'not_null'",
@@ -389,7 +381,7 @@ SHAPE_CASES = [
     pytest.param(
         [replace("decisions.toml", 'transform = "growth_yoy"', 'transform = "yoy"')],
         [
-            Problem(
+            P(
                 D,
                 "decisions[0] (id='bet').x.transform",
                 "'value', 'share', 'growth_yoy', 'growth_multi_year' or 'trend_multi_year'",
@@ -401,7 +393,7 @@ SHAPE_CASES = [
     pytest.param(
         [replace("decisions.toml", 'rule = { kind = "quadrant", ', "rule = { ")],
         [
-            Problem(
+            P(
                 D,
                 "decisions[0] (id='bet').rule",
                 "a 'kind' key naming the variant",
@@ -414,7 +406,7 @@ SHAPE_CASES = [
     pytest.param(
         [replace("sources.toml", 'op = "eq", value = 1 }', 'op = "in", value = 1 }')],
         [
-            Problem(
+            P(
                 S,
                 f"{ORDERS_ON_TIME}.where[0]",
                 "op 'in' needs a non-empty list value, e.g. value = [1, 2]",
@@ -426,7 +418,7 @@ SHAPE_CASES = [
     pytest.param(
         [replace("sources.toml", 'op = "eq", value = 1 }', 'op = "eq", value = [1] }')],
         [
-            Problem(
+            P(
                 S,
                 f"{ORDERS_ON_TIME}.where[0]",
                 "op 'eq' needs a single value, e.g. value = 1",
@@ -438,7 +430,7 @@ SHAPE_CASES = [
     pytest.param(
         [replace("sources.toml", 'op = "eq", value = 1 }', 'op = "is_null", value = 1 }')],
         [
-            Problem(
+            P(
                 S,
                 f"{ORDERS_ON_TIME}.where[0]",
                 "op 'is_null' takes no value",
@@ -450,7 +442,7 @@ SHAPE_CASES = [
     pytest.param(
         [replace("sources.toml", '  agg = "sum"\n  column = "revenue"\n', '  agg = "sum"\n')],
         [
-            Problem(
+            P(
                 S,
                 "sources[0] (name='orders').measures[0] (name='revenue')",
                 "agg 'sum' needs a column, e.g. column = \"revenue\"",
@@ -467,7 +459,7 @@ SHAPE_CASES = [
             )
         ],
         [
-            Problem(
+            P(
                 MF,
                 "metrics[2] (id='contribution').expression",
                 f"'__import__('os')' is not allowed; {NOT_ALLOWED}",
@@ -479,7 +471,7 @@ SHAPE_CASES = [
     pytest.param(
         [replace("metrics.toml", 'expression = "revenue - cost"', 'expression = "revenue ** 2"')],
         [
-            Problem(
+            P(
                 MF,
                 "metrics[2] (id='contribution').expression",
                 f"'revenue ** 2' is not allowed; {NOT_ALLOWED}",
@@ -491,7 +483,7 @@ SHAPE_CASES = [
     pytest.param(
         [replace("metrics.toml", 'expression = "revenue - cost"', 'expression = "revenue.real"')],
         [
-            Problem(
+            P(
                 MF,
                 "metrics[2] (id='contribution').expression",
                 f"'revenue.real' is not allowed; {NOT_ALLOWED}",
@@ -507,7 +499,7 @@ SHAPE_CASES = [
             )
         ],
         [
-            Problem(
+            P(
                 MF,
                 "metrics[2] (id='contribution').expression",
                 "not a valid expression ('(' was never closed at column 1); write metric ids with "
@@ -602,7 +594,7 @@ def test_one_broken_measure_in_a_one_source_file_is_one_problem(config_copy: Pat
     first_source_only = text.split('[[sources]]\nname = "tickets"')[0]
     path.write_text(first_source_only.replace('agg = "count"', 'agg = "avg"', 1), encoding="utf-8")
     assert problems_of(config_copy) == (
-        Problem(
+        P(
             S,
             "sources[0] (name='orders').measures[2] (name='orders').agg",
             "'sum', 'count', 'min' or 'max'",
@@ -627,12 +619,22 @@ def test_problems_in_all_three_files_are_reported_together(config_copy: Path) ->
         load_registry(config_copy)
     problems = info.value.problems
     assert len(problems) == 5
-    assert [p.file for p in problems] == [S, MF, MF, D, D]
+    assert [p.file for p in problems] == [
+        str(config_copy / name)
+        for name in (
+            "sources.toml",
+            "metrics.toml",
+            "metrics.toml",
+            "decisions.toml",
+            "decisions.toml",
+        )
+    ]
     lines = str(info.value).splitlines()
     assert lines[0] == "5 problems in the Bridge configuration:"
     assert lines[1:] == [f"  - {p}" for p in problems]
     assert lines[1] == (
-        "  - config/sources.toml: sources[0] (name='orders').measures[2] (name='orders').agg: "
+        f"  - {config_copy}/sources.toml: "
+        "sources[0] (name='orders').measures[2] (name='orders').agg: "
         "expected 'sum', 'count', 'min' or 'max'; found 'avg' (e.g. agg = \"sum\")"
     )
 
@@ -643,6 +645,6 @@ def test_one_problem_is_singular(config_copy: Path) -> None:
         load_registry(config_copy)
     assert str(info.value) == (
         "1 problem in the Bridge configuration:\n"
-        "  - config/metrics.toml: metrics[0] (id='revenue').decimals: "
+        f"  - {config_copy}/metrics.toml: metrics[0] (id='revenue').decimals: "
         "expected less than or equal to 6; found 9"
     )

@@ -18,10 +18,10 @@ from sqlalchemy import Engine, create_engine, text
 
 from bridge.config.registry import Registry, load_registry
 from bridge.config.sources import SourcesFile
-from bridge.config.validation import database_problems
+from bridge.data.checks import database_problems
 from bridge.data.load import open_source
 from bridge.errors import ConfigError, Problem
-from tests.configs import Edit, append_copy, apply_edits, problems_of, replace
+from tests.configs import Edit, P, append_copy, apply_edits, problems_of, relative_to, replace
 
 S = "config/sources.toml"
 MF = "config/metrics.toml"
@@ -61,12 +61,12 @@ SEMANTIC_CASES = [
     # measures a metric names must exist
     pytest.param(
         [replace("metrics.toml", 'numerator = "orders_on_time"', 'numerator = "orders_ontime"')],
-        [Problem(MF, "metrics[5] (id='on_time_rate').numerator", KNOWN_MEASURE, "'orders_ontime'")],
+        [P(MF, "metrics[5] (id='on_time_rate').numerator", KNOWN_MEASURE, "'orders_ontime'")],
         id="ratio-unknown-numerator",
     ),
     pytest.param(
         [replace("metrics.toml", 'denominator = "tickets"', 'denominator = "ticket"')],
-        [Problem(MF, "metrics[6] (id='sla_rate').denominator", KNOWN_MEASURE, "'ticket'")],
+        [P(MF, "metrics[6] (id='sla_rate').denominator", KNOWN_MEASURE, "'ticket'")],
         id="ratio-unknown-denominator",
     ),
     pytest.param(
@@ -77,17 +77,17 @@ SEMANTIC_CASES = [
                 'reported_measure = "sla_sheet"',
             )
         ],
-        [Problem(MF, "metrics[6] (id='sla_rate').reported_measure", KNOWN_MEASURE, "'sla_sheet'")],
+        [P(MF, "metrics[6] (id='sla_rate').reported_measure", KNOWN_MEASURE, "'sla_sheet'")],
         id="ratio-unknown-reported-measure",
     ),
     pytest.param(
         [replace("metrics.toml", 'measure = "cost"', 'measure = "costs"')],
-        [Problem(MF, "metrics[1] (id='cost').measure", KNOWN_MEASURE, "'costs'")],
+        [P(MF, "metrics[1] (id='cost').measure", KNOWN_MEASURE, "'costs'")],
         id="simple-unknown-measure",
     ),
     pytest.param(
         [replace("metrics.toml", 'measure = "headcount"', 'measure = "heads"')],
-        [Problem(MF, "metrics[8] (id='headcount').measure", KNOWN_MEASURE, "'heads'")],
+        [P(MF, "metrics[8] (id='headcount').measure", KNOWN_MEASURE, "'heads'")],
         id="semi-additive-unknown-measure",
     ),
     # derived metrics refer to metrics, without cycles
@@ -98,7 +98,7 @@ SEMANTIC_CASES = [
             )
         ],
         [
-            Problem(
+            P(
                 MF,
                 "metrics[2] (id='contribution').expression",
                 "only ids of metrics defined in this file",
@@ -117,7 +117,7 @@ SEMANTIC_CASES = [
             )
         ],
         [
-            Problem(
+            P(
                 MF,
                 "metrics (id='contribution').expression",
                 "derived metrics that do not refer to themselves, directly or through others",
@@ -140,7 +140,7 @@ SEMANTIC_CASES = [
             ),
         ],
         [
-            Problem(
+            P(
                 MF,
                 "metrics (id='contribution').expression",
                 "derived metrics that do not refer to themselves, directly or through others",
@@ -152,13 +152,13 @@ SEMANTIC_CASES = [
     # ids are unique
     pytest.param(
         [append_copy("metrics.toml", "metrics", 0)],
-        [Problem(MF, "metrics (id='revenue')", "each metric id once", "it twice or more")],
+        [P(MF, "metrics (id='revenue')", "each metric id once", "it twice or more")],
         id="duplicate-metric-id",
     ),
     pytest.param(
         [replace("sources.toml", 'name = "handle_minutes"', 'name = "revenue"')],
         [
-            Problem(
+            P(
                 S,
                 "measures (name='revenue')",
                 "each measure name once across all sources",
@@ -170,12 +170,12 @@ SEMANTIC_CASES = [
     ),
     pytest.param(
         [replace("sources.toml", 'name = "tickets"\ntable', 'name = "orders"\ntable')],
-        [Problem(S, "sources (name='orders')", "each source name once", "it twice or more")],
+        [P(S, "sources (name='orders')", "each source name once", "it twice or more")],
         id="duplicate-source-name",
     ),
     pytest.param(
         [append_copy("decisions.toml", "decisions", 0)],
-        [Problem(D, "decisions (id='bet')", "each decision id once", "it twice or more")],
+        [P(D, "decisions (id='bet')", "each decision id once", "it twice or more")],
         id="duplicate-decision-id",
     ),
     # decisions and metrics refer to each other
@@ -187,34 +187,34 @@ SEMANTIC_CASES = [
                 'y = { metric = "margin", transform = "value"',
             )
         ],
-        [Problem(D, "decisions[0] (id='bet').y.metric", KNOWN_METRIC, "'margin'")],
+        [P(D, "decisions[0] (id='bet').y.metric", KNOWN_METRIC, "'margin'")],
         id="axis-y-unknown-metric",
     ),
     pytest.param(
         [replace("decisions.toml", 'size = { metric = "investment"', 'size = { metric = "capex"')],
-        [Problem(D, "decisions[1] (id='invest').size.metric", KNOWN_METRIC, "'capex'")],
+        [P(D, "decisions[1] (id='invest').size.metric", KNOWN_METRIC, "'capex'")],
         id="axis-size-unknown-metric",
     ),
     pytest.param(
         [replace("metrics.toml", 'decisions = ["bet", "stop"]', 'decisions = ["bet", "stpo"]')],
-        [Problem(MF, "metrics[0] (id='revenue').decisions", KNOWN_DECISIONS, "'stpo'")],
+        [P(MF, "metrics[0] (id='revenue').decisions", KNOWN_DECISIONS, "'stpo'")],
         id="metric-lists-unknown-decision",
     ),
     pytest.param(
         [replace("decisions.toml", 'investment = "investment"', 'investment = "capex"')],
-        [Problem(D, "portfolio.investment", KNOWN_METRIC, "'capex'")],
+        [P(D, "portfolio.investment", KNOWN_METRIC, "'capex'")],
         id="portfolio-investment-unknown",
     ),
     pytest.param(
         [replace("decisions.toml", 'contribution = "contribution"', 'contribution = "profit"')],
-        [Problem(D, "portfolio.contribution", KNOWN_METRIC, "'profit'")],
+        [P(D, "portfolio.contribution", KNOWN_METRIC, "'profit'")],
         id="portfolio-contribution-unknown",
     ),
     # thresholds fit their axis
     pytest.param(
         [invest_as_quadrant("1.5", "0.2")],
         [
-            Problem(
+            P(
                 D,
                 "decisions[1] (id='invest').rule.x_threshold",
                 "a share between 0 and 1 (axis x is a share of the company total)",
@@ -227,7 +227,7 @@ SEMANTIC_CASES = [
     pytest.param(
         [invest_as_quadrant("0.2", "-0.1")],
         [
-            Problem(
+            P(
                 D,
                 "decisions[1] (id='invest').rule.y_threshold",
                 "a share between 0 and 1 (axis y is a share of the company total)",
@@ -240,7 +240,7 @@ SEMANTIC_CASES = [
     pytest.param(
         [replace("decisions.toml", "x_threshold = 0.05", "x_threshold = 50")],
         [
-            Problem(
+            P(
                 D,
                 "decisions[0] (id='bet').rule.x_threshold",
                 "a growth rate as a fraction between -1 and 10 (0.1 means +10%)",
@@ -300,7 +300,7 @@ def test_semantic_problems_in_all_three_files_are_reported_together(config_copy:
     )
     with pytest.raises(ConfigError) as info:
         load_registry(config_copy)
-    problems = info.value.problems
+    problems = tuple(relative_to(p, config_copy.parent) for p in info.value.problems)
     assert len(problems) == 4
     assert sorted((p.file, p.entry) for p in problems) == [
         (D, "portfolio.investment"),
@@ -433,7 +433,7 @@ DATABASE_CASES = [
         {"snapshots": None},
         {},
         [
-            Problem(
+            P(
                 S,
                 "sources[1] (name='snapshots').table",
                 "a table that exists (orders, targets, teams)",
@@ -445,23 +445,19 @@ DATABASE_CASES = [
     pytest.param(
         {},
         {"sources.0.table": "order"},
-        [Problem(S, f"{ORDERS}.table", f"a table that exists ({ALL_TABLES})", "'order'")],
+        [P(S, f"{ORDERS}.table", f"a table that exists ({ALL_TABLES})", "'order'")],
         id="source-table-misspelt-in-config",
     ),
     pytest.param(
         {},
         {"org.table": "team"},
-        [Problem(S, "org.table", f"a table that exists ({ALL_TABLES})", "'team'")],
+        [P(S, "org.table", f"a table that exists ({ALL_TABLES})", "'team'")],
         id="org-table-missing",
     ),
     pytest.param(
         {"targets": None},
         {},
-        [
-            Problem(
-                S, "targets.table", "a table that exists (orders, snapshots, teams)", "'targets'"
-            )
-        ],
+        [P(S, "targets.table", "a table that exists (orders, snapshots, teams)", "'targets'")],
         id="targets-table-missing",
     ),
     # columns
@@ -469,7 +465,7 @@ DATABASE_CASES = [
         {},
         {"sources.0.time_column": "created_at"},
         [
-            Problem(
+            P(
                 S,
                 f"{ORDERS}.time_column",
                 f"a column of table 'orders' ({ORDER_COLUMNS})",
@@ -482,7 +478,7 @@ DATABASE_CASES = [
         {},
         {"sources.0.team_column": "team"},
         [
-            Problem(
+            P(
                 S,
                 f"{ORDERS}.team_column",
                 f"a column of table 'orders' ({ORDER_COLUMNS})",
@@ -495,7 +491,7 @@ DATABASE_CASES = [
         {},
         {"sources.0.measures.0.column": "amount"},
         [
-            Problem(
+            P(
                 S,
                 f"{ORDERS}.measures[0] (name='revenue').column",
                 f"a column of table 'orders' ({ORDER_COLUMNS})",
@@ -508,7 +504,7 @@ DATABASE_CASES = [
         {"orders": TABLES["orders"].replace(", on_time INTEGER", "")},
         {},
         [
-            Problem(
+            P(
                 S,
                 f"{ORDERS}.measures[2] (name='orders_on_time').where[0].column",
                 "a column of table 'orders' (order_id, ordered_at, team_id, revenue, channel)",
@@ -521,7 +517,7 @@ DATABASE_CASES = [
         {"teams": "team_id TEXT, team_name TEXT"},
         {},
         [
-            Problem(
+            P(
                 S,
                 "org.business_unit_column",
                 "a column of table 'teams' (team_id, team_name)",
@@ -534,7 +530,7 @@ DATABASE_CASES = [
         {"targets": TABLES["targets"].replace(", owner TEXT", "")},
         {},
         [
-            Problem(
+            P(
                 S,
                 "targets.owner_column",
                 "a column of table 'targets' (team_id, metric_id, valid_from, valid_to, target)",
@@ -548,7 +544,7 @@ DATABASE_CASES = [
         {"orders": TABLES["orders"].replace("ordered_at TIMESTAMP", "ordered_at TEXT")},
         {},
         [
-            Problem(
+            P(
                 S,
                 f"{ORDERS}.time_column",
                 "a date or timestamp column",
@@ -561,7 +557,7 @@ DATABASE_CASES = [
         {"snapshots": "day INTEGER, team_id TEXT, people INTEGER"},
         {},
         [
-            Problem(
+            P(
                 S,
                 "sources[1] (name='snapshots').time_column",
                 "a date or timestamp column",
@@ -574,7 +570,7 @@ DATABASE_CASES = [
         {},
         {"sources.0.measures.0.column": "channel"},
         [
-            Problem(
+            P(
                 S,
                 f"{ORDERS}.measures[0] (name='revenue').column",
                 "a numeric column",
@@ -587,7 +583,7 @@ DATABASE_CASES = [
         {"snapshots": "day DATE, team_id TEXT, people BOOLEAN"},
         {},
         [
-            Problem(
+            P(
                 S,
                 "sources[1] (name='snapshots').measures[0] (name='people').column",
                 "a numeric column",
@@ -601,7 +597,7 @@ DATABASE_CASES = [
         {},
         {"sources.0.measures.4.column": "channel"},
         [
-            Problem(
+            P(
                 S,
                 f"{ORDERS}.measures[4] (name='largest_order').column",
                 "a numeric column",
@@ -688,6 +684,70 @@ def test_shipped_config_agrees_with_the_sample_database(
 ) -> None:
     engine = open_source(sample_url)
     try:
-        assert database_problems(registry.sources_file, engine) == []
+        assert database_problems(registry.sources_file, engine, registry.files) == []
     finally:
         engine.dispose()
+
+
+# --- bounds: what a config file may hold (docs/config.md, "Limits") -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("1" * 401 + " * revenue", "numbers of at most about 1.8e308"),
+        ("1e400 * revenue", "numbers of at most about 1.8e308"),
+        (" + ".join(["revenue"] * 3000), "an expression of at most 500 characters"),
+        ("+".join(["a"] * 60), "an expression of at most 100 terms and operators"),
+    ],
+    ids=["401-digit-integer", "float-overflow", "3000-terms", "too-many-terms"],
+)
+def test_expression_bounds(config_copy: Path, expression: str, expected: str) -> None:
+    apply_edits(
+        config_copy,
+        replace("metrics.toml", 'expression = "revenue - cost"', f'expression = "{expression}"'),
+    )
+    (problem,) = problems_of(config_copy)
+    assert problem.entry == "metrics[2] (id='contribution').expression"
+    assert problem.expected.startswith(expected)
+
+
+def test_a_chain_of_derived_metrics_is_bounded(config_copy: Path) -> None:
+    """500 derived metrics each built on the previous: refused by validate, not a RecursionError later."""
+    chain = "".join(
+        f'\n[[metrics]]\nid = "d{i}"\nkind = "derived"\nlabel = "d{i}"\ndescription = "x"\n'
+        f'unit = "number"\ndirection = "higher_is_better"\nowner = "x"\nlenses = ["choice"]\n'
+        f'effective_from = 2024-01-01\nexpression = "{"revenue" if i == 0 else f"d{i - 1}"} + 1"\n'
+        for i in range(500)
+    )
+    apply_edits(config_copy, ("metrics.toml", lambda text: text + chain))
+    problems = problems_of(config_copy)
+    assert problems and {p.expected for p in problems} == {
+        "derived metrics built on at most 32 levels of derived metrics"
+    }
+    assert problems[0].entry.endswith("(id='d32').expression")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("x = " + "[" * 5000 + "]" * 5000 + "\n", "arrays and inline tables nested at most 32"),
+        (
+            "x = " + "{a = " * 5000 + "1" + "}" * 5000 + "\n",
+            "arrays and inline tables nested at most",
+        ),
+        ("# " + "x" * 1_100_000 + "\n", "a config file of at most 1,000,000 bytes"),
+    ],
+    ids=["nested-arrays", "nested-tables", "huge-file"],
+)
+def test_file_bounds(config_copy: Path, text: str, expected: str) -> None:
+    apply_edits(config_copy, ("decisions.toml", lambda old: text + old))
+    (problem,) = problems_of(config_copy)
+    assert (problem.file, problem.entry) == (D, "(file)")
+    assert problem.expected.startswith(expected)
+
+
+def test_nesting_ignores_brackets_in_strings_and_comments() -> None:
+    from bridge.config.parse import nesting
+
+    assert nesting('a = "[[[[[["  # {{{{\nb = [[1], [2]]\nc = """]]]"""\n') == 2

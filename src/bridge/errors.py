@@ -1,7 +1,10 @@
-"""Errors Bridge raises: every problem is reported with where, what was expected and what was found.
+"""Errors Bridge reports: every problem is located precisely and reported with all the others.
 
 Validation never stops at the first problem: rules *return* :class:`Problem` values and the caller raises
-one :class:`ConfigError` listing them all, so a user fixes a config in one pass instead of many.
+one :class:`ConfigError` listing them all, so a user fixes a config in one pass instead of many. A
+problem's :class:`Location` is data (the file, then the path of keys and list positions inside it),
+rendered for people only when it is shown — code that needs to know *which entry* is broken reads the
+location, never the message.
 """
 
 from __future__ import annotations
@@ -15,19 +18,73 @@ class BridgeError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class Problem:
-    """One thing wrong in a config file or database, located precisely.
+class Step:
+    """One step into a file: a key, or a position in a list, with the entry's id or name if it has one.
 
-    ``file`` is the config file (or ``database``), ``entry`` the item inside it (e.g.
-    ``metrics[3] (id='margin').numerator``), ``expected`` what would be valid, ``found`` what is there,
-    and ``example`` an optional snippet showing a valid value.
+    >>> Location("config/metrics.toml", (Step("metrics"), Step(3, "margin"), Step("expression"))).entry
+    "metrics[3] (id='margin').expression"
     """
 
-    file: str
-    entry: str
+    key: str | int
+    name: str | None = None
+    #: The field holding ``name``: ``id`` for metrics and decisions, ``name`` for sources and measures.
+    ident: str = "id"
+
+    def __str__(self) -> str:
+        text = f"[{self.key}]" if isinstance(self.key, int) else f".{self.key}"
+        return text + (f" ({self.ident}={self.name!r})" if self.name is not None else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a problem is: a file (or a place such as ``database``), then the steps inside it."""
+
+    where: str
+    steps: tuple[Step, ...] = ()
+
+    @property
+    def entry(self) -> str:
+        """The steps as people read them, e.g. ``sources[0] (name='orders').measures[1].column``."""
+        return "".join(str(s) for s in self.steps).lstrip(".") or "(file)"
+
+    def named(self) -> tuple[str, str] | None:
+        """The top-level list and the name of the entry this location is in, e.g.
+        ``("metrics", "margin")``; None when it is in no named entry (a file, a setting)."""
+        if not self.steps or not isinstance(self.steps[0].key, str):
+            return None
+        section = self.steps[0]
+        if section.name is not None:
+            return section.key, section.name  # type: ignore[return-value]
+        if len(self.steps) > 1 and self.steps[1].name is not None:
+            return str(section.key), self.steps[1].name
+        return None
+
+    def child(self, *steps: Step | str | int) -> Location:
+        """This location, some steps further in."""
+        more = tuple(s if isinstance(s, Step) else Step(s) for s in steps)
+        return Location(self.where, self.steps + more)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong in a config file, a database, a record or a request, located precisely.
+
+    ``expected`` is what would be valid, ``found`` what is there, and ``example`` an optional snippet
+    showing a valid value.
+    """
+
+    location: Location
     expected: str
     found: str
     example: str | None = None
+
+    @property
+    def file(self) -> str:
+        return self.location.where
+
+    @property
+    def entry(self) -> str:
+        return self.location.entry
 
     def __str__(self) -> str:
         text = f"{self.file}: {self.entry}: expected {self.expected}; found {self.found}"
@@ -51,4 +108,4 @@ class SourceError(BridgeError):
 
 
 class RequestError(BridgeError):
-    """A request names something the registry does not know (unknown metric, grain, decision, scope)."""
+    """A request names something Bridge does not know (unknown metric, grain, decision, scope, date)."""

@@ -18,7 +18,6 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
-from sqlalchemy.engine import make_url
 
 DEFAULT_SOURCE_URL = "sqlite:///sample_data/sample.sqlite"
 DEFAULT_STATE_URL = "sqlite:///.bridge/state.sqlite"
@@ -72,19 +71,6 @@ class Settings(BaseSettings):
             env_settings,
             TomlConfigSettingsSource(settings_cls, toml_file=toml_file),
         )
-
-
-def redact_url(url: str | SecretStr) -> str:
-    """A database URL safe to show: the password (if any) replaced by ``***``.
-
-    >>> redact_url("postgresql://bob:hunter2@db/sales")
-    'postgresql://bob:***@db/sales'
-    """
-    raw = url.get_secret_value() if isinstance(url, SecretStr) else url
-    try:
-        return make_url(raw).render_as_string(hide_password=True)
-    except Exception:  # an unparsable URL is shown only by its scheme
-        return raw.split(":", 1)[0] + "://<unparsable URL>"
 
 
 @lru_cache(maxsize=1)

@@ -17,8 +17,9 @@ import polars as pl
 from sqlalchemy import Engine
 
 from bridge.config.registry import Registry
+from bridge.data.urls import describe_error, safe_url
 from bridge.errors import BridgeError, ConfigError
-from bridge.settings import Settings, get_settings, redact_url
+from bridge.settings import Settings, get_settings
 from bridge.translate.views import VIEW_NAMES, ViewRequest
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
@@ -120,20 +121,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     from bridge.config.registry import load_registry
-    from bridge.config.validation import database_problems
+    from bridge.data.checks import database_problems
     from bridge.data.load import open_source
-    from bridge.errors import ConfigError
 
     registry = load_registry(settings.config_dir)
     engine = open_source(settings.source_url, timeout_seconds=settings.query_timeout_seconds)
-    problems = database_problems(registry.sources_file, engine)
+    problems = database_problems(registry.sources_file, engine, registry.files)
     if problems:
         raise ConfigError(problems)
     n_measures = sum(len(s.measures) for s in registry.sources)
     print(
         f"OK: {len(registry.sources)} sources, {n_measures} measures, {len(registry.metrics)} metrics "
         f"and {len(registry.decisions)} decisions in {settings.config_dir}/ agree with "
-        f"{redact_url(settings.source_url)}"
+        f"{safe_url(settings.source_url)}"
     )
     return EXIT_OK
 
@@ -193,7 +193,7 @@ def cmd_sample(args: argparse.Namespace, settings: Settings) -> int:
     from bridge.sample import DEFAULT_SEED, generate
 
     if args.database_url:
-        url, where = args.database_url, redact_url(args.database_url)
+        url, where = args.database_url, safe_url(args.database_url)
     else:
         out: Path = args.out or Path("sample_data/sample.sqlite")
         if args.if_missing and out.exists():
@@ -210,8 +210,9 @@ def cmd_sample(args: argparse.Namespace, settings: Settings) -> int:
             return EXIT_OK
         raise BridgeError(f"{exc} (use --replace to overwrite)") from None
     except (SQLAlchemyError, ImportError) as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        raise BridgeError(f"cannot write the sample to {where}: {reason}") from None
+        raise BridgeError(
+            f"cannot write the sample to {where}: {describe_error(exc, url)}"
+        ) from None
     rows = sum(summary.row_counts.values())
     print(
         f"wrote {rows:,} rows ({summary.row_counts['orders']:,} orders) to {where} "
@@ -234,8 +235,9 @@ def _open(settings: Settings) -> tuple[Registry, Engine, tuple[dt.date, dt.date]
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from bridge.data.refresh import MeasureCache
-    from bridge.data.state import list_records, open_state, review
+    from bridge.data.state import list_records, open_state
     from bridge.present.export import brief_html
+    from bridge.translate.review import review
 
     registry, engine, (first, last) = _open(settings)
     as_of = args.as_of or last + dt.timedelta(days=1)

@@ -20,16 +20,19 @@ import polars as pl
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from bridge.config.registry import PartialRegistry, Registry, load_partial_registry
+from bridge.config.partial import PartialRegistry, load_partial_registry
+from bridge.config.registry import Registry
 from bridge.data.health import HealthReport, check
 from bridge.data.load import data_bounds, open_source
 from bridge.data.refresh import MeasureCache
-from bridge.data.state import RECORDS_SCHEMA, list_records, open_state
+from bridge.data.state import list_records, open_state
+from bridge.data.urls import safe_url
 from bridge.dataset import Dataset
 from bridge.errors import BridgeError
 from bridge.present.export import csv_bytes
 from bridge.present.screens.model import LENS_LABELS, Lens, PageRequest, Panel, Screen
-from bridge.settings import Settings, get_settings, redact_url
+from bridge.records import RECORDS_SCHEMA
+from bridge.settings import Settings, get_settings
 
 log = logging.getLogger("bridge")
 ALL_UNITS = "All business units"
@@ -158,7 +161,7 @@ def start_page() -> Context:
     bucket = int(time.time() // max(settings.cache_ttl_seconds, 1))
     try:
         engine = _engine(url, settings.query_timeout_seconds)
-        bounds = _bounds(engine, registry, redact_url(url), stamp, bucket)
+        bounds = _bounds(engine, registry, safe_url(url), stamp, bucket)
         if bounds is None:
             raise BridgeError("the source database has no rows in any configured source")
         first, last = bounds
@@ -166,7 +169,7 @@ def start_page() -> Context:
         dataset, token = _dataset(
             engine,
             registry,
-            redact_url(url),
+            safe_url(url),
             stamp,
             first,
             as_of,
@@ -221,7 +224,7 @@ def _decision_store(settings: Settings) -> tuple[Any | None, pl.DataFrame]:
         return state, list_records(state)
     except (BridgeError, SQLAlchemyError) as exc:
         message = str(exc) if isinstance(exc, BridgeError) else type(exc).__name__
-        st.warning(f"Decision records are unavailable ({redact_url(url)}): {message}")
+        st.warning(f"Decision records are unavailable ({safe_url(url)}): {message}")
         return None, pl.DataFrame(schema=RECORDS_SCHEMA)
 
 
@@ -443,7 +446,8 @@ def _panel(panel: Panel, key: str) -> None:
 
 def decision_form(ctx: Context, decision_id: str | None, unit: str | None, *, key: str) -> None:
     """A form to record a choice, prefilled with the decision and unit in view."""
-    from bridge.data.state import CHOICES, RecordError, parse_input, record
+    from bridge.data.state import CHOICES, record
+    from bridge.records import RecordError, parse_input
 
     registry = ctx.registry
     if ctx.state is None or not registry.decisions:
@@ -534,8 +538,8 @@ def decision_form(ctx: Context, decision_id: str | None, unit: str | None, *, ke
 
 def export_section(ctx: Context) -> None:
     """The executive brief (self-contained HTML) and a PNG of the first trade-off chart."""
-    from bridge.data.state import review
     from bridge.present.export import ExportUnavailable, brief_html, png_bytes
+    from bridge.translate.review import review
 
     st.subheader(
         "Export", help="The brief is one HTML file with its charts inside: it opens offline."
@@ -604,7 +608,7 @@ def health_page(ctx: Context) -> None:
     bucket = int(time.time() // max(ctx.settings.cache_ttl_seconds, 1))
     try:
         engine = _engine(url, ctx.settings.query_timeout_seconds)
-        report = _health(engine, ctx.registry, redact_url(url), ctx.config_key, ctx.as_of, bucket)
+        report = _health(engine, ctx.registry, safe_url(url), ctx.config_key, ctx.as_of, bucket)
     except BridgeError as exc:
         st.error(str(exc))
         return

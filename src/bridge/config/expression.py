@@ -7,6 +7,7 @@ can never run code. The same tree is rendered back to text for the Definitions p
 from __future__ import annotations
 
 import ast
+import math
 from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
@@ -45,8 +46,18 @@ class ExpressionError(ValueError):
     """The text is not a valid derived-metric expression."""
 
 
+#: Bounds on an expression (documented in docs/config.md): real formulas are a few terms long.
+MAX_EXPRESSION_CHARS = 500
+MAX_EXPRESSION_NODES = 100
+
+
 def parse_expression(text: str) -> Node:
     """Parse ``text`` into a tree, or raise :class:`ExpressionError` saying what is not allowed."""
+    if len(text) > MAX_EXPRESSION_CHARS:
+        raise ExpressionError(
+            f"an expression of at most {MAX_EXPRESSION_CHARS} characters "
+            f"(this one has {len(text):,}); split it into derived metrics"
+        )
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
@@ -54,6 +65,14 @@ def parse_expression(text: str) -> Node:
             f"not a valid expression ({exc.msg} at column {exc.offset}); "
             "write metric ids with + - * / and parentheses, e.g. (revenue - cost) / revenue"
         ) from None
+    except (RecursionError, MemoryError):
+        raise ExpressionError("an expression nested less deeply") from None
+    nodes = sum(1 for _ in ast.walk(tree.body))
+    if nodes > MAX_EXPRESSION_NODES:
+        raise ExpressionError(
+            f"an expression of at most {MAX_EXPRESSION_NODES} terms and operators "
+            f"(this one has {nodes}); split it into derived metrics"
+        )
     return _convert(tree.body)
 
 
@@ -65,7 +84,15 @@ def _convert(node: ast.expr) -> Node:
         and isinstance(node.value, int | float)
         and not isinstance(node.value, bool)
     ):
-        return Num(float(node.value))
+        try:
+            value = float(node.value)
+        except OverflowError:
+            value = math.inf
+        if not math.isfinite(value):
+            raise ExpressionError(
+                "numbers of at most about 1.8e308 (a double); found one too large"
+            ) from None
+        return Num(value)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
         inner = _convert(node.operand)
         return Neg(inner) if isinstance(node.op, ast.USub) else inner

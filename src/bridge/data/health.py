@@ -25,8 +25,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from bridge.config.registry import Registry
 from bridge.config.sources import Source
 from bridge.data.load import as_date, day_of, reflect
+from bridge.data.urls import describe_error, safe_url
 from bridge.errors import SourceError
-from bridge.settings import redact_url
 
 #: Missing days are looked for in this many days before as-of (older gaps are history).
 GAP_WINDOW_DAYS = 90
@@ -82,10 +82,9 @@ def check(engine: Engine, registry: Registry, as_of: dt.date) -> HealthReport:
                 sources.append(summary)
                 findings.extend(found)
     except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", exc)).splitlines()[0]
         raise SourceError(
-            f"the data health check on {redact_url(engine.url.render_as_string(False))} failed: "
-            f"{reason}"
+            f"the data health check on {safe_url(engine.url)} failed: "
+            f"{describe_error(exc, engine.url)}"
         ) from None
     report = HealthReport(
         sources=pl.DataFrame(sources, schema=SOURCES_SCHEMA),

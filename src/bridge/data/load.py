@@ -43,9 +43,9 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from bridge.config.registry import Registry
 from bridge.config.sources import Condition, Measure, Source
+from bridge.data.urls import UrlError, describe_error, parse_url, safe_url
 from bridge.dataset import MEASURES_SCHEMA, ORG_SCHEMA, PLAN_SCHEMA, TARGETS_SCHEMA, Dataset, empty
 from bridge.errors import SourceError
-from bridge.settings import redact_url
 
 # --- connecting -------------------------------------------------------------------------------
 
@@ -56,14 +56,10 @@ def open_source(url: str | SecretStr, *, timeout_seconds: int = 30) -> Engine:
     SQLite files are opened with ``mode=ro``; PostgreSQL sessions default to read-only transactions;
     MariaDB/MySQL sessions are set ``READ ONLY``. Connection and read timeouts keep the app from hanging.
     """
-    raw = url.get_secret_value() if isinstance(url, SecretStr) else url
     try:
-        parsed = make_url(raw)
-    except ArgumentError:
-        raise SourceError(
-            f"the source database URL {redact_url(raw)} is not a SQLAlchemy URL; "
-            "expected e.g. postgresql+psycopg://user:password@host:5432/dbname"
-        ) from None
+        parsed = parse_url(url, "source database URL")
+    except UrlError as exc:
+        raise SourceError(str(exc)) from None
     backend = parsed.get_backend_name()
     kwargs: dict[str, Any] = {"pool_pre_ping": True}
     if backend == "sqlite":
@@ -82,7 +78,7 @@ def open_source(url: str | SecretStr, *, timeout_seconds: int = 30) -> Engine:
     try:
         engine = create_engine(parsed, **kwargs)
     except (ArgumentError, ImportError) as exc:
-        raise SourceError(f"cannot open {redact_url(raw)}: {exc}") from None
+        raise SourceError(f"cannot open {safe_url(url)}: {exc}") from None
     if backend in ("mysql", "mariadb"):
         event.listen(engine, "connect", _mysql_read_only)
     return engine
@@ -269,8 +265,7 @@ def load_dataset(engine: Engine, registry: Registry, start: dt.date, end: dt.dat
 
 
 def _describe(exc: SQLAlchemyError, engine: Engine) -> str:
-    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-    return f"the source database {redact_url(engine.url.render_as_string(False))} failed: {reason}"
+    return f"the source database {safe_url(engine.url)} failed: {describe_error(exc, engine.url)}"
 
 
 def _load_source(

@@ -23,8 +23,8 @@ from sqlalchemy import Engine
 
 from bridge.config.registry import Registry
 from bridge.data.load import data_bounds, load_dataset
+from bridge.data.urls import safe_url
 from bridge.dataset import MEASURES_SCHEMA, Dataset
-from bridge.settings import redact_url
 
 CACHE_VERSION = 1
 
@@ -129,7 +129,7 @@ def fingerprint(engine: Engine, registry: Registry) -> str:
     for name in sorted(p.name for p in registry.config_dir.glob("*.toml")):
         digest.update(name.encode())
         digest.update((registry.config_dir / name).read_bytes())
-    digest.update(redact_url(engine.url.render_as_string(False)).encode())
+    digest.update(safe_url(engine.url).encode())
     bounds = data_bounds(engine, registry)
     digest.update(repr(bounds[0] if bounds else None).encode())
     return digest.hexdigest()[:20]

@@ -5,11 +5,11 @@ from __future__ import annotations
 import polars as pl
 
 from bridge.config.registry import Registry
-from bridge.data.state import review
 from bridge.dataset import Dataset
 from bridge.present.format import format_value
 from bridge.present.screens.common import pick_unit
 from bridge.present.screens.model import PageRequest, Panel, Screen
+from bridge.translate.review import review
 
 
 def decision_log_screen(
