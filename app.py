@@ -31,5 +31,4 @@ navigation = st.navigation(
 )
 st.sidebar.title("Bridge")
 st.sidebar.caption("Frontline numbers for action, executive numbers for choice — one definition.")
-ui.lens_control()
 navigation.run()

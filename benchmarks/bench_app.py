@@ -158,10 +158,8 @@ def one_round(samples: Samples) -> None:
     timed(samples, "cold", at)
     for _ in range(3):
         timed(samples, "rerun", at)
-    timed(samples, "lens_choice", at, at.sidebar.segmented_control(key="lens").set_value("Choice"))
-    timed(
-        samples, "lens_back", at, at.sidebar.segmented_control(key="lens").set_value("Side by side")
-    )
+    timed(samples, "lens_choice", at, at.sidebar.segmented_control(key="lens").set_value("choice"))
+    timed(samples, "lens_back", at, at.sidebar.segmented_control(key="lens").set_value("both"))
     for page in pages()[1:]:
         timed(samples, f"visit:{page}", at.switch_page(page))
 

@@ -41,7 +41,7 @@ from common import (
 from sqlalchemy import Engine, select
 
 from bridge.config.registry import Registry, load_registry
-from bridge.data.load import data_bounds, load_dataset, open_source, reflect
+from bridge.data.load import first_days, load_dataset, open_source, reflect
 from bridge.dataset import Dataset
 
 CONFIG_DIR = ROOT / "config"
@@ -160,9 +160,9 @@ def run(
     registry = load_registry(CONFIG_DIR)
     url = sqlite_url(db)
     engine = open_source(url)
-    bounds = data_bounds(engine, registry)
-    assert bounds is not None, "the database has no data"
-    start, end = bounds[0], AS_OF
+    firsts = first_days(engine, registry)
+    assert firsts, "the database has no data"
+    start, end = min(firsts.values()), AS_OF
     report = Report("loader", f"Loader: all history {start} .. {end} (exclusive)")
 
     cold: list[dict[str, Any]] = []
@@ -222,7 +222,7 @@ def run(
         )
     )
 
-    # Warm: the same engine, already used (data_bounds above), so its connection pool is open.
+    # Warm: the same engine, already used (first_days above), so its connection pool is open.
     loaded: list[Dataset] = []
 
     def warm_load() -> None:

@@ -21,7 +21,7 @@ from pathlib import Path
 from common import AS_OF, ROOT, Measurement, Report, main_for, sqlite_url
 
 from bridge.config.registry import load_registry
-from bridge.data.load import data_bounds, load_dataset, open_source
+from bridge.data.load import load_dataset, open_source
 from bridge.data.refresh import MeasureCache
 
 
@@ -47,20 +47,18 @@ def run(db: Path, repeat: int = 3) -> Report:
             shutil.copy(db, copy)
             cache = MeasureCache(Path(folder) / "cache")
             engine = open_source(sqlite_url(copy))
-            bounds = data_bounds(engine, registry)
-            assert bounds is not None
-            cache.load(engine, registry, bounds[0], AS_OF)  # yesterday's refresh
+            cache.load(engine, registry, today=AS_OF)  # yesterday's refresh
             engine.dispose()
             _append_day(copy, AS_OF)
             engine = open_source(sqlite_url(copy))
             t0 = time.perf_counter()
-            cache.load(engine, registry, bounds[0], tomorrow)
+            cache.load(engine, registry, today=tomorrow)
             incremental.append(time.perf_counter() - t0)
             assert cache.last is not None and cache.last.mode == "incremental"
             engine.dispose()
             engine = open_source(sqlite_url(copy))
             t0 = time.perf_counter()
-            load_dataset(engine, registry, bounds[0], tomorrow)
+            load_dataset(engine, registry)
             full.append(time.perf_counter() - t0)
             engine.dispose()
     report.add(Measurement("incremental", "refresh after one new day (incremental)", incremental))

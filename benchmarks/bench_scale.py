@@ -7,7 +7,7 @@ Usage::
 
 * generation: ``bridge.sample.generate(url, events=N, schema=NAME)`` (COPY, keys and indexes after
   the load), timed once;
-* Bridge, cold: in a fresh process, a new engine, ``data_bounds`` + ``load_dataset`` over all history
+* Bridge, cold: in a fresh process, a new engine, ``load_dataset`` over all history
   (one GROUP BY day × team per source, run by PostgreSQL) and every view the app shows (frontline,
   horizon at each grain, tradeoff for each decision, consistency, fix-now);
 * naive baseline, interleaved with the cold runs: in a fresh process, every raw row of ``orders`` and
@@ -80,31 +80,23 @@ def bridge_cold(url: str, config_dir: str) -> dict[str, Any]:
     import polars as pl
 
     from bridge.config.registry import load_registry
-    from bridge.data.load import data_bounds, load_dataset, open_source
-    from bridge.translate.views import ViewRequest, build_view
+    from bridge.data.load import load_dataset, open_source
+    from bridge.translate.request import Coverage, RawRequest, resolve
+    from bridge.translate.views import build_view
 
     registry = load_registry(config_dir)
     out: dict[str, Any] = {}
 
     def run() -> None:
         engine = open_source(url)
-        bounds = data_bounds(engine, registry)
-        assert bounds is not None
-        end = bounds[1] + dt.timedelta(days=1)
-        dataset = load_dataset(engine, registry, bounds[0], end)
+        dataset = load_dataset(engine, registry)
         engine.dispose()
-        requests = [ViewRequest(view="frontline", grain=g, as_of=end) for g in ("day", "week")]
-        requests += [
-            ViewRequest(view="horizon", grain=g, as_of=end)
-            for g in ("week", "month", "quarter", "year")
-        ]
-        requests += [
-            ViewRequest(view="tradeoff", decision=d, as_of=end) for d in registry.decisions
-        ]
-        requests += [
-            ViewRequest(view="consistency", as_of=end),
-            ViewRequest(view="fix_now", as_of=end),
-        ]
+        coverage = Coverage.of(dataset, dt.date.today())
+        cases = [("frontline", RawRequest(grain=g)) for g in ("day", "week")]
+        cases += [("horizon", RawRequest(grain=g)) for g in ("month", "quarter", "year")]
+        cases += [("tradeoff", RawRequest(decision=d)) for d in registry.decisions]
+        cases += [("consistency", RawRequest()), ("fix_now", RawRequest())]
+        requests = [resolve(view, raw, registry, coverage) for view, raw in cases]
         for request in requests:
             build_view(request, dataset, registry)
         measures = dataset.measures

@@ -17,97 +17,94 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import inspect
 import time
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 from common import AS_OF, ROOT, Measurement, Report, main_for, median, sqlite_url
 
 from bridge.config.metrics import RatioMetric
 from bridge.config.registry import Registry, load_registry
-from bridge.data.load import data_bounds, load_dataset, open_source
+from bridge.data.load import load_dataset, open_source
 from bridge.dataset import Dataset
 from bridge.present.screens.definitions import definitions_screen
 from bridge.present.screens.frontline import frontline_screen
 from bridge.present.screens.horizons import horizons_screen
-from bridge.present.screens.model import PageRequest
+from bridge.present.screens.model import Inputs, Screen
 from bridge.present.screens.overview import overview_screen
 from bridge.present.screens.tradeoffs import tradeoffs_screen
-from bridge.translate.views import ViewName, ViewRequest, build_view
+from bridge.records import RECORDS_SCHEMA
+from bridge.translate.request import AnyRequest, Coverage, RawRequest, resolve
+from bridge.translate.views import build_view
 
 CONFIG_DIR = ROOT / "config"
 GOAL_SECONDS = 1.0
 
 
-def executive_requests(registry: Registry, as_of: dt.date) -> list[ViewRequest]:
-    """Every executive view of the brief, as typed requests."""
-    requests: list[ViewRequest] = []
+def executive_requests(dataset: Dataset, registry: Registry, as_of: dt.date) -> list[AnyRequest]:
+    """Every executive view of the brief, as resolved requests."""
+    cases: list[tuple[str, RawRequest]] = []
+    day = as_of.isoformat()
     for metric in registry.metrics_for_lens("choice"):
         for grain in ("month", "quarter", "year"):
-            requests.append(ViewRequest(view="horizon", metric=metric.id, grain=grain, as_of=as_of))
+            cases.append(("horizon", RawRequest(metric=metric.id, grain=grain, as_of=day)))
     for decision in registry.decisions:
-        requests.append(ViewRequest(view="tradeoff", decision=decision, as_of=as_of))
+        cases.append(("tradeoff", RawRequest(decision=decision, as_of=day)))
     for metric in registry.metrics.values():
         if isinstance(metric, RatioMetric):
-            requests.append(ViewRequest(view="consistency", metric=metric.id, as_of=as_of))
+            cases.append(("consistency", RawRequest(metric=metric.id, as_of=day)))
     for metric in registry.metrics_for_lens("action"):
-        requests.append(ViewRequest(view="frontline", metric=metric.id, grain="week", as_of=as_of))
-    requests.append(ViewRequest(view="fix_now", grain="week", as_of=as_of))
-    return requests
+        cases.append(("frontline", RawRequest(metric=metric.id, grain="week", as_of=day)))
+    cases.append(("fix_now", RawRequest(grain="week", as_of=day)))
+    coverage = Coverage.of(dataset, as_of)
+    return [resolve(view, raw, registry, coverage) for view, raw in cases]
 
 
-def _label(request: ViewRequest) -> str:
-    what = request.metric or request.decision or ""
-    return f"{request.view} {what} {request.grain or ''}".strip()
+def _label(request: AnyRequest) -> str:
+    what = getattr(request, "metric", None) or getattr(request, "decision", None)
+    return f"{request.view} {getattr(what, 'id', '')} {getattr(request, 'grain', '')}".strip()
 
 
 def screen_builders(
-    registry: Registry, as_of: dt.date
-) -> list[tuple[str, Callable[..., object], PageRequest]]:
+    dataset: Dataset, registry: Registry, as_of: dt.date
+) -> list[tuple[str, Callable[[Inputs, Any], Screen], AnyRequest]]:
     """The app's page builders with their default requests (what a first visit to each page builds)."""
-    req = PageRequest
-    decision = next(iter(registry.decisions))
+    coverage = Coverage.of(dataset, as_of)
+    day = as_of.isoformat()
+
+    def req(view: str, **values: str) -> AnyRequest:
+        return resolve(view, RawRequest(as_of=day, **values), registry, coverage)
+
     return [
-        ("Overview (quarter)", overview_screen, req(grain="quarter", as_of=as_of)),
-        ("Trade-offs", tradeoffs_screen, req(decision=decision, as_of=as_of)),
-        ("Time horizons (quarter)", horizons_screen, req(grain="quarter", as_of=as_of)),
-        ("Time horizons (month)", horizons_screen, req(grain="month", as_of=as_of)),
-        ("Frontline (week)", frontline_screen, req(grain="week", as_of=as_of)),
-        ("Definitions", definitions_screen, req(as_of=as_of)),
+        ("Overview (quarter)", overview_screen, req("overview", grain="quarter")),
+        ("Trade-offs", tradeoffs_screen, req("tradeoff")),
+        ("Time horizons (quarter)", horizons_screen, req("horizon", grain="quarter")),
+        ("Time horizons (month)", horizons_screen, req("horizon", grain="month")),
+        ("Frontline (week)", frontline_screen, req("frontline", grain="week")),
+        ("Definitions", definitions_screen, req("definitions")),
     ]
-
-
-def build_screen(
-    builder: Callable[..., object], dataset: Dataset, registry: Registry, request: PageRequest
-) -> object:
-    """Call a page builder as the app does (with no decision records when it takes them)."""
-    if len(inspect.signature(builder).parameters) >= 4:
-        from bridge.records import RECORDS_SCHEMA
-
-        return builder(dataset, registry, request, pl.DataFrame(schema=RECORDS_SCHEMA))
-    return builder(dataset, registry, request)
 
 
 def run_on(dataset: Dataset, registry: Registry, repeat: int = 5) -> Report:
     """Time the executive views (and the page builders) on an already-loaded dataset."""
     started = time.perf_counter()
-    requests = executive_requests(registry, AS_OF)
+    requests = executive_requests(dataset, registry, AS_OF)
     # One untimed pass: first-call costs (imports, Polars' thread pool) are not the views' cost.
     warm = dataclasses.replace(dataset)
     for request in requests:
         build_view(request, warm, registry)
     per_call: dict[str, list[float]] = defaultdict(list)
-    per_view: dict[ViewName, list[float]] = defaultdict(list)
+    per_view: dict[str, list[float]] = defaultdict(list)
     totals: list[float] = []
     cpu_totals: list[float] = []
     for _ in range(repeat):
         # A fresh copy each time: same loaded measures, nothing derived from them kept (dataset.memo
         # starts empty), so every repeat pays for the whole translation, shared frames included.
         fresh = dataclasses.replace(dataset)
-        sums: dict[ViewName, float] = defaultdict(float)
+        sums: dict[str, float] = defaultdict(float)
         began, began_cpu = time.perf_counter(), time.process_time()
         for request in requests:
             t0 = time.perf_counter()
@@ -158,16 +155,17 @@ def run_on(dataset: Dataset, registry: Registry, repeat: int = 5) -> Report:
     )
     worst.met = worst.median < GOAL_SECONDS
 
-    for name, builder, page in screen_builders(registry, AS_OF):
-        build_screen(builder, dataset, registry, page)  # untimed first build
+    inputs = Inputs(dataset, registry, pl.DataFrame(schema=RECORDS_SCHEMA))
+    for name, builder, page in screen_builders(dataset, registry, AS_OF):
+        builder(inputs, page)  # untimed first build
         times: list[float] = []
         for _ in range(max(3, repeat // 2)):
             t0 = time.perf_counter()
-            build_screen(builder, dataset, registry, page)
+            builder(inputs, page)
             times.append(time.perf_counter() - t0)
         report.add(
             Measurement(
-                f"screen_{builder.__name__}_{page.grain or ''}",
+                f"screen_{builder.__name__}_{getattr(page, 'grain', '')}",
                 f"page builder: {name}",
                 times,
                 "ms",
@@ -187,10 +185,8 @@ def load_once(db: Path) -> tuple[Dataset, Registry, float]:
     registry = load_registry(CONFIG_DIR)
     engine = open_source(sqlite_url(db))
     try:
-        bounds = data_bounds(engine, registry)
-        assert bounds is not None, "the database has no data"
         t0 = time.perf_counter()
-        dataset = load_dataset(engine, registry, bounds[0], AS_OF)
+        dataset = load_dataset(engine, registry)
         return dataset, registry, time.perf_counter() - t0
     finally:
         engine.dispose()

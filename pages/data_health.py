@@ -3,7 +3,8 @@
 import streamlit as st
 
 from bridge.app import ui
+from bridge.translate.request import HealthRequest
 
 st.title("Data health")
-ctx = ui.start_page()
-ui.health_page(ctx)
+page = ui.start_page(HealthRequest)
+ui.health_page(page)

@@ -4,11 +4,13 @@ import streamlit as st
 
 from bridge.app import ui
 from bridge.present.screens.decision_log import decision_log_screen
+from bridge.translate.request import DecisionLogRequest
 
 st.title("Decision log")
-ctx = ui.start_page()
-decision = ui.decision_picker(ctx.registry, allow_all=True)
-ui.show(decision_log_screen, ctx, ctx.request(decision=decision))
+page = ui.start_page(DecisionLogRequest)
+ui.decision_picker(page, allow_all=True)
+ui.show(decision_log_screen, page)
 with st.expander("Record a decision", expanded=False):
-    ui.decision_form(ctx, decision, ctx.unit, key="log_form")
-ui.export_section(ctx)
+    chosen = page.request.decision
+    ui.decision_form(page, None if chosen is None else chosen.id, page.request.unit, key="log_form")
+ui.export_section(page)

@@ -4,8 +4,9 @@ import streamlit as st
 
 from bridge.app import ui
 from bridge.present.screens.definitions import definitions_screen
+from bridge.translate.request import DefinitionsRequest
 
 st.title("Definitions & lineage")
-ctx = ui.start_page()
-metric = ui.metric_picker(ctx.registry, "choice")
-ui.show(definitions_screen, ctx, ctx.request(metric=metric))
+page = ui.start_page(DefinitionsRequest)
+ui.metric_picker(page, None)
+ui.show(definitions_screen, page)

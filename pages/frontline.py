@@ -4,12 +4,13 @@ import streamlit as st
 
 from bridge.app import ui
 from bridge.present.screens.frontline import frontline_screen
+from bridge.translate.request import FrontlineRequest
 
 st.title("Frontline")
-ctx = ui.start_page()
+page = ui.start_page(FrontlineRequest)
 left, right = st.columns([2, 1])
 with left:
-    metric = ui.metric_picker(ctx.registry, "action")
+    ui.metric_picker(page, "action")
 with right:
-    grain = ui.grain_picker(("day", "week"), "week")
-ui.show(frontline_screen, ctx, ctx.request(metric=metric, grain=grain))
+    ui.grain_picker(page, ("day", "week"))
+ui.show(frontline_screen, page)

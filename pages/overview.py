@@ -4,8 +4,9 @@ import streamlit as st
 
 from bridge.app import ui
 from bridge.present.screens.overview import overview_screen
+from bridge.translate.request import OverviewRequest
 
 st.title("Overview")
-ctx = ui.start_page()
-grain = ui.grain_picker(("month", "quarter", "year"), "quarter")
-ui.show(overview_screen, ctx, ctx.request(grain=grain))
+page = ui.start_page(OverviewRequest)
+ui.grain_picker(page, ("month", "quarter", "year"))
+ui.show(overview_screen, page)

@@ -4,12 +4,13 @@ import streamlit as st
 
 from bridge.app import ui
 from bridge.present.screens.horizons import horizons_screen
+from bridge.translate.request import HorizonRequest
 
 st.title("Time horizons")
-ctx = ui.start_page()
+page = ui.start_page(HorizonRequest)
 left, right = st.columns([2, 1])
 with left:
-    metric = ui.metric_picker(ctx.registry, "choice")
+    ui.metric_picker(page, "choice")
 with right:
-    grain = ui.grain_picker(("month", "quarter", "year"), "quarter")
-ui.show(horizons_screen, ctx, ctx.request(metric=metric, grain=grain))
+    ui.grain_picker(page, ("month", "quarter", "year"))
+ui.show(horizons_screen, page)

@@ -4,11 +4,13 @@ import streamlit as st
 
 from bridge.app import ui
 from bridge.present.screens.tradeoffs import tradeoffs_screen
+from bridge.translate.request import TradeoffRequest
 
 st.title("Trade-offs")
-ctx = ui.start_page()
-decision = ui.decision_picker(ctx.registry)
-ui.show(tradeoffs_screen, ctx, ctx.request(decision=decision))
-if ctx.unit is not None:
-    with st.expander(f"Record a decision for {ctx.unit}", expanded=False):
-        ui.decision_form(ctx, decision, ctx.unit, key="tradeoff_form")
+page = ui.start_page(TradeoffRequest)
+ui.decision_picker(page)
+ui.show(tradeoffs_screen, page)
+unit = page.request.unit
+if unit is not None:
+    with st.expander(f"Record a decision for {unit}", expanded=False):
+        ui.decision_form(page, page.request.decision.id, unit, key="tradeoff_form")

@@ -39,14 +39,11 @@ def make_dataset(
     org: Mapping[str, str] | None = None,
     targets: Iterable[tuple[Any, ...]] = (),
     plan: Iterable[tuple[str, str, dt.date, dt.date, float]] = (),
-    start: dt.date | None = None,
-    end: dt.date | None = None,
 ) -> Dataset:
     """A :class:`Dataset` from ``(day, team, measure, value)`` rows.
 
     ``org`` maps team → business unit (the team name is the team id). ``targets`` rows are
     ``(team, metric, valid_from, valid_to | None, target)`` with an optional trailing owner.
-    ``start``/``end`` default to the first day and the day after the last one.
     """
     rows = list(rows)
     measures = pl.DataFrame(
@@ -61,10 +58,7 @@ def make_dataset(
     plan_frame = pl.DataFrame(
         [(bu, m, s, e, float(v)) for bu, m, s, e, v in plan], schema=PLAN_SCHEMA, orient="row"
     )
-    all_days = [r[0] for r in rows]
-    first = start or (min(all_days) if all_days else dt.date(2026, 1, 1))
-    last = end or (max(all_days) + dt.timedelta(days=1) if all_days else first)
-    return Dataset(measures, org_frame, target_frame, plan_frame, first, last)
+    return Dataset(measures, org_frame, target_frame, plan_frame)
 
 
 # --- metric specs as plain dicts (the shape of one [[metrics]] entry in metrics.toml) ------------

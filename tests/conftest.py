@@ -65,7 +65,7 @@ def sample_dataset(sample_url: str, registry: Registry) -> Dataset:
     """Everything the views need, loaded once from the sample database through the real loader."""
     engine = open_source(sample_url)
     try:
-        return load_dataset(engine, registry, dt.date(2022, 1, 1), AS_OF)
+        return load_dataset(engine, registry)
     finally:
         engine.dispose()
 

@@ -15,7 +15,7 @@ from tests.configs import apply_edits, replace
 
 @pytest.mark.parametrize("page", [p for p in PAGES if p != "decision_log"])
 def test_every_page_renders_in_every_lens(app: AppTest, page: str) -> None:
-    for lens in ("Action", "Choice", "Side by side"):
+    for lens in ("action", "choice", "both"):
         at = open_page(app, page, lens=lens)
         assert not at.error, [e.value for e in at.error]
         assert figures(at), f"{page} in {lens} lens shows no chart"
@@ -84,18 +84,18 @@ def test_lens_toggle_changes_what_is_shown(app: AppTest) -> None:
     both = open_page(app, "overview")
     assert "#### Action lens · frontline" in headings(both)
     assert "#### Choice lens · executive" in headings(both)
-    at = both.sidebar.segmented_control(key="lens").set_value("Choice").run()
+    at = both.sidebar.segmented_control(key="lens").set_value("choice").run()
     assert not at.exception
     assert "#### Action lens · frontline" not in headings(at)
     assert "Fix now" not in headings(at)
-    at = at.sidebar.segmented_control(key="lens").set_value("Action").run()
+    at = at.sidebar.segmented_control(key="lens").set_value("action").run()
     assert "Fix now" in headings(at)
     assert not unit_bar_charts(at)
     assert figures(at), "the action lens shows the team status chart"
 
 
 def test_tradeoffs_bubbles_quadrants_and_shares(app: AppTest) -> None:
-    at = open_page(app, "trade-offs", lens="Choice")
+    at = open_page(app, "trade-offs", lens="choice")
     bubbles, shares = figures(at)[:2]
     units = [t["name"] for t in bubbles["data"] if t.get("mode") == "markers+text"]
     assert units == ["Enterprise Software", "Logistics Services", "Marketplace", "Retail Stores"]
@@ -104,12 +104,12 @@ def test_tradeoffs_bubbles_quadrants_and_shares(app: AppTest) -> None:
     labels = {a["text"] for a in bubbles["layout"]["annotations"]}
     assert {"<b>bet</b>", "<b>fix</b>", "<b>harvest</b>", "<b>stop</b>"} <= labels
     assert [t["name"] for t in shares["data"]] == ["Share of investment", "Share of contribution"]
-    at = at.selectbox(key="decision").set_value("Where do we concentrate investment?").run()
+    at = at.selectbox(key="decision").set_value("invest").run()
     assert titles(at)[0] == "Where do we concentrate investment?"
 
 
 def test_tradeoffs_drill_down_into_a_unit(app: AppTest) -> None:
-    at = open_page(app, "trade-offs", lens="Action")
+    at = open_page(app, "trade-offs", lens="action")
     assert "Teams behind each unit" in headings(at)
     at = at.sidebar.selectbox(key="unit").set_value("Retail Stores").run()
     assert "Retail Stores: its teams in the action lens" in headings(at)
@@ -120,7 +120,7 @@ def test_tradeoffs_drill_down_into_a_unit(app: AppTest) -> None:
 
 
 def test_time_horizons_metric_and_grain_change_the_chart(app: AppTest) -> None:
-    at = open_page(app, "time-horizons", lens="Choice")
+    at = open_page(app, "time-horizons", lens="choice")
     fig = figures(at)[0]
     assert fig["layout"]["title"]["text"].startswith("Revenue by period")
     scopes = [t["name"] for t in fig["data"] if " · " not in t["name"]]
@@ -130,7 +130,7 @@ def test_time_horizons_metric_and_grain_change_the_chart(app: AppTest) -> None:
     assert to_date["x"] == ["2026 Q4"] and to_date["marker"]["symbol"] == "diamond-open"
     assert "to date (60 days)" in to_date["hovertext"][0]
     assert "vs the same days last year +" in to_date["hovertext"][0]
-    at = at.selectbox(key="metric").set_value("On-time delivery rate").run()
+    at = at.selectbox(key="metric").set_value("on_time_rate").run()
     at = at.segmented_control(key="grain").set_value("month").run()
     fig = figures(at)[0]
     assert fig["layout"]["title"]["text"].startswith("On-time delivery rate by period")
@@ -141,7 +141,7 @@ def test_time_horizons_metric_and_grain_change_the_chart(app: AppTest) -> None:
 
 
 def test_time_horizons_marks_not_comparable(app: AppTest) -> None:
-    at = open_page(app, "time-horizons", lens="Choice", grain="year", metric="Revenue")
+    at = open_page(app, "time-horizons", lens="choice", grain="year", metric="revenue")
     fig = figures(at)[0]
     company = fig["data"][0]
     assert company["x"][0] == "2022"
@@ -150,7 +150,7 @@ def test_time_horizons_marks_not_comparable(app: AppTest) -> None:
 
 
 def test_frontline_heatmap_and_fix_now(app: AppTest) -> None:
-    at = open_page(app, "frontline", lens="Action", metric="On-time delivery rate", grain="day")
+    at = open_page(app, "frontline", lens="action", metric="on_time_rate", grain="day")
     heat = figures(at)[0]
     assert heat["data"][0]["type"] == "heatmap"
     assert len(heat["data"][0]["y"]) == 20
@@ -159,7 +159,7 @@ def test_frontline_heatmap_and_fix_now(app: AppTest) -> None:
 
 
 def test_definitions_show_formula_query_and_lineage(app: AppTest) -> None:
-    at = open_page(app, "definitions", metric="On-time delivery rate")
+    at = open_page(app, "definitions", metric="on_time_rate")
     sankey = figures(at)[0]
     assert sankey["data"][0]["type"] == "sankey"
     labels = sankey["data"][0]["node"]["label"]
@@ -180,7 +180,7 @@ def test_definitions_show_formula_query_and_lineage(app: AppTest) -> None:
 
 
 def test_definitions_for_a_non_rate_skip_the_consistency_panel(app: AppTest) -> None:
-    at = open_page(app, "definitions", metric="Revenue")
+    at = open_page(app, "definitions", metric="revenue")
     assert "Why do these numbers differ?" not in headings(at)
 
 
@@ -188,8 +188,8 @@ def test_query_parameters_restore_a_view(app: AppTest) -> None:
     at = open_page(
         app,
         "time-horizons",
-        lens="Choice",
-        metric="Contribution margin",
+        lens="choice",
+        metric="contribution_margin",
         grain="month",
         unit="Retail Stores",
         as_of="2026-06-30",

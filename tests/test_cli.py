@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import subprocess
@@ -191,8 +192,10 @@ def test_refresh_is_incremental_the_second_time(
 ) -> None:
     monkeypatch.setenv("BRIDGE_CACHE_DIR", str(tmp_path / "cache"))
     code, out, _ = run(capsys, "refresh")
-    assert code == 0 and out.startswith("full refresh: read 2022-01-01 to 2026-11-30")
+    assert code == 0 and out.startswith("full refresh: read all days from the database")
+    assert "(data 2022-01-01 to 2026-11-29)" in out
     code, out, _ = run(capsys, "refresh")
-    assert code == 0 and out.startswith("incremental refresh: read 2026-11-27 to 2026-11-30")
+    reread = dt.date.today() - dt.timedelta(days=3)  # the day of the last refresh - late days
+    assert code == 0 and out.startswith(f"incremental refresh: read the days from {reread} on")
     code, out, _ = run(capsys, "refresh", "--full")
     assert code == 0 and out.startswith("full refresh")

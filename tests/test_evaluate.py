@@ -287,7 +287,7 @@ PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[Healt
 @PROPERTY
 @given(rows=raw_rows())
 def test_additive_metrics_sum_from_team_to_unit_to_company(rows: list[Row]) -> None:
-    dataset = make_dataset(rows, PROP_ORG, start=START)
+    dataset = make_dataset(rows, PROP_ORG)
     values = evaluate_all_levels(dataset, REGISTRY, "revenue")
     approx_equal(values, sums(rows, "revenue"))
     for unit in {scope_of(t, "business_unit") for _, t, m, _ in rows if m == "revenue"}:
@@ -305,7 +305,7 @@ def test_additive_metrics_sum_from_team_to_unit_to_company(rows: list[Row]) -> N
 @PROPERTY
 @given(rows=raw_rows())
 def test_min_and_max_measures_roll_up_by_their_own_rule(rows: list[Row]) -> None:
-    dataset = make_dataset(rows, PROP_ORG, start=START)
+    dataset = make_dataset(rows, PROP_ORG)
     for metric_id, pick in (("low", min), ("high", max)):
         expected = {k: pick(v for _, v in vals) for k, vals in grouped(rows, metric_id).items()}
         approx_equal(evaluate_all_levels(dataset, REGISTRY, metric_id), expected)
@@ -314,7 +314,7 @@ def test_min_and_max_measures_roll_up_by_their_own_rule(rows: list[Row]) -> None
 @PROPERTY
 @given(rows=raw_rows())
 def test_ratios_are_sum_over_sum_at_every_level(rows: list[Row]) -> None:
-    dataset = make_dataset(rows, PROP_ORG, start=START)
+    dataset = make_dataset(rows, PROP_ORG)
     num, den = sums(rows, "on_time"), sums(rows, "orders")
     expected = {k: (num.get(k, 0) / d if d else None) for k, d in den.items()}
     values = evaluate_all_levels(dataset, REGISTRY, "rate")
@@ -336,7 +336,7 @@ def test_ratios_are_sum_over_sum_at_every_level(rows: list[Row]) -> None:
 @PROPERTY
 @given(rows=raw_rows())
 def test_derived_metrics_are_computed_from_the_groups_own_sums(rows: list[Row]) -> None:
-    dataset = make_dataset(rows, PROP_ORG, start=START)
+    dataset = make_dataset(rows, PROP_ORG)
     revenue, cost = sums(rows, "revenue"), sums(rows, "cost")
     expected = {k: ((r - cost[k]) / r if r else None) for k, r in revenue.items()}
     approx_equal(evaluate_all_levels(dataset, REGISTRY, "margin"), expected)
@@ -345,7 +345,7 @@ def test_derived_metrics_are_computed_from_the_groups_own_sums(rows: list[Row]) 
 @PROPERTY
 @given(rows=raw_rows())
 def test_semi_additive_snapshots_per_month(rows: list[Row]) -> None:
-    dataset = make_dataset(rows, PROP_ORG, start=START)
+    dataset = make_dataset(rows, PROP_ORG)
     frame = with_period(scoped(dataset, REGISTRY, ["heads"], LEVELS), "month")
     keys = ["level", "scope", "period_start"]
     groups = grouped(rows, "heads", extra=lambda day: day.replace(day=1))
@@ -374,7 +374,7 @@ windows_strategy = st.lists(
 def test_evaluate_over_windows_equals_evaluate_on_the_filtered_frame(
     rows: list[Row], spans: list[tuple[int, int]], metric_id: str
 ) -> None:
-    dataset = make_dataset(rows, PROP_ORG, start=START)
+    dataset = make_dataset(rows, PROP_ORG)
     frame = scoped(dataset, REGISTRY, measures_of(REGISTRY, metric_id), LEVELS)
     windows = pl.DataFrame(
         {
@@ -409,7 +409,7 @@ def test_evaluate_windows_equals_the_inequality_join(
     rows: list[Row], spans: list[tuple[int, int]], metric_id: str, levels: tuple[Any, ...]
 ) -> None:
     """The running-totals path (sums shared across metrics) gives what the plain join gives."""
-    dataset = make_dataset(rows, PROP_ORG, start=START)
+    dataset = make_dataset(rows, PROP_ORG)
     windows = pl.DataFrame(
         {
             "window_id": list(range(len(spans))),

@@ -59,11 +59,13 @@ def test_a_database_lost_while_working_is_reported_then_recovered(
     live = tmp_path / "live.sqlite"
     shutil.copy(sample_db, live)
     monkeypatch.setenv("BRIDGE_SOURCE_URL", f"sqlite:///{live}")
+    monkeypatch.setenv("BRIDGE_CACHE_TTL_SECONDS", "1")
     at = open_page(app, "time-horizons")
     assert figures(at)
     away = tmp_path / "away.sqlite"
     live.rename(away)  # the database disappears...
-    st.cache_data.clear()  # ...and the cached measures expire (cache_ttl_seconds)
+    time.sleep(1.1)  # ...and the cached measures expire (cache_ttl_seconds, here 1 s)
+    st.cache_data.clear()
     st.cache_resource.clear()
     at.run()
     assert not at.exception
@@ -158,11 +160,13 @@ def test_a_real_server_stopped_while_working_then_restarted(
     generate(private_postgres.url, as_of=AS_OF, events=20_000, history_years=2)
     monkeypatch.setenv("BRIDGE_SOURCE_URL", private_postgres.url)
     monkeypatch.setenv("BRIDGE_QUERY_TIMEOUT_SECONDS", "3")
+    monkeypatch.setenv("BRIDGE_CACHE_TTL_SECONDS", "1")
     at = open_page(app, "time-horizons")
     assert not at.error and figures(at)
 
     private_postgres.stop()  # the server goes down while the user is working
-    st.cache_data.clear()  # the cached measures expire (cache_ttl_seconds)...
+    time.sleep(1.1)  # the cached measures expire (cache_ttl_seconds, here 1 s)...
+    st.cache_data.clear()
     st.cache_resource.clear()  # ...and the app's connection pool is the one it had
     started = time.monotonic()
     at.run()

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from bridge.config.registry import Registry
-from bridge.data.load import data_bounds, load_dataset, measure_query, open_source, reflect
+from bridge.data.load import first_days, load_dataset, measure_query, open_source, reflect
 from bridge.dataset import MEASURES_SCHEMA, Dataset
 from bridge.errors import SourceError
 from tests.conftest import AS_OF
@@ -122,9 +122,21 @@ def test_org_targets_and_plan_load(sample_dataset: Dataset) -> None:
     assert not sample_dataset.plan.is_empty()
 
 
-def test_data_bounds(registry: Registry, sample_url: str) -> None:
-    bounds = data_bounds(open_source(sample_url), registry)
-    assert bounds == (dt.date(2022, 1, 1), AS_OF - dt.timedelta(days=1))
+def test_first_days(registry: Registry, sample_url: str) -> None:
+    """The first day of each source (the cache's sign that a database's history was rebuilt)."""
+    assert first_days(open_source(sample_url), registry) == {
+        "orders": dt.date(2022, 1, 1),
+        "tickets": dt.date(2022, 1, 1),
+        "spend": dt.date(2022, 1, 1),
+        "headcount": dt.date(2022, 1, 1),
+        "kpi_sheet": dt.date(2022, 1, 1),
+    }
+
+
+def test_everything_is_loaded_once(sample_dataset: Dataset) -> None:
+    """No as-of date bounds the load: the dataset holds every day the source has."""
+    assert sample_dataset.first_day == dt.date(2022, 1, 1)
+    assert sample_dataset.last_day == AS_OF - dt.timedelta(days=1)
 
 
 def test_source_is_opened_read_only(sample_url: str) -> None:

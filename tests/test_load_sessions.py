@@ -86,6 +86,8 @@ MAX_FINAL = 3072 * MIB  # 3 GiB
 #: Start pages (URL paths) and the lens put in their URL (None: no parameter, i.e. Side by side).
 START_PATHS = ["overview", "trade_offs", "time_horizons", "frontline", "definitions", "data_health"]
 LENSES = ["Action", "Choice", "Side by side"]
+#: What the URL holds for each lens (the lens control shows the label).
+LENS_IDS = {"Action": "action", "Choice": "choice", "Side by side": "both"}
 START_LENSES: list[str | None] = [None, "Choice", "Action"]
 TITLES = {path: title for path, title in PAGES.values()}
 LINKS = {path: link for link, (path, _) in PAGES.items()}
@@ -119,7 +121,7 @@ class Plan:
 
     @property
     def url(self) -> str:
-        query = f"?{urlencode({'lens': self.start_lens})}" if self.start_lens else ""
+        query = f"?{urlencode({'lens': LENS_IDS[self.start_lens]})}" if self.start_lens else ""
         return f"/{url_path(self.start)}{query}"
 
     def describe(self) -> str:
@@ -306,7 +308,7 @@ async def assert_page(page: Page, base: str, path: str, lens: str) -> None:
     title = page.locator(f'[data-testid="stMain"] {LIVE}').get_by_role("heading", level=1)
     await expect(title.filter(has_text=TITLES[path])).to_be_visible()
     query = (
-        rf"\?(.*&)?lens={re.escape(lens)}(&.*)?$"
+        rf"\?(.*&)?lens={re.escape(LENS_IDS[lens])}(&.*)?$"
         if lens != "Side by side"
         else r"(\?(?!.*lens=).*)?$"
     )

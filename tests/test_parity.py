@@ -31,10 +31,11 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError
 
 from bridge.config.registry import Registry, load_registry
-from bridge.data.load import data_bounds, day_of, load_dataset, open_source, source_sql
+from bridge.data.load import day_of, first_days, load_dataset, open_source, source_sql
 from bridge.dataset import Dataset
 from bridge.sample import TABLE_NAMES, generate
-from bridge.translate.views import ViewRequest, build_view
+from bridge.translate.request import Coverage, RawRequest, resolve
+from bridge.translate.views import build_view
 from tests.conftest import AS_OF, CONFIG_DIR
 
 POSTGRES_URL = os.environ.get(
@@ -64,10 +65,13 @@ class Backend:
     dataset: Dataset
     views: dict[str, pl.DataFrame] = field(default_factory=dict)
 
-    def view(self, request: ViewRequest) -> pl.DataFrame:
-        key = request.model_dump_json()
+    def view(self, request: ViewCase) -> pl.DataFrame:
+        key = _request_id(request)
         if key not in self.views:
-            self.views[key] = build_view(request, self.dataset, self.registry)
+            view, raw = request
+            coverage = Coverage.of(self.dataset, today=AS_OF)
+            resolved = resolve(view, raw, self.registry, coverage)
+            self.views[key] = build_view(resolved, self.dataset, self.registry)
         return self.views[key]
 
 
@@ -97,7 +101,7 @@ def _reachable_or_skip(label: str, url: str) -> None:
 
 def _load(name: str, url: str, registry: Registry) -> Backend:
     engine = open_source(url)
-    dataset = load_dataset(engine, registry, START, AS_OF)
+    dataset = load_dataset(engine, registry)
     return Backend(name, url, registry, engine, dataset)
 
 
@@ -231,10 +235,11 @@ def test_rows_are_identical(sqlite: Backend, server: Backend, table: str) -> Non
     assert _rows(server.engine, table, SCHEMA) == expected
 
 
-def test_data_bounds_agree(sqlite: Backend, server: Backend) -> None:
-    bounds = data_bounds(sqlite.engine, sqlite.registry)
-    assert bounds == (START, AS_OF - dt.timedelta(days=1))
-    assert data_bounds(server.engine, server.registry) == bounds
+def test_first_days_agree(sqlite: Backend, server: Backend) -> None:
+    firsts = first_days(sqlite.engine, sqlite.registry)
+    assert set(firsts.values()) == {START}
+    assert first_days(server.engine, server.registry) == firsts
+    assert sqlite.dataset.last_day == server.dataset.last_day == AS_OF - dt.timedelta(days=1)
 
 
 def test_measures_agree(sqlite: Backend, server: Backend) -> None:
@@ -261,7 +266,10 @@ def test_org_targets_and_plan_agree(sqlite: Backend, server: Backend, part: str)
 # --- every view --------------------------------------------------------------------------------
 
 
-def _view_requests() -> list[ViewRequest]:
+ViewCase = tuple[str, RawRequest]
+
+
+def _view_requests() -> list[ViewCase]:
     registry = load_registry(CONFIG_DIR)
     metrics = list(registry.metrics.values())
     ratios = [m.id for m in metrics if m.kind == "ratio"]
@@ -273,7 +281,7 @@ def _view_requests() -> list[ViewRequest]:
             for grain in grains:
                 requests.append({"view": "frontline", "metric": metric.id, "grain": grain})
         if "choice" in metric.lenses:
-            for grain in ("week", "month", "quarter", "year"):
+            for grain in ("month", "quarter", "year"):
                 requests.append({"view": "horizon", "metric": metric.id, "grain": grain})
     requests += [{"view": "tradeoff", "decision": d} for d in registry.decisions]
     for metric_id in ratios:
@@ -281,20 +289,21 @@ def _view_requests() -> list[ViewRequest]:
             requests.append(
                 {"view": "consistency", "metric": metric_id, "grain": consistency_grain}
             )
-    requests += [{"view": "fix_now"}, {"view": "fix_now", "grain": "month"}]
+    requests += [{"view": "fix_now"}, {"view": "fix_now", "grain": "day"}]
     # The business-unit filter, once per view that takes it.
     unit = "Retail Stores"
     requests += [
-        {"view": "frontline", "metric": "on_time_rate", "business_unit": unit},
-        {"view": "horizon", "metric": "revenue", "business_unit": unit},
-        {"view": "consistency", "metric": "on_time_rate", "business_unit": unit},
-        {"view": "fix_now", "business_unit": unit},
+        {"view": "frontline", "metric": "on_time_rate", "unit": unit},
+        {"view": "horizon", "metric": "revenue", "unit": unit},
+        {"view": "consistency", "metric": "on_time_rate", "unit": unit},
+        {"view": "fix_now", "unit": unit},
     ]
-    return [ViewRequest(as_of=AS_OF, **r) for r in requests]
+    return [(r.pop("view"), RawRequest(as_of=AS_OF.isoformat(), **r)) for r in requests]
 
 
-def _request_id(request: ViewRequest) -> str:
-    parts = [request.view, request.metric, request.decision, request.grain, request.business_unit]
+def _request_id(request: ViewCase) -> str:
+    view, raw = request
+    parts = [view, raw.metric, raw.decision, raw.grain, raw.unit]
     return "-".join(p.replace(" ", "_") for p in parts if p)
 
 
@@ -302,7 +311,7 @@ VIEW_REQUESTS = _view_requests()
 
 
 @pytest.mark.parametrize("request_", VIEW_REQUESTS, ids=_request_id)
-def test_view_agrees(sqlite: Backend, server: Backend, request_: ViewRequest) -> None:
+def test_view_agrees(sqlite: Backend, server: Backend, request_: ViewCase) -> None:
     want = sqlite.view(request_)
     assert want.height > 0, "the view is empty on SQLite: the comparison would prove nothing"
     assert_frames_match(want, server.view(request_), _request_id(request_))
@@ -352,5 +361,5 @@ def test_day_truncation_compiles_per_dialect(dialect: str, expected: str) -> Non
     )
     assert str(compiled) == expected
     registry = load_registry(CONFIG_DIR)
-    shown = source_sql(registry.sources[0], dialect, dt.date(2026, 1, 1), dt.date(2026, 2, 1))
+    shown = source_sql(registry.sources[0], dialect)
     assert shown.startswith(f"SELECT {expected} AS day")

@@ -361,7 +361,7 @@ def test_same_seed_gives_identical_tables_and_replace_regenerates(tmp_path: Path
     seven = checksums(second)
     assert checksums(first) == seven
 
-    with pytest.raises(FileExistsError, match="replace=True"):
+    with pytest.raises(FileExistsError, match="already has sample tables"):
         generate(f"sqlite:///{first}", seed=8, as_of=SMALL_AS_OF, history_years=1)
     with sqlite3.connect(first) as db:  # the refusal left the existing tables alone
         assert scalar(db, "SELECT COUNT(*) FROM orders") == summary_seven.row_counts["orders"]

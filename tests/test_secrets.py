@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from bridge.app.cli import main
 from bridge.config.registry import Registry
-from bridge.data.load import data_bounds, open_source
+from bridge.data.load import first_days, open_source
 from bridge.data.urls import safe_url
 from bridge.errors import SourceError
 from bridge.settings import Settings
@@ -51,7 +51,7 @@ def test_errors_and_logs_hide_the_password(
     caplog.set_level(logging.DEBUG)
     engine = open_source(URL, timeout_seconds=2)
     with pytest.raises(SourceError) as info:
-        data_bounds(engine, registry)
+        first_days(engine, registry)
     assert not leaked(str(info.value)) and "analyst:***@" in str(info.value)
     assert not leaked(caplog.text)
 

@@ -14,6 +14,9 @@ import polars as pl
 
 Grain = Literal["day", "week", "month", "quarter", "year"]
 GRAINS: tuple[Grain, ...] = get_args(Grain)
+#: The grains of the action lens (what to fix now) and of the choice lens (what to choose).
+FrontlineGrain = Literal["day", "week"]
+ExecutiveGrain = Literal["month", "quarter", "year"]
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -114,4 +117,20 @@ def with_period(
             name: pl.Series([period_start(d, grain, fiscal_start) for d in days], dtype=pl.Date),
         }
     )
-    return frame.join(lookup, on=column, how="left")
+    return frame.join(lookup, on=column, how="left", maintain_order="left")
+
+
+def with_labels(
+    frame: pl.DataFrame, grain: Grain, fiscal_start: int = 1, column: str = "period_start"
+) -> pl.DataFrame:
+    """``frame`` with a ``period_label`` column for the period starting on each ``column`` date."""
+    starts = frame.get_column(column).unique().drop_nulls()
+    lookup = pl.DataFrame(
+        {
+            column: starts,
+            "period_label": pl.Series(
+                [period_label(d, grain, fiscal_start) for d in starts], dtype=pl.String
+            ),
+        }
+    )
+    return frame.join(lookup, on=column, how="left", maintain_order="left")

@@ -41,16 +41,14 @@ PLAN_SCHEMA = pl.Schema(
 class Dataset:
     """What the translation core works on.
 
-    ``measures`` is long: one row per (day, team, measure) with the value the database aggregated.
-    ``start``/``end`` bound the days loaded (``end`` exclusive).
+    ``measures`` is long: one row per (day, team, measure) with the value the database aggregated,
+    for every day the source holds (the as-of date of a view lives in the view, never here).
     """
 
     measures: pl.DataFrame
     org: pl.DataFrame
     targets: pl.DataFrame
     plan: pl.DataFrame
-    start: dt.date
-    end: dt.date
 
     def __post_init__(self) -> None:
         for name, frame, schema in (
@@ -75,8 +73,21 @@ class Dataset:
 
     @property
     def last_day(self) -> dt.date | None:
+        """The latest day with any measure (None when there is no data)."""
         value = self.measures.get_column("day").max()
         return value if isinstance(value, dt.date) else None
+
+    def last_day_until(self, today: dt.date) -> dt.date | None:
+        """The latest day with data that is not after ``today`` (rows dated later are not counted)."""
+        days = self.measures.get_column("day")
+        value = days.filter(days <= today).max()
+        return value if isinstance(value, dt.date) else None
+
+    @cached_property
+    def units(self) -> tuple[str, ...]:
+        """The business units of the org table, sorted."""
+        names = self.org.get_column("business_unit").drop_nulls().unique().sort()
+        return tuple(names.to_list())
 
 
 def empty(schema: pl.Schema) -> pl.DataFrame:

@@ -108,4 +108,12 @@ class SourceError(BridgeError):
 
 
 class RequestError(BridgeError):
-    """A request names something Bridge does not know (unknown metric, grain, decision, scope, date)."""
+    """A request names something Bridge does not know (unknown metric, grain, decision, scope, date).
+
+    ``fields`` names the request fields that were refused (e.g. ``("metric", "grain")``), so a page
+    can show the message and fall back to the defaults of exactly those fields.
+    """
+
+    def __init__(self, message: str, fields: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.fields = fields

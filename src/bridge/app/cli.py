@@ -1,7 +1,8 @@
 """``bridge``: the headless command line for BizOps and scripts.
 
-Commands: ``validate``, ``metrics``, ``view``, ``export``, ``refresh``, ``sample-data``. Errors are printed as clear messages on
-stderr with a non-zero exit status — never a traceback, never a password.
+Commands: ``validate``, ``metrics``, ``view``, ``export``, ``refresh``, ``sample-data``. Every command
+that reads the config refuses one that ``validate`` rejects, with the same problems. Errors are printed
+as clear messages on stderr with a non-zero exit status — never a traceback, never a password.
 """
 
 from __future__ import annotations
@@ -11,27 +12,20 @@ import datetime as dt
 import io
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
+from pydantic import ValidationError
 from sqlalchemy import Engine
 
 from bridge.config.registry import Registry
-from bridge.data.urls import describe_error, safe_url
+from bridge.dataset import Dataset
 from bridge.errors import BridgeError, ConfigError
 from bridge.settings import Settings, get_settings
-from bridge.translate.views import VIEW_NAMES, ViewRequest
+from bridge.translate.request import CLI_VIEWS, Coverage, RawRequest
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a date like 2026-11-30, found {text[:40]!r}"
-        ) from None
 
 
 def parser() -> argparse.ArgumentParser:
@@ -46,22 +40,26 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--format", choices=["table", "csv", "json"], default="table")
 
     v = sub.add_parser("view", help="print one view")
-    v.add_argument("view", choices=VIEW_NAMES)
-    v.add_argument("--metric")
-    v.add_argument("--decision")
-    v.add_argument("--grain", help="day, week, month, quarter or year (per view)")
-    v.add_argument("--business-unit")
+    v.add_argument("view", choices=CLI_VIEWS)
+    v.add_argument("--metric", help="a metric id (default: the first of the view's lens)")
+    v.add_argument("--decision", help="a decision id (tradeoff; default: the first)")
+    v.add_argument(
+        "--grain",
+        help="frontline, fix_now: day or week; horizon: month, quarter or year; consistency: "
+        "week, month, quarter or year to date (default: the trailing twelve months)",
+    )
+    v.add_argument("--business-unit", help="one business unit (default: all)")
     v.add_argument(
         "--as-of",
-        type=_date,
-        help="views use data before this day (default: day after the last data)",
+        metavar="DATE",
+        help="views use data before this day (default: the day after the last data day)",
     )
     v.add_argument("--format", choices=["table", "csv", "json"], default="table")
 
     e = sub.add_parser("export", help="export the executive brief (one self-contained HTML file)")
     e.add_argument("what", choices=["brief"])
     e.add_argument("--out", type=Path, required=True, help="the HTML file to write")
-    e.add_argument("--as-of", type=_date, help="views use data before this day")
+    e.add_argument("--as-of", metavar="DATE", help="views use data before this day")
 
     r = sub.add_parser("refresh", help="refresh the measure cache (incremental unless --full)")
     r.add_argument("--full", action="store_true", help="read all history again")
@@ -93,6 +91,15 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a date like 2026-11-30, found {text[:40]!r}"
+        ) from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
@@ -114,15 +121,49 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_PROBLEMS
     except BrokenPipeError:  # output piped into `head`: not an error of ours
         return EXIT_OK
-    except ValueError as exc:  # e.g. a settings value of the wrong type (pydantic ValidationError)
-        print(f"error: {exc}", file=sys.stderr)
+    except ValidationError as exc:  # a setting of the wrong type: named, its value never echoed
+        print(f"error: {settings_problems(exc)}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def settings_problems(exc: ValidationError) -> str:
+    """What is wrong with the settings, by name — never with the value (it may hold a password)."""
+    parts = []
+    for err in exc.errors(include_url=False, include_input=False):
+        name = ".".join(str(p) for p in err["loc"]) or "(settings)"
+        parts.append(f"setting {name} (BRIDGE_{name.upper()}): {err['msg']}")
+    return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class Opened:
+    """The config (valid, and agreeing with the database) and the data every view needs."""
+
+    registry: Registry
+    engine: Engine
+    dataset: Dataset
+    coverage: Coverage
+
+
+def _open(settings: Settings, *, full: bool = False, max_age: float | None = None) -> Opened:
+    """The registry and the measures (from the cache within ``max_age`` seconds of a refresh)."""
+    from bridge.config.registry import load_registry
+    from bridge.data.load import open_source
+    from bridge.data.refresh import MeasureCache
+
+    registry = load_registry(settings.config_dir)
+    engine = open_source(settings.source_url, timeout_seconds=settings.query_timeout_seconds)
+    cache = MeasureCache(settings.cache_dir, settings.late_arriving_days)
+    today = dt.date.today()
+    dataset = cache.load(engine, registry, today=today, full=full, max_age=max_age, verify=True)
+    return Opened(registry, engine, dataset, Coverage.of(dataset, today))
 
 
 def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     from bridge.config.registry import load_registry
     from bridge.data.checks import database_problems
     from bridge.data.load import open_source
+    from bridge.data.urls import safe_url
 
     registry = load_registry(settings.config_dir)
     engine = open_source(settings.source_url, timeout_seconds=settings.query_timeout_seconds)
@@ -166,30 +207,73 @@ def cmd_metrics(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_view(args: argparse.Namespace, settings: Settings) -> int:
-    from bridge.config.registry import load_registry
-    from bridge.data.load import load_dataset
-    from bridge.translate.views import build_view, check_request
+    from bridge.translate.request import resolve
+    from bridge.translate.views import build_view
 
-    request = ViewRequest(
-        view=args.view,
+    raw = RawRequest(
         metric=args.metric,
         decision=args.decision,
         grain=args.grain,
-        business_unit=args.business_unit,
-        as_of=args.as_of or dt.date.min,
+        unit=args.business_unit,
+        as_of=args.as_of,
     )
-    # Refuse an unknown metric, decision or grain before touching the database.
-    check_request(request, load_registry(settings.config_dir))
-    registry, engine, (first, last) = _open(settings)
-    request = request.model_copy(update={"as_of": args.as_of or last + dt.timedelta(days=1)})
-    dataset = load_dataset(engine, registry, first, request.as_of)
-    _emit(build_view(request, dataset, registry), args.format)
+    opened = _open(settings, max_age=settings.cache_ttl_seconds)
+    request = resolve(args.view, raw, opened.registry, opened.coverage)
+    _emit(build_view(request, opened.dataset, opened.registry), args.format)
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from bridge.data.state import list_records, open_state
+    from bridge.present.export import brief_html
+    from bridge.translate.request import resolve
+    from bridge.translate.review import review
+
+    opened = _open(settings, max_age=settings.cache_ttl_seconds)
+    request = resolve("overview", RawRequest(as_of=args.as_of), opened.registry, opened.coverage)
+    end = request.data_end
+    state = open_state(settings.state_url, timeout_seconds=settings.query_timeout_seconds)
+    decisions = list_records(state)
+    html = brief_html(
+        opened.dataset,
+        opened.registry,
+        end,
+        decisions,
+        review(decisions, opened.dataset, opened.registry, end),
+    )
+    out: Path = args.out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(html, encoding="utf-8")
+    tmp.replace(out)  # never a half-written brief
+    print(f"wrote the executive brief for data before {end} to {out} ({len(html) // 1024:,} KiB)")
+    return EXIT_OK
+
+
+def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
+    from bridge.config.registry import load_registry
+    from bridge.data.load import open_source
+    from bridge.data.refresh import MeasureCache
+
+    registry = load_registry(settings.config_dir)
+    engine = open_source(settings.source_url, timeout_seconds=settings.query_timeout_seconds)
+    cache = MeasureCache(settings.cache_dir, settings.late_arriving_days)
+    dataset = cache.load(engine, registry, full=args.full, verify=True)
+    stats = cache.last
+    assert stats is not None
+    read = "all days" if stats.read_from is None else f"the days from {stats.read_from} on"
+    print(
+        f"{stats.mode} refresh: read {read} from the database, kept {stats.cached_rows:,} cached "
+        f"rows; {dataset.measures.height:,} measure rows (data {dataset.first_day} to "
+        f"{dataset.last_day}) in {settings.cache_dir}"
+    )
     return EXIT_OK
 
 
 def cmd_sample(args: argparse.Namespace, settings: Settings) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
+    from bridge.data.urls import describe_error, safe_url
     from bridge.sample import DEFAULT_SEED, generate
 
     if args.database_url:
@@ -208,7 +292,7 @@ def cmd_sample(args: argparse.Namespace, settings: Settings) -> int:
         if args.if_missing:
             print(f"sample tables already in {where} (use --replace to regenerate)")
             return EXIT_OK
-        raise BridgeError(f"{exc} (use --replace to overwrite)") from None
+        raise BridgeError(f"{exc}; use --replace to drop and regenerate them") from None
     except (SQLAlchemyError, ImportError) as exc:
         raise BridgeError(
             f"cannot write the sample to {where}: {describe_error(exc, url)}"
@@ -217,58 +301,6 @@ def cmd_sample(args: argparse.Namespace, settings: Settings) -> int:
     print(
         f"wrote {rows:,} rows ({summary.row_counts['orders']:,} orders) to {where} "
         f"(seed {seed}, data {summary.start} to {summary.end}) in {summary.seconds:.1f} s"
-    )
-    return EXIT_OK
-
-
-def _open(settings: Settings) -> tuple[Registry, Engine, tuple[dt.date, dt.date]]:
-    from bridge.config.registry import load_registry
-    from bridge.data.load import data_bounds, open_source
-
-    registry = load_registry(settings.config_dir)
-    engine = open_source(settings.source_url, timeout_seconds=settings.query_timeout_seconds)
-    bounds = data_bounds(engine, registry)
-    if bounds is None:
-        raise BridgeError("the source database has no rows in any configured source")
-    return registry, engine, bounds
-
-
-def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    from bridge.data.refresh import MeasureCache
-    from bridge.data.state import list_records, open_state
-    from bridge.present.export import brief_html
-    from bridge.translate.review import review
-
-    registry, engine, (first, last) = _open(settings)
-    as_of = args.as_of or last + dt.timedelta(days=1)
-    cache = MeasureCache(settings.cache_dir, settings.late_arriving_days)
-    dataset = cache.load(engine, registry, first, as_of)
-    state = open_state(settings.state_url, timeout_seconds=settings.query_timeout_seconds)
-    decisions = list_records(state)
-    html = brief_html(
-        dataset, registry, as_of, decisions, review(decisions, dataset, registry, as_of)
-    )
-    out: Path = args.out
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(html, encoding="utf-8")
-    tmp.replace(out)  # never a half-written brief
-    print(f"wrote the executive brief for data before {as_of} to {out} ({len(html) // 1024:,} KiB)")
-    return EXIT_OK
-
-
-def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
-    from bridge.data.refresh import MeasureCache
-
-    registry, engine, (first, last) = _open(settings)
-    cache = MeasureCache(settings.cache_dir, settings.late_arriving_days)
-    dataset = cache.load(engine, registry, first, last + dt.timedelta(days=1), full=args.full)
-    stats = cache.last
-    assert stats is not None
-    print(
-        f"{stats.mode} refresh: read {stats.read_from} to {stats.read_to} from the database, "
-        f"kept {stats.cached_rows:,} cached rows; {dataset.measures.height:,} measure rows "
-        f"in {settings.cache_dir}"
     )
     return EXIT_OK
 

@@ -1,8 +1,12 @@
-"""The one Streamlit module of the library: caching at the boundary, URL-bound controls, rendering.
+"""The one Streamlit module of the library: caching at the boundary, the URL as a page's state, rendering.
 
-Pages call :func:`start_page` (settings, registry and data, loaded once and cached), a few pickers, and
-:func:`show` with a screen builder; everything else lives in pure modules. Every control is bound to a
-query parameter (``bind="query-params"``), so a copied link restores exactly the same view.
+A page calls :func:`start_page` with its view name. The URL's query parameters (plus what the person
+chose on other pages) become a :class:`~bridge.translate.request.RawRequest`, resolved once by
+:func:`~bridge.translate.request.resolve` into the page's typed request; a refused value is reported
+in the same words as the command line uses, and its default shown instead. Controls only edit the URL
+(their callbacks write a query parameter, the rerun resolves it again), so the URL always holds the
+whole state and a copied link opens exactly the same view. Screens are built from the request and
+plain data (:class:`~bridge.present.screens.model.Inputs`) and rendered here.
 """
 
 from __future__ import annotations
@@ -11,32 +15,57 @@ import datetime as dt
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 import polars as pl
 import streamlit as st
-from sqlalchemy.exc import SQLAlchemyError
 
+from bridge.config.decisions import Decision
+from bridge.config.metrics import Metric
 from bridge.config.partial import PartialRegistry, load_partial_registry
 from bridge.config.registry import Registry
 from bridge.data.health import HealthReport, check
-from bridge.data.load import data_bounds, open_source
+from bridge.data.load import open_source, source_sql
 from bridge.data.refresh import MeasureCache
 from bridge.data.state import list_records, open_state
 from bridge.data.urls import safe_url
 from bridge.dataset import Dataset
-from bridge.errors import BridgeError
+from bridge.errors import BridgeError, RequestError
 from bridge.present.export import csv_bytes
-from bridge.present.screens.model import LENS_LABELS, Lens, PageRequest, Panel, Screen
+from bridge.present.screens.model import LENS_LABELS, Inputs, Panel, Screen
 from bridge.records import RECORDS_SCHEMA
 from bridge.settings import Settings, get_settings
+from bridge.translate.request import LENSES, Coverage, Lens, RawRequest, Request, resolve
 
 log = logging.getLogger("bridge")
 ALL_UNITS = "All business units"
-Builder = Callable[[Dataset, Registry, PageRequest, pl.DataFrame], Screen]
+ALL_DECISIONS = "All decisions"
+R = TypeVar("R", bound=Request)
+Q = TypeVar("Q", covariant=True)
+
+
+class WithMetric(Protocol):
+    @property
+    def metric(self) -> Metric: ...
+
+
+class WithGrain(Protocol):
+    @property
+    def grain(self) -> str: ...
+
+
+class WithDecision(Protocol):
+    @property
+    def decision(self) -> Decision | None: ...
+
+
+#: Request fields shared by every page (the rest are remembered per page).
+SHARED = ("unit", "as_of", "lens")
+_MEMORY = "bridge_request_memory"
+_VIEW = "bridge_view"
 
 
 # --- the pages/ folder pitfall --------------------------------------------------------------------
@@ -73,126 +102,173 @@ def _engine(url: str, timeout: int) -> Any:
     return open_source(url, timeout_seconds=timeout)
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def _bounds(
-    _engine: Any, _registry: Registry, url_key: str, config_key: float, ttl_bucket: int
-) -> tuple[dt.date, dt.date] | None:
-    return data_bounds(_engine, _registry)
+@st.cache_resource(show_spinner=False)
+def _measure_cache(folder: str, late_days: int) -> MeasureCache:
+    return MeasureCache(Path(folder), late_arriving_days=late_days)
 
 
 # cache_resource, not cache_data: the dataset is never mutated, and cache_data would unpickle a copy
-# of its ~300k rows on every rerun (about 100 ms: most of a warm interaction's budget).
+# of its ~300k rows on every rerun (about 100 ms: most of a warm interaction's budget). No as-of date
+# in the key: every day is loaded once, and views pick their days.
 @st.cache_resource(show_spinner="Loading measures from the source database…", max_entries=2)
 def _dataset(
     _engine: Any,
     _registry: Registry,
     url_key: str,
     config_key: float,
-    start: dt.date,
-    end: dt.date,
     ttl_bucket: int,
     cache_dir: str,
     late_days: int,
+    max_age: int,
 ) -> tuple[Dataset, float]:
-    dataset = _measure_cache(cache_dir, late_days).load(_engine, _registry, start, end)
+    cache = _measure_cache(cache_dir, late_days)
+    dataset = cache.load(_engine, _registry, today=dt.date.today(), max_age=max_age)
     return dataset, time.time()
 
 
 @st.cache_resource(show_spinner=False)
-def _measure_cache(folder: str, late_days: int) -> MeasureCache:
-    return MeasureCache(Path(folder), late_arriving_days=late_days)
+def _queries(_registry: Registry, config_key: float, dialect: str) -> dict[str, str]:
+    return {source.name: source_sql(source, dialect) for source in _registry.sources}
 
 
 @st.cache_data(show_spinner="Translating…", max_entries=64)
 def _screen(
-    _builder: Builder,
-    _dataset: Dataset,
-    _registry: Registry,
     name: str,
-    request: PageRequest,
+    key: tuple[object, ...],
     data_token: float,
     config_key: float,
-    _decisions: pl.DataFrame,
     decisions_token: str,
+    _builder: Callable[[Inputs, Any], Screen],
+    _inputs: Inputs,
+    _request: Request,
 ) -> Screen:
-    return _builder(_dataset, _registry, request, _decisions)
+    return _builder(_inputs, _request)
 
 
 def _config_stamp(settings: Settings) -> float:
     """Changes whenever a config file changes, so an edited config is re-read without a restart."""
-    folder = settings.config_dir
-    return max((p.stat().st_mtime for p in folder.glob("*.toml")), default=0.0)
+    return max((p.stat().st_mtime for p in settings.config_dir.glob("*.toml")), default=0.0)
 
 
-# --- the page context -------------------------------------------------------------------------
+@st.cache_resource(show_spinner=False)
+def _state_engine(url: str, timeout: int) -> Any:
+    return open_state(url, timeout_seconds=timeout)
+
+
+# --- the page --------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Context:
+class Page(Generic[Q]):
+    """What a page works with: the resolved request and the plain data its screen is built from."""
+
     settings: Settings
     registry: Registry
-    dataset: Dataset
+    inputs: Inputs
+    coverage: Coverage
+    request: Q
     data_token: float
     config_key: float
-    as_of: dt.date
-    unit: str | None
-    dialect: str
     state: Any | None
-    decisions: pl.DataFrame
 
     @property
     def decisions_token(self) -> str:
         """Changes whenever a decision is recorded (cache key of screens that show decisions)."""
-        if self.decisions.is_empty():
+        decisions = self.inputs.decisions
+        if decisions.is_empty():
             return "none"
-        return f"{self.decisions.height}:{self.decisions.get_column('id').max()!r}"
-
-    def request(self, **values: Any) -> PageRequest:
-        return PageRequest(as_of=self.as_of, unit=self.unit, dialect=self.dialect, **values)
+        return f"{decisions.height}:{decisions.get_column('id').max()!r}"
 
 
-def start_page() -> Context:
-    """Settings, registry and data for this run; on failure show a clear message and stop the page."""
+def start_page(kind: type[R]) -> Page[R]:
+    """Settings, registry, data and the page's resolved request (of the ``kind`` the page shows);
+    on failure a message, then the page stops."""
     ensure_navigation_mode()
     settings = get_settings()
     stamp = _config_stamp(settings)
     registry = _config_problems(_registry(str(settings.config_dir), stamp))
     url = settings.source_url.get_secret_value()
-    bucket = int(time.time() // max(settings.cache_ttl_seconds, 1))
+    ttl = max(settings.cache_ttl_seconds, 1)
     try:
         engine = _engine(url, settings.query_timeout_seconds)
-        bounds = _bounds(engine, registry, safe_url(url), stamp, bucket)
-        if bounds is None:
-            raise BridgeError("the source database has no rows in any configured source")
-        first, last = bounds
-        as_of = _as_of_control(first, last)
         dataset, token = _dataset(
             engine,
             registry,
             safe_url(url),
             stamp,
-            first,
-            as_of,
-            bucket,
+            int(time.time() // ttl),
             str(settings.cache_dir),
             settings.late_arriving_days,
+            settings.cache_ttl_seconds,
         )
+        if dataset.measures.is_empty():
+            raise BridgeError("the source database has no rows in any configured source")
     except BridgeError as exc:
         _source_failure(exc)
         st.stop()
+    coverage = Coverage.of(dataset, dt.date.today())
+    request = _resolve(kind, registry, coverage)
+    _sidebar_controls(request, coverage)
     state, decisions = _decision_store(settings)
-    return Context(
-        settings=settings,
-        registry=registry,
-        dataset=dataset,
-        data_token=token,
-        config_key=stamp,
-        as_of=as_of,
-        unit=_unit_control(dataset),
-        dialect=engine.dialect.name,
-        state=state,
-        decisions=decisions,
-    )
+    dialect = engine.dialect.name
+    inputs = Inputs(dataset, registry, decisions, _queries(registry, stamp, dialect), dialect)
+    return Page(settings, registry, inputs, coverage, request, token, stamp, state)
+
+
+def _resolve(kind: type[R], registry: Registry, coverage: Coverage) -> R:
+    """The URL (over what was chosen on earlier visits) resolved into the page's request.
+
+    A value refused is reported when the person gave it — a typed or shared link (the session's
+    first page) or an edited URL — and dropped without a word when it was carried over from another
+    page where it made sense (``grain=quarter`` arriving on Frontline). Either way the default of
+    exactly that field is shown instead.
+    """
+    view = kind.VIEW
+    url = RawRequest.from_params(st.query_params.to_dict())
+    memory: dict[str, dict[str, str]] = st.session_state.setdefault(_MEMORY, {})
+    previous = st.session_state.get(_VIEW)
+    st.session_state[_VIEW] = view
+    given = {k: v for k, v in url.model_dump().items() if v is not None}
+    remembered = {**memory.get("shared", {}), **memory.get(view, {})}
+    raw = RawRequest(**{**remembered, **given})
+    try:
+        resolved = resolve(view, raw, registry, coverage)
+    except RequestError as exc:
+        typed = previous in (None, view)
+        if typed and any(field in given for field in exc.fields):
+            st.error(f"{exc} — showing the default instead.")
+        try:
+            resolved = resolve(view, raw.without(exc.fields), registry, coverage)
+        except RequestError as again:  # nothing to fall back to (e.g. no decision configured)
+            st.error(str(again))
+            st.stop()
+    assert isinstance(resolved, kind)  # resolve builds the request class of its view
+    params = resolved.params(coverage)
+    memory["shared"] = {k: v for k, v in params.items() if k in SHARED}
+    memory[view] = {k: v for k, v in params.items() if k not in SHARED}
+    if st.query_params.to_dict() != params:
+        st.query_params.from_dict(params)
+    return resolved
+
+
+def _set_param(name: str, value: str | None) -> None:
+    """Write one query parameter (None: back to its default); the rerun resolves the new URL.
+
+    What was remembered for the field is forgotten too, so going back to a default sticks.
+    """
+    memory: dict[str, dict[str, str]] = st.session_state.setdefault(_MEMORY, {})
+    for remembered in memory.values():
+        remembered.pop(name, None)
+    if value is None:
+        st.query_params.pop(name, None)
+    else:
+        st.query_params[name] = value
+
+
+def _control_value(key: str, value: object) -> None:
+    """Show the request's value in a control (before the control is drawn)."""
+    if st.session_state.get(key) != value:
+        st.session_state[key] = value
 
 
 def _config_problems(partial: PartialRegistry) -> Registry:
@@ -211,20 +287,14 @@ def _config_problems(partial: PartialRegistry) -> Registry:
     return partial.registry
 
 
-@st.cache_resource(show_spinner=False)
-def _state_engine(url: str, timeout: int) -> Any:
-    return open_state(url, timeout_seconds=timeout)
-
-
 def _decision_store(settings: Settings) -> tuple[Any | None, pl.DataFrame]:
     """Bridge's own database and its decision records; if it fails, pages work without them."""
     url = settings.state_url.get_secret_value()
     try:
         state = _state_engine(url, settings.query_timeout_seconds)
         return state, list_records(state)
-    except (BridgeError, SQLAlchemyError) as exc:
-        message = str(exc) if isinstance(exc, BridgeError) else type(exc).__name__
-        st.warning(f"Decision records are unavailable ({safe_url(url)}): {message}")
+    except BridgeError as exc:
+        st.warning(f"Decision records are unavailable ({safe_url(url)}): {exc}")
         return None, pl.DataFrame(schema=RECORDS_SCHEMA)
 
 
@@ -232,110 +302,101 @@ def _source_failure(exc: BridgeError) -> None:
     st.error(f"Bridge cannot read its data: {exc}")
     if st.button("Retry", key="retry_source"):
         _dataset.clear()
-        _bounds.clear()
         _engine.clear()
         st.rerun()
 
 
-def _as_of_control(first: dt.date, last: dt.date) -> dt.date:
-    latest = last + dt.timedelta(days=1)
-    value = st.sidebar.date_input(
-        "As of",
-        value=latest,
-        min_value=first + dt.timedelta(days=1),
-        max_value=latest,
-        key="as_of",
-        bind="query-params",
-        help=f"Views use data before this day. Default: the day after the latest data ({last}).",
-    )
-    return value if isinstance(value, dt.date) else latest
+# --- controls: each one edits the URL ----------------------------------------------------------
 
 
-def _unit_control(dataset: Dataset) -> str | None:
-    units = sorted(set(dataset.org.get_column("business_unit").to_list()))
-    choice = st.sidebar.selectbox(
-        "Business unit", [ALL_UNITS, *units], key="unit", bind="query-params"
-    )
-    return None if choice in (None, ALL_UNITS) else str(choice)
-
-
-def lens_control() -> Lens:
-    """Action, Choice or Side by side — in the sidebar of every page, kept in the URL (``?lens=Choice``)."""
+def _sidebar_controls(request: Request, coverage: Coverage) -> None:
+    """Lens, business unit and as-of date: in the sidebar of every page."""
+    _control_value("lens", request.lens)
     st.sidebar.segmented_control(
         "Lens",
-        list(LENS_LABELS.values()),
-        default=LENS_LABELS["both"],
+        LENSES,
         key="lens",
-        bind="query-params",
+        format_func=lambda lens: LENS_LABELS[lens],
         required=True,
+        on_change=lambda: _set_param("lens", _changed("lens", "both")),
         help="Action: team numbers against their targets (what to fix now). Choice: business-unit "
         "numbers compared across time horizons (what to choose). Side by side: both, for the same "
         "metric and scope.",
     )
-    return current_lens()
+    _control_value("unit", request.unit or ALL_UNITS)
+    st.sidebar.selectbox(
+        "Business unit",
+        [ALL_UNITS, *coverage.units],
+        key="unit",
+        on_change=lambda: _set_param("unit", _changed("unit", ALL_UNITS)),
+    )
+    _control_value("as_of", request.as_of)
+    first = coverage.first_day or coverage.today
+    st.sidebar.date_input(
+        "As of",
+        key="as_of",
+        min_value=first + dt.timedelta(days=1),
+        max_value=coverage.latest_as_of,
+        on_change=lambda: _set_param("as_of", _changed_date("as_of", coverage.default_as_of)),
+        help=f"Views use data before this day. Default: the day after the latest data "
+        f"({coverage.last_day}).",
+    )
 
 
-def current_lens() -> Lens:
-    label = st.session_state.get("lens")
-    for lens, text in LENS_LABELS.items():
-        if text == label:
-            return lens
-    return "both"
+def _changed(key: str, default: str) -> str | None:
+    value = st.session_state.get(key)
+    return None if value in (None, default) else str(value)
 
 
-# --- pickers on a page --------------------------------------------------------------------------
+def _changed_date(key: str, default: dt.date) -> str | None:
+    value = st.session_state.get(key)
+    return value.isoformat() if isinstance(value, dt.date) and value != default else None
 
 
-def metric_picker(registry: Registry, lens: str, label: str = "Metric") -> str:
-    options = [m.id for m in registry.metrics_for_lens(lens)] or list(registry.metrics)
-    if not options:
-        st.info("No metric is available: see the configuration problems above.")
-        st.stop()
-    value = st.selectbox(
-        label,
+def metric_picker(page: Page[WithMetric], lens: str | None) -> None:
+    """The metric in view (URL ``metric``), among the metrics of ``lens`` (all when None)."""
+    registry = page.registry
+    options = [m.id for m in registry.metrics.values() if lens is None or lens in m.lenses]
+    _control_value("metric", page.request.metric.id)
+    st.selectbox(
+        "Metric",
         options,
         key="metric",
-        bind="query-params",
         format_func=lambda m: registry.metrics[m].label,
+        on_change=lambda: _set_param("metric", _changed("metric", "")),
         help="\n\n".join(
             f"**{registry.metrics[m].label}**: {registry.metrics[m].description}" for m in options
         ),
     )
-    return str(value or options[0])
 
 
-def grain_picker(options: tuple[str, ...], default: str) -> str:
-    value = st.segmented_control(
-        "Grain", options, default=default, key="grain", bind="query-params", required=True
+def grain_picker(page: Page[WithGrain], options: Sequence[str]) -> None:
+    """The grain in view (URL ``grain``)."""
+    _control_value("grain", page.request.grain)
+    st.segmented_control(
+        "Grain",
+        list(options),
+        key="grain",
+        required=True,
+        on_change=lambda: _set_param("grain", _changed("grain", "")),
     )
-    return str(value or default)
 
 
-ALL_DECISIONS = "All decisions"
-
-
-def decision_picker(registry: Registry, *, allow_all: bool = False) -> str | None:
-    """The decision in view (URL ``decision`` holds its question); optionally "All decisions"."""
-    options = list(registry.decisions)
-    if allow_all:
-        value = st.selectbox(
-            "Decision",
-            [ALL_DECISIONS, *(registry.decisions[d].question for d in options)],
-            key="decision",
-            bind="query-params",
-        )
-        by_question = {registry.decisions[d].question: d for d in options}
-        return by_question.get(str(value))
-    if not options:
-        return None
-    value = st.selectbox(
+def decision_picker(page: Page[WithDecision], *, allow_all: bool = False) -> None:
+    """The decision in view (URL ``decision`` holds its id); optionally "All decisions"."""
+    decisions = page.registry.decisions
+    options = ([ALL_DECISIONS] if allow_all else []) + list(decisions)
+    if not decisions:
+        return
+    chosen = page.request.decision
+    _control_value("decision", ALL_DECISIONS if chosen is None else chosen.id)
+    st.selectbox(
         "Decision",
         options,
         key="decision",
-        bind="query-params",
-        format_func=lambda d: registry.decisions[d].question,
+        format_func=lambda d: d if d == ALL_DECISIONS else decisions[d].question,
+        on_change=lambda: _set_param("decision", _changed("decision", ALL_DECISIONS)),
     )
-    return str(value or options[0])
 
 
 def select_unit_from_chart(key: str) -> None:
@@ -347,25 +408,25 @@ def select_unit_from_chart(key: str) -> None:
     if points:
         custom = points[0].get("customdata") or []
         if custom:
-            st.session_state["unit"] = custom[0]
+            _set_param("unit", str(custom[0]))
 
 
 # --- rendering ----------------------------------------------------------------------------------
 
 
-def show(builder: Builder, ctx: Context, request: PageRequest) -> None:
-    """Build the page's screen (cached) and render it in the current lens; errors become messages."""
+def show(builder: Callable[[Inputs, R], Screen], page: Page[R]) -> None:
+    """Build the page's screen (cached) and render it in the request's lens; errors become messages."""
+    wanted = page.request
     try:
         screen = _screen(
-            builder,
-            ctx.dataset,
-            ctx.registry,
             builder.__name__,
-            request,
-            ctx.data_token,
-            ctx.config_key,
-            ctx.decisions,
-            ctx.decisions_token,
+            wanted.key(),
+            page.data_token,
+            page.config_key,
+            page.decisions_token,
+            builder,
+            page.inputs,
+            wanted,
         )
     except BridgeError as exc:
         st.error(str(exc))
@@ -377,7 +438,7 @@ def show(builder: Builder, ctx: Context, request: PageRequest) -> None:
             "Other pages still work."
         )
         return
-    render(screen, current_lens())
+    render(screen, wanted.lens)
 
 
 def render(screen: Screen, lens: Lens) -> None:
@@ -416,10 +477,11 @@ def _panel(panel: Panel, key: str) -> None:
             )
     if panel.figure is not None:
         if panel.select_key:
+            select_key = panel.select_key
             st.plotly_chart(
                 panel.figure,
-                key=panel.select_key,
-                on_select=lambda: select_unit_from_chart(panel.select_key or ""),
+                key=select_key,
+                on_select=lambda: select_unit_from_chart(select_key),
                 selection_mode="points",
             )
         else:
@@ -444,17 +506,18 @@ def _panel(panel: Panel, key: str) -> None:
 # --- decisions: record and export -------------------------------------------------------------
 
 
-def decision_form(ctx: Context, decision_id: str | None, unit: str | None, *, key: str) -> None:
+def decision_form(page: Page[Any], decision_id: str | None, unit: str | None, *, key: str) -> None:
     """A form to record a choice, prefilled with the decision and unit in view."""
     from bridge.data.state import CHOICES, record
     from bridge.records import RecordError, parse_input
 
-    registry = ctx.registry
-    if ctx.state is None or not registry.decisions:
+    registry = page.registry
+    if page.state is None or not registry.decisions:
         st.info("Recording decisions needs Bridge's own database (BRIDGE_STATE_URL).")
         return
     decisions = list(registry.decisions)
-    units = sorted(set(ctx.dataset.org.get_column("business_unit").to_list()))
+    units = list(page.coverage.units)
+    as_of = page.request.as_of
     uid_key = f"{key}_uid"
     if uid_key not in st.session_state:
         st.session_state[uid_key] = str(uuid.uuid4())
@@ -491,8 +554,8 @@ def decision_form(ctx: Context, decision_id: str | None, unit: str | None, *, ke
                 value=None,
                 format="%.4f",
             )
-            decided_on = st.date_input("Decided on", value=ctx.as_of)
-            review_on = st.date_input("Review on", value=ctx.as_of + dt.timedelta(days=182))
+            decided_on = st.date_input("Decided on", value=as_of)
+            review_on = st.date_input("Review on", value=as_of + dt.timedelta(days=182))
         submitted = st.form_submit_button("Record the decision", type="primary")
     if not submitted:
         return
@@ -514,9 +577,9 @@ def decision_form(ctx: Context, decision_id: str | None, unit: str | None, *, ke
             }
         )
         record_id = record(
-            ctx.state,
+            page.state,
             registry,
-            ctx.dataset.org,
+            page.inputs.dataset.org,
             entry,
             now=dt.datetime.now(dt.UTC).replace(tzinfo=None),
         )
@@ -536,11 +599,13 @@ def decision_form(ctx: Context, decision_id: str | None, unit: str | None, *, ke
     st.rerun()
 
 
-def export_section(ctx: Context) -> None:
+def export_section(page: Page[Any]) -> None:
     """The executive brief (self-contained HTML) and a PNG of the first trade-off chart."""
-    from bridge.present.export import ExportUnavailable, brief_html, png_bytes
+    from bridge.present.export import ExportUnavailable, brief_html, png_bytes, tradeoff_png_figure
     from bridge.translate.review import review
 
+    dataset, registry, decisions = page.inputs.dataset, page.registry, page.inputs.decisions
+    end = page.request.data_end
     st.subheader(
         "Export", help="The brief is one HTML file with its charts inside: it opens offline."
     )
@@ -548,28 +613,21 @@ def export_section(ctx: Context) -> None:
     with left:
         if st.button("Prepare the executive brief", key="prepare_brief"):
             with st.spinner("Building the brief…"):
-                reviews = review(ctx.decisions, ctx.dataset, ctx.registry, ctx.as_of)
-                text = brief_html(ctx.dataset, ctx.registry, ctx.as_of, ctx.decisions, reviews)
+                reviews = review(decisions, dataset, registry, end)
+                text = brief_html(dataset, registry, end, decisions, reviews)
             st.download_button(
                 "Download the brief (HTML)",
                 text.encode("utf-8"),
-                file_name=f"bridge-brief-{ctx.as_of}.html",
+                file_name=f"bridge-brief-{end}.html",
                 mime="text/html",
                 key="brief_download",
             )
     with right:
         if st.button("Prepare a PNG of the trade-off chart", key="prepare_png"):
-            from bridge.present.charts import tradeoff_bubbles, unit_colours
-            from bridge.translate.tradeoff import tradeoff
-
-            decision = next(iter(ctx.registry.decisions.values()), None)
-            if decision is None:
+            figure = tradeoff_png_figure(dataset, registry, end)
+            if figure is None:
                 st.info("No decision is configured.")
                 return
-            view = tradeoff(ctx.dataset, ctx.registry, decision.id, ctx.as_of)
-            figure = tradeoff_bubbles(
-                view, decision, unit_colours(ctx.dataset.org.get_column("business_unit").to_list())
-            )
             try:
                 with st.spinner("Rendering…"):
                     png = png_bytes(figure)
@@ -579,7 +637,7 @@ def export_section(ctx: Context) -> None:
             st.download_button(
                 "Download PNG",
                 png,
-                file_name=f"tradeoff-{decision.id}.png",
+                file_name="tradeoff.png",
                 mime="image/png",
                 key="png_download",
             )
@@ -600,16 +658,19 @@ def _health(
     return check(_engine, _registry, as_of)
 
 
-def health_page(ctx: Context) -> None:
+def health_page(page: Page[Any]) -> None:
     """Run (cached) the data health checks and render them; a failure is a message, not a crash."""
     from bridge.present.screens.data_health import data_health_screen
 
-    url = ctx.settings.source_url.get_secret_value()
-    bucket = int(time.time() // max(ctx.settings.cache_ttl_seconds, 1))
+    settings = page.settings
+    url = settings.source_url.get_secret_value()
+    bucket = int(time.time() // max(settings.cache_ttl_seconds, 1))
     try:
-        engine = _engine(url, ctx.settings.query_timeout_seconds)
-        report = _health(engine, ctx.registry, safe_url(url), ctx.config_key, ctx.as_of, bucket)
+        engine = _engine(url, settings.query_timeout_seconds)
+        report = _health(
+            engine, page.registry, safe_url(url), page.config_key, page.request.as_of, bucket
+        )
     except BridgeError as exc:
         st.error(str(exc))
         return
-    render(data_health_screen(report), current_lens())
+    render(data_health_screen(report.sources, report.findings, report.as_of), page.request.lens)

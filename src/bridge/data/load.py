@@ -199,27 +199,32 @@ def aggregate(table: Table, measure: Measure) -> ColumnElement[float]:
 
 
 def measure_query(
-    source: Source, table: Table, start: dt.date, end: dt.date
+    source: Source, table: Table, start: dt.date | None = None, end: dt.date | None = None
 ) -> Select[*tuple[Any, ...]]:
-    """``SELECT day, team_id, <one column per measure> ... GROUP BY day, team`` for [start, end)."""
+    """``SELECT day, team_id, <one column per measure> ... GROUP BY day, team`` for days in
+    [start, end) — every day when a bound is None."""
     time_col = table.c[source.time_column]
     day = day_of(time_col)
     team = type_coerce(table.c[source.team_column], String)
     columns = [aggregate(table, m).label(m.name) for m in source.measures]
+    query = select(day.label("day"), team.label("team_id"), *columns)
+    if start is not None:
+        query = query.where(time_col >= _bound(time_col, start))
+    if end is not None:
+        query = query.where(time_col < _bound(time_col, end))
     return (
-        select(day.label("day"), team.label("team_id"), *columns)
-        .where(time_col >= _bound(time_col, start), time_col < _bound(time_col, end))
-        # a row with no team cannot be placed in the hierarchy (Data health counts it)
-        .where(table.c[source.team_column].is_not(None))
+        # a row with no time or no team cannot be placed (Data health counts it)
+        query.where(time_col.is_not(None), table.c[source.team_column].is_not(None))
         # team first: SQLite sorts fewer distinct leading keys, and the result is the same
         .group_by(table.c[source.team_column], day)
     )
 
 
-def source_sql(source: Source, dialect_name: str, start: dt.date, end: dt.date) -> str:
-    """The query a source runs, in a dialect's SQL, with parameters shown inline (for people to read).
+def source_sql(source: Source, dialect_name: str) -> str:
+    """The query a source runs on a full load, in a dialect's SQL (for people to read).
 
-    Built from the config alone (no reflection): the time column is taken as a timestamp.
+    Built from the config alone (no reflection): the time column is taken as a timestamp. An
+    incremental refresh runs the same query with ``time >= :start`` added.
     """
     names = {source.time_column, source.team_column}
     names |= {m.column for m in source.measures if m.column}
@@ -231,7 +236,7 @@ def source_sql(source: Source, dialect_name: str, start: dt.date, end: dt.date) 
     table = Table(source.table, MetaData(), *columns, schema=source.db_schema)
     # Through a URL rather than the dialect registry: registry.load("mariadb") gives an instance.
     dialect = make_url(f"{dialect_name}://").get_dialect()()
-    query = measure_query(source, table, start, end)
+    query = measure_query(source, table)
     return str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
 
@@ -241,12 +246,14 @@ def source_sql(source: Source, dialect_name: str, start: dt.date, end: dt.date) 
 LOAD_THREADS = 3
 
 
-def load_dataset(engine: Engine, registry: Registry, start: dt.date, end: dt.date) -> Dataset:
-    """Measures for days in [start, end) plus org, targets and plan, from the source database."""
+def load_dataset(
+    engine: Engine, registry: Registry, start: dt.date | None = None, end: dt.date | None = None
+) -> Dataset:
+    """Measures for days in [start, end) — every day by default — plus org, targets and plan."""
 
     def one_source(source: Source) -> pl.DataFrame:
         with engine.connect() as conn:
-            return _load_source(conn, engine, source, start, end)
+            return _load_source(conn, source, start, end)
 
     try:
         # Sources are independent queries: run them on parallel connections (the drivers release
@@ -254,14 +261,14 @@ def load_dataset(engine: Engine, registry: Registry, start: dt.date, end: dt.dat
         with ThreadPoolExecutor(max_workers=LOAD_THREADS) as pool:
             pending = [pool.submit(one_source, s) for s in registry.sources]
             with engine.connect() as conn:
-                org = _load_org(conn, engine, registry)
-                targets = _load_targets(conn, engine, registry)
-                plan = _load_plan(conn, engine, registry)
+                org = _load_org(conn, registry)
+                targets = _load_targets(conn, registry)
+                plan = _load_plan(conn, registry)
             frames = [p.result() for p in pending]
     except SQLAlchemyError as exc:
         raise SourceError(_describe(exc, engine)) from None
     measures = pl.concat(frames) if frames else empty(MEASURES_SCHEMA)
-    return Dataset(measures=measures, org=org, targets=targets, plan=plan, start=start, end=end)
+    return Dataset(measures=measures, org=org, targets=targets, plan=plan)
 
 
 def _describe(exc: SQLAlchemyError, engine: Engine) -> str:
@@ -269,7 +276,7 @@ def _describe(exc: SQLAlchemyError, engine: Engine) -> str:
 
 
 def _load_source(
-    conn: Any, engine: Engine, source: Source, start: dt.date, end: dt.date
+    conn: Any, source: Source, start: dt.date | None, end: dt.date | None
 ) -> pl.DataFrame:
     table = reflect(conn, source.table, source.db_schema)
     rows = conn.execute(measure_query(source, table, start, end)).all()
@@ -292,7 +299,7 @@ def _select_frame(conn: Any, columns: Sequence[Any], schema: pl.Schema) -> pl.Da
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
-def _load_org(conn: Any, engine: Engine, registry: Registry) -> pl.DataFrame:
+def _load_org(conn: Any, registry: Registry) -> pl.DataFrame:
     org = registry.sources_file.org
     t = reflect(conn, org.table, org.db_schema)
     team = type_coerce(t.c[org.team_column], String)
@@ -301,7 +308,7 @@ def _load_org(conn: Any, engine: Engine, registry: Registry) -> pl.DataFrame:
     return _select_frame(conn, [team, name, bu], ORG_SCHEMA)
 
 
-def _load_targets(conn: Any, engine: Engine, registry: Registry) -> pl.DataFrame:
+def _load_targets(conn: Any, registry: Registry) -> pl.DataFrame:
     spec = registry.sources_file.targets
     if spec is None:
         return empty(TARGETS_SCHEMA)
@@ -318,7 +325,7 @@ def _load_targets(conn: Any, engine: Engine, registry: Registry) -> pl.DataFrame
     return _select_frame(conn, cols, TARGETS_SCHEMA)
 
 
-def _load_plan(conn: Any, engine: Engine, registry: Registry) -> pl.DataFrame:
+def _load_plan(conn: Any, registry: Registry) -> pl.DataFrame:
     spec = registry.sources_file.plan
     if spec is None:
         return empty(PLAN_SCHEMA)
@@ -333,25 +340,23 @@ def _load_plan(conn: Any, engine: Engine, registry: Registry) -> pl.DataFrame:
     return _select_frame(conn, cols, PLAN_SCHEMA)
 
 
-def data_bounds(engine: Engine, registry: Registry) -> tuple[dt.date, dt.date] | None:
-    """First and last day with any event across sources (MIN/MAX on indexed time columns), or None."""
-    firsts: list[dt.date] = []
-    lasts: list[dt.date] = []
+def first_days(engine: Engine, registry: Registry) -> dict[str, dt.date]:
+    """The first day with an event in each source (sources without rows are left out).
+
+    ``MIN`` of the bare time column in its own statement, which every dialect answers from the
+    column's index (SQLite would scan the whole table for ``MIN`` and ``MAX`` in one statement).
+    """
+    found: dict[str, dt.date] = {}
     try:
         with engine.connect() as conn:
             for source in registry.sources:
                 table = reflect(conn, source.table, source.db_schema)
-                col = table.c[source.time_column]
-                # MIN/MAX of the bare column can use its index; truncating first would scan the table.
-                lo, hi = conn.execute(select(func.min(col), func.max(col))).one()
-                for value, bucket in ((lo, firsts), (hi, lasts)):
-                    if value is not None:
-                        bucket.append(as_date(value))
+                value = conn.execute(select(func.min(table.c[source.time_column]))).scalar()
+                if value is not None:
+                    found[source.name] = as_date(value)
     except SQLAlchemyError as exc:
         raise SourceError(_describe(exc, engine)) from None
-    if not firsts:
-        return None
-    return min(firsts), max(lasts)
+    return found
 
 
 def as_date(value: object) -> dt.date:

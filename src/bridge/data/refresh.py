@@ -1,11 +1,15 @@
-"""Incremental refresh: measures of closed days are kept, only recent days are read again.
+"""The measure cache: every day loaded once, then only recent days read again.
 
-Measures for days before ``as_of`` do not change — except for late-arriving events, so each refresh
-re-reads the days from ``watermark - late_arriving_days`` on and keeps everything older from the
-cache. The cache lives in memory and in Parquet files under ``cache_dir`` (so it survives a restart),
-one folder per *fingerprint*: the config files' content, the source URL (without password) and the
-first day of each source. A changed config, another database, or a database whose history was
-rebuilt gets a new fingerprint, hence a full load. ``bridge refresh --full`` forces one.
+Measures for days before the day of a load are closed — except for late-arriving events — so each
+refresh re-reads the days from ``watermark - late_arriving_days`` on and keeps everything older. The
+cache lives in memory and in Parquet files under ``cache_dir`` (so it survives a restart and is shared
+with the command line), one folder per config and database: the config files' content and the source
+URL (without password). A database whose history was rebuilt (the first day of a source changed)
+gets a full load; ``bridge refresh --full`` forces one.
+
+Within ``max_age`` seconds of the last refresh the cache is used as it is, without a query: that is
+what makes a second ``bridge view`` as quick as starting Python. No as-of date is involved anywhere
+here: views choose their days from the whole history, so moving the as-of date never reloads.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import hashlib
 import json
 import os
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,21 +27,37 @@ import polars as pl
 from sqlalchemy import Engine
 
 from bridge.config.registry import Registry
-from bridge.data.load import data_bounds, load_dataset
+from bridge.data.checks import database_problems
+from bridge.data.load import first_days, load_dataset
 from bridge.data.urls import safe_url
-from bridge.dataset import MEASURES_SCHEMA, Dataset
+from bridge.dataset import MEASURES_SCHEMA, ORG_SCHEMA, PLAN_SCHEMA, TARGETS_SCHEMA, Dataset
+from bridge.errors import ConfigError
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
+_FRAMES = {
+    "measures": MEASURES_SCHEMA,
+    "org": ORG_SCHEMA,
+    "targets": TARGETS_SCHEMA,
+    "plan": PLAN_SCHEMA,
+}
 
 
 @dataclass(frozen=True)
 class RefreshStats:
-    """What a refresh did: ``full`` or ``incremental``, and the days it read from the database."""
+    """What a load did: ``cached`` (no query), ``incremental`` or ``full``; the first day it read
+    from the database (None: all history, or nothing read), and the rows it kept from the cache."""
 
     mode: str
-    read_from: dt.date
-    read_to: dt.date
+    read_from: dt.date | None
     cached_rows: int
+
+
+@dataclass(frozen=True)
+class _Entry:
+    dataset: Dataset
+    watermark: dt.date
+    refreshed_at: float
+    first_days: dict[str, str]
 
 
 class MeasureCache:
@@ -45,7 +66,7 @@ class MeasureCache:
     def __init__(self, folder: Path, late_arriving_days: int = 3) -> None:
         self.folder = folder
         self.late_arriving_days = late_arriving_days
-        self._memory: dict[str, tuple[pl.DataFrame, dict[str, str]]] = {}
+        self._memory: dict[str, _Entry] = {}
         self._lock = threading.Lock()
         self.last: RefreshStats | None = None
 
@@ -53,42 +74,52 @@ class MeasureCache:
         self,
         engine: Engine,
         registry: Registry,
-        start: dt.date,
-        end: dt.date,
         *,
+        today: dt.date | None = None,
         full: bool = False,
+        max_age: float | None = None,
+        verify: bool = False,
     ) -> Dataset:
-        """Like :func:`bridge.data.load.load_dataset`, reading only what the cache does not hold."""
-        key = fingerprint(engine, registry)
+        """Every day's measures, plus org, targets and plan: from the cache when it was refreshed
+        less than ``max_age`` seconds ago, else reading only what the cache does not hold.
+
+        With ``verify``, a load that goes to the database first checks that the database agrees
+        with the config (:func:`bridge.data.checks.database_problems`), raising ConfigError if not.
+        """
+        today = today or dt.date.today()
+        key = cache_key(engine, registry)
         with self._lock:
             cached = None if full else self._read(key)
-            reuse_from: dt.date | None = None
-            if cached is not None:
-                meta = cached[1]
-                if dt.date.fromisoformat(meta["start"]) <= start:
-                    watermark = dt.date.fromisoformat(meta["watermark"])
-                    reuse_from = max(
-                        start, min(end, watermark - dt.timedelta(days=self.late_arriving_days))
-                    )
-            if reuse_from is None or cached is None:
-                dataset = load_dataset(engine, registry, start, end)
-                self.last = RefreshStats("full", start, end, 0)
+            if (
+                cached is not None
+                and max_age is not None
+                and time.time() - cached.refreshed_at < max_age
+            ):
+                self.last = RefreshStats("cached", None, cached.dataset.measures.height)
+                return cached.dataset
+            if verify:
+                problems = database_problems(registry.sources_file, engine, registry.files)
+                if problems:
+                    raise ConfigError(problems)
+            firsts = {name: str(day) for name, day in first_days(engine, registry).items()}
+            if cached is None or cached.first_days != firsts:
+                dataset = load_dataset(engine, registry)
+                self.last = RefreshStats("full", None, 0)
             else:
-                fresh = load_dataset(engine, registry, reuse_from, end)
-                kept = cached[0].filter((pl.col("day") >= start) & (pl.col("day") < reuse_from))
+                reuse_from = cached.watermark - dt.timedelta(days=self.late_arriving_days)
+                fresh = load_dataset(engine, registry, start=reuse_from)
+                kept = cached.dataset.measures.filter(pl.col("day") < reuse_from)
                 dataset = Dataset(
                     measures=pl.concat([kept, fresh.measures]).sort("day", "team_id", "measure"),
                     org=fresh.org,
                     targets=fresh.targets,
                     plan=fresh.plan,
-                    start=start,
-                    end=end,
                 )
-                self.last = RefreshStats("incremental", reuse_from, end, kept.height)
-            self._write(key, dataset)
+                self.last = RefreshStats("incremental", reuse_from, kept.height)
+            self._write(key, _Entry(dataset, today, time.time(), firsts))
             return dataset
 
-    def _read(self, key: str) -> tuple[pl.DataFrame, dict[str, str]] | None:
+    def _read(self, key: str) -> _Entry | None:
         if key in self._memory:
             return self._memory[key]
         folder = self.folder / key
@@ -96,40 +127,43 @@ class MeasureCache:
             meta = json.loads((folder / "meta.json").read_text())
             if meta.get("version") != CACHE_VERSION:
                 return None
-            measures = pl.read_parquet(folder / "measures.parquet")
-        except (OSError, ValueError, pl.exceptions.PolarsError):
+            frames = {name: pl.read_parquet(folder / f"{name}.parquet") for name in _FRAMES}
+            entry = _Entry(
+                Dataset(**frames),
+                dt.date.fromisoformat(meta["watermark"]),
+                float(meta["refreshed_at"]),
+                dict(meta["first_days"]),
+            )
+        except (OSError, ValueError, KeyError, TypeError, pl.exceptions.PolarsError):
             return None  # no cache, or a broken one: a full load rebuilds it
-        if measures.schema != MEASURES_SCHEMA:
-            return None
-        self._memory[key] = (measures, meta)
-        return measures, meta
+        self._memory[key] = entry
+        return entry
 
-    def _write(self, key: str, dataset: Dataset) -> None:
-        # All loaded days are before ``end`` (= as-of): closed, bar late-arriving events.
-        meta = {
-            "version": CACHE_VERSION,
-            "start": dataset.start.isoformat(),
-            "watermark": dataset.end.isoformat(),
-        }
-        self._memory = {key: (dataset.measures, {k: str(v) for k, v in meta.items()})}
+    def _write(self, key: str, entry: _Entry) -> None:
+        self._memory = {key: entry}
         folder = self.folder / key
         folder.mkdir(parents=True, exist_ok=True)
-        # write then rename: a crash mid-write never leaves a half file behind
-        tmp = folder / f"measures.{os.getpid()}.tmp"
-        dataset.measures.write_parquet(tmp)
-        os.replace(tmp, folder / "measures.parquet")
+        # write then rename: a crash mid-write never leaves a half file behind; meta goes last
+        for name in _FRAMES:
+            tmp = folder / f"{name}.{os.getpid()}.tmp"
+            getattr(entry.dataset, name).write_parquet(tmp)
+            os.replace(tmp, folder / f"{name}.parquet")
+        meta = {
+            "version": CACHE_VERSION,
+            "watermark": entry.watermark.isoformat(),
+            "refreshed_at": entry.refreshed_at,
+            "first_days": entry.first_days,
+        }
         tmp_meta = folder / f"meta.{os.getpid()}.tmp"
         tmp_meta.write_text(json.dumps(meta))
         os.replace(tmp_meta, folder / "meta.json")
 
 
-def fingerprint(engine: Engine, registry: Registry) -> str:
-    """Changes with the config's content, the database (URL without password) and its history."""
+def cache_key(engine: Engine, registry: Registry) -> str:
+    """Changes with the config's content and the database (its URL without password)."""
     digest = hashlib.sha256()
     for name in sorted(p.name for p in registry.config_dir.glob("*.toml")):
         digest.update(name.encode())
         digest.update((registry.config_dir / name).read_bytes())
     digest.update(safe_url(engine.url).encode())
-    bounds = data_bounds(engine, registry)
-    digest.update(repr(bounds[0] if bounds else None).encode())
     return digest.hexdigest()[:20]

@@ -34,7 +34,7 @@ from sqlalchemy import (
     insert,
     select,
 )
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
 
 from bridge.config.registry import Registry
 from bridge.data.urls import describe_error, parse_url, safe_url
@@ -76,8 +76,15 @@ CHOICES = ("bet", "invest", "fix", "harvest", "stop")
 # --- the store ----------------------------------------------------------------------------------
 
 
+class StateError(BridgeError):
+    """Bridge's own database cannot be opened, read or written (the URL is shown without password)."""
+
+
 def open_state(url: str | SecretStr, *, timeout_seconds: int = 30) -> Engine:
-    """An engine on Bridge's own database, with its schema created or upgraded."""
+    """An engine on Bridge's own database, with its schema created or upgraded.
+
+    Raises :class:`StateError` (never a driver's exception) when it cannot be reached or set up.
+    """
     parsed = parse_url(url, "state database URL (BRIDGE_STATE_URL)")
     kwargs: dict[str, object] = {"pool_pre_ping": True}
     backend = parsed.get_backend_name()
@@ -87,10 +94,16 @@ def open_state(url: str | SecretStr, *, timeout_seconds: int = 30) -> Engine:
         kwargs["connect_args"] = {"timeout": timeout_seconds}
     elif backend in ("postgresql", "mysql", "mariadb"):
         kwargs["connect_args"] = {"connect_timeout": timeout_seconds}
-    engine = create_engine(parsed, **kwargs)
+    try:
+        engine = create_engine(parsed, **kwargs)
+    except (ArgumentError, ImportError) as exc:
+        raise StateError(f"cannot open {safe_url(parsed)}: {exc}") from None
     if backend == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-    ensure_schema(engine)
+    try:
+        ensure_schema(engine)
+    except SQLAlchemyError as exc:
+        raise StateError(f"{safe_url(parsed)} failed: {describe_error(exc, parsed)}") from None
     return engine
 
 
@@ -191,7 +204,7 @@ def record(
     except IntegrityError:
         pass  # the same record_uid was stored already (a retry): fall through to its id
     except SQLAlchemyError as exc:
-        raise BridgeError(
+        raise StateError(
             f"could not store the decision in {safe_url(engine.url)}: "
             f"{describe_error(exc, engine.url)}"
         ) from None
@@ -249,7 +262,7 @@ def list_records(
         with engine.connect() as conn:
             rows = conn.execute(query).all()
     except SQLAlchemyError as exc:
-        raise BridgeError(
+        raise StateError(
             f"could not read decisions from {safe_url(engine.url)}: "
             f"{describe_error(exc, engine.url)}"
         ) from None

@@ -53,6 +53,15 @@ def png_bytes(figure: go.Figure, *, width: int = 1200, height: int = 700) -> byt
         ) from None
 
 
+def tradeoff_png_figure(dataset: Dataset, registry: Registry, end: dt.date) -> go.Figure | None:
+    """The first decision's bubble chart (for a PNG), or None when no decision is configured."""
+    decision = next(iter(registry.decisions.values()), None)
+    if decision is None:
+        return None
+    palette = unit_colours(dataset.org.get_column("business_unit").to_list())
+    return tradeoff_bubbles(tradeoff(dataset, registry, decision.id, end), decision, palette)
+
+
 def brief_html(
     dataset: Dataset,
     registry: Registry,

@@ -1015,10 +1015,7 @@ def _refuse_to_overwrite(conn: Connection, metadata: MetaData, replace: bool) ->
         where = conn.engine.url.render_as_string(hide_password=True)
         if schema is not None:
             where += f" (schema {schema})"
-        raise FileExistsError(
-            f"{where} already has sample tables ({', '.join(existing)}); "
-            "pass replace=True to drop and regenerate them"
-        )
+        raise FileExistsError(f"{where} already has sample tables ({', '.join(existing)})")
 
 
 def _write(engine: Engine, metadata: MetaData, company: _Company, replace: bool) -> dict[str, int]:

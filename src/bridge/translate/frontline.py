@@ -6,19 +6,17 @@ Built for action: team grain, short periods, compared with the team's own target
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
 
 import polars as pl
 
-from bridge.calendar import period_label
+from bridge.calendar import FrontlineGrain, with_labels
 from bridge.config.registry import Registry
 from bridge.dataset import Dataset
 from bridge.translate.evaluate import evaluate, in_windows, measures_of, scoped
 from bridge.translate.lineage import feeds
 from bridge.translate.targets import daily_targets, rolled_target
-from bridge.translate.windows import recent_periods, to_date
+from bridge.translate.windows import latest, recent_periods, to_date
 
-FrontlineGrain = Literal["day", "week"]
 DEFAULT_PERIODS: dict[str, int] = {"day": 28, "week": 12}
 #: Within this relative distance of the target a miss is "at risk" rather than "off track".
 TOLERANCE = 0.02
@@ -76,11 +74,7 @@ def frontline(
     )
     if business_unit is not None:
         out = out.filter(pl.col("business_unit") == business_unit)
-    return out.with_columns(
-        period_label=pl.col("period_start").map_elements(
-            lambda d: period_label(d, grain, fiscal), return_dtype=pl.String
-        )
-    ).select(
+    return with_labels(out, grain, fiscal).select(
         "team_id",
         "team_name",
         "business_unit",
@@ -158,11 +152,10 @@ def fix_now(
         if dataset.targets.filter(pl.col("metric_id") == metric.id).is_empty():
             continue
         view = frontline(dataset, registry, metric.id, grain, as_of, periods=2)
-        latest = view.filter(~pl.col("in_progress"))
-        latest = latest.filter(pl.col("period_start") == pl.col("period_start").max())
+        last = latest(view, complete=True)
         sign = 1.0 if metric.higher_is_better else -1.0
         parts.append(
-            latest.with_columns(
+            last.with_columns(
                 metric_id=pl.lit(metric.id),
                 metric_label=pl.lit(metric.label),
                 feeds=pl.lit(", ".join(feeds(registry, metric.id))),
@@ -220,10 +213,9 @@ def status_summary(
         view = frontline(
             dataset, registry, metric_id, grain, as_of, periods=2, business_unit=business_unit
         )
-        latest = view.filter(~pl.col("in_progress"))
-        latest = latest.filter(pl.col("period_start") == pl.col("period_start").max())
         parts.append(
-            latest.group_by("business_unit", "period_label")
+            latest(view, complete=True)
+            .group_by("business_unit", "period_label")
             .agg(
                 teams=pl.len(),
                 on_track=(pl.col("status") == "on track").sum(),

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import polars as pl
+
 from bridge.calendar import Grain, add_years, period_end, period_start, shift
 from bridge.config.metrics import MetricBase
 
@@ -49,6 +51,17 @@ def recent_periods(as_of: dt.date, grain: Grain, count: int, fiscal_start: int) 
     last = period_start(as_of - dt.timedelta(days=1), grain, fiscal_start)
     starts = [shift(last, grain, -i) for i in range(count - 1, -1, -1)]
     return [Window(s, period_end(s, grain)) for s in starts]
+
+
+def latest(view: pl.DataFrame, *, complete: bool = False) -> pl.DataFrame:
+    """The rows of a view's latest period — with ``complete``, its latest period *not* in progress.
+
+    The one rule every page, the brief and the CLI share: statuses ("on track", "fix now") are read
+    in the latest complete period; values "so far" in the latest period, marked in progress.
+    """
+    if complete:
+        view = view.filter(~pl.col("in_progress"))
+    return view.filter(pl.col("period_start") == pl.col("period_start").max())
 
 
 def comparability(

@@ -1,4 +1,4 @@
-"""Shared pieces of the screen builders: resolving a request against the registry, frontline panels."""
+"""Shared pieces of the screen builders: unit colours, decision marks, frontline panels."""
 
 from __future__ import annotations
 
@@ -6,46 +6,18 @@ import datetime as dt
 
 import polars as pl
 
-from bridge.calendar import GRAINS, Grain, period_label, period_start
+from bridge.calendar import FrontlineGrain, Grain, period_label, period_start
 from bridge.config.metrics import Metric
 from bridge.config.registry import Registry
 from bridge.dataset import Dataset
-from bridge.errors import RequestError
 from bridge.present.charts import frontline_heatmap, unit_colours
 from bridge.present.format import format_value
 from bridge.present.screens.model import Panel
 from bridge.translate.frontline import fix_now, frontline
 from bridge.translate.lineage import feeds
-from bridge.translate.views import check_business_unit
+from bridge.translate.windows import latest
 
 TOP_FIXES = 8
-
-
-def pick_metric(registry: Registry, wanted: str | None, lens: str) -> Metric:
-    """The requested metric (must exist), else the first one of the lens."""
-    if wanted:
-        return registry.metric(wanted)
-    candidates = registry.metrics_for_lens(lens) or list(registry.metrics.values())
-    return candidates[0]
-
-
-def pick_grain(wanted: str | None, allowed: tuple[Grain, ...], default: Grain) -> Grain:
-    if wanted is None:
-        return default
-    for grain in allowed:
-        if grain == wanted:
-            return grain
-    raise RequestError(
-        f"grain {wanted[:20]!r} is not available here; expected one of: " + ", ".join(allowed)
-    )
-
-
-EXECUTIVE_GRAINS: tuple[Grain, ...] = GRAINS[2:]  # month, quarter, year
-FRONTLINE_GRAINS: tuple[Grain, ...] = ("day", "week")
-
-
-def pick_unit(dataset: Dataset, wanted: str | None) -> str | None:
-    return check_business_unit(dataset, wanted)
 
 
 def colours(dataset: Dataset) -> dict[str, str]:
@@ -90,21 +62,18 @@ def frontline_panel(
     dataset: Dataset,
     registry: Registry,
     metric: Metric,
-    grain: Grain,
+    grain: FrontlineGrain,
     as_of: dt.date,
     unit: str | None,
     decisions: pl.DataFrame | None = None,
 ) -> Panel:
     """Team × period status against target for one frontline metric (decisions starred)."""
-    view = frontline(
-        dataset, registry, metric.id, "day" if grain == "day" else "week", as_of, business_unit=unit
-    )
+    view = frontline(dataset, registry, metric.id, grain, as_of, business_unit=unit)
     if view.is_empty():
         return Panel(title=f"{metric.label} by team", notes=("No team data in this scope.",))
-    latest = view.filter(pl.col("period_start") == pl.col("period_start").max())
-    counts = latest.group_by("status").len().sort("status")
+    counts = latest(view, complete=True).group_by("status").len().sort("status")
     summary = ", ".join(f"{n} {s}" for s, n in counts.iter_rows())
-    caption = f"Latest {grain}: {summary}." + (
+    caption = f"Latest complete {grain}: {summary}." + (
         "" if has_targets(dataset, metric.id) else " No team targets are set for this metric."
     )
     return Panel(
@@ -122,11 +91,13 @@ def frontline_panel(
 
 
 def fix_now_panel(
-    dataset: Dataset, registry: Registry, as_of: dt.date, unit: str | None, grain: Grain = "week"
+    dataset: Dataset,
+    registry: Registry,
+    as_of: dt.date,
+    unit: str | None,
+    grain: FrontlineGrain = "week",
 ) -> Panel:
-    ranked = fix_now(
-        dataset, registry, as_of, "day" if grain == "day" else "week", business_unit=unit
-    )
+    ranked = fix_now(dataset, registry, as_of, grain, business_unit=unit)
     if ranked.is_empty():
         return Panel(
             title="Fix now", caption="Every team is on target in the latest complete period."

@@ -5,20 +5,17 @@ from __future__ import annotations
 import polars as pl
 
 from bridge.config.registry import Registry
-from bridge.dataset import Dataset
 from bridge.present.format import format_value
-from bridge.present.screens.common import pick_unit
-from bridge.present.screens.model import PageRequest, Panel, Screen
+from bridge.present.screens.model import Inputs, Panel, Screen
+from bridge.translate.request import DecisionLogRequest
 from bridge.translate.review import review
 
 
-def decision_log_screen(
-    dataset: Dataset, registry: Registry, request: PageRequest, decisions: pl.DataFrame
-) -> Screen:
-    unit = pick_unit(dataset, request.unit)
-    shown = decisions
-    if request.decision:
-        shown = shown.filter(pl.col("decision_id") == registry.decision(request.decision).id)
+def decision_log_screen(inputs: Inputs, request: DecisionLogRequest) -> Screen:
+    dataset, registry, unit = inputs.dataset, inputs.registry, request.unit
+    shown = inputs.decisions
+    if request.decision is not None:
+        shown = shown.filter(pl.col("decision_id") == request.decision.id)
     if unit is not None:
         shown = shown.filter(pl.col("scope") == unit)
     if shown.is_empty():
@@ -32,7 +29,7 @@ def decision_log_screen(
                 ),
             ),
         )
-    reviews = review(shown, dataset, registry, request.as_of)
+    reviews = review(shown, dataset, registry, request.data_end)
     table = shown.join(reviews, on="id").with_columns(
         question=pl.col("decision_id").replace_strict(
             {d.id: d.question for d in registry.decisions.values()}, default=pl.col("decision_id")

@@ -9,31 +9,24 @@ import polars as pl
 
 from bridge.config.metrics import DerivedMetric, Metric, RatioMetric
 from bridge.config.registry import Registry
-from bridge.data.load import source_sql
 from bridge.dataset import Dataset
 from bridge.present.charts import lineage_sankey
 from bridge.present.format import format_change, format_share, format_value
-from bridge.present.screens.common import pick_metric, pick_unit
-from bridge.present.screens.model import PageRequest, Panel, Screen
+from bridge.present.screens.model import Inputs, Panel, Screen
 from bridge.translate.consistency import consistency
 from bridge.translate.evaluate import measures_of
 from bridge.translate.lineage import feeds, formula, lineage, measure_text
+from bridge.translate.request import DefinitionsRequest
 from bridge.translate.windows import trailing_year
 
 
-def definitions_screen(
-    dataset: Dataset, registry: Registry, request: PageRequest, decisions: pl.DataFrame
-) -> Screen:
-    metric = pick_metric(registry, request.metric, "choice")
-    unit = pick_unit(dataset, request.unit)
-    window = trailing_year(request.as_of)
-    sources = {
-        registry.measure(m)[0].name: registry.measure(m)[0]
-        for m in measures_of(registry, metric.id)
-    }
+def definitions_screen(inputs: Inputs, request: DefinitionsRequest) -> Screen:
+    dataset, registry = inputs.dataset, inputs.registry
+    metric, unit = request.metric, request.unit
+    window = trailing_year(request.data_end)
+    sources = dict.fromkeys(registry.measure(m)[0].name for m in measures_of(registry, metric.id))
     sql = "\n\n".join(
-        f"-- source {name}\n" + source_sql(src, request.dialect, window.start, window.end)
-        for name, src in sources.items()
+        f"-- source {name}\n" + inputs.queries.get(name, "(not available)") for name in sources
     )
     components = lineage(dataset, registry, metric.id, window.start, window.end, unit)
     common = (
@@ -46,8 +39,9 @@ def definitions_screen(
         Panel(
             title="The query it runs",
             code=sql,
-            caption=f"One GROUP BY day × team per source ({request.dialect} dialect), here for the "
-            "trailing twelve months; Bridge never reads raw events into the app.",
+            caption=f"One GROUP BY day × team per source ({inputs.dialect} dialect), for every day "
+            "on a full load (from a recent day on an incremental refresh); Bridge never reads raw "
+            "events into the app.",
         ),
         Panel(
             title="Frontline components of the executive value" + (f" — {unit}" if unit else ""),

@@ -4,44 +4,28 @@ from __future__ import annotations
 
 import polars as pl
 
-from bridge.config.registry import Registry
-from bridge.dataset import Dataset
 from bridge.present.charts import frontline_heatmap, frontline_trends, horizon_table, unit_bars
-from bridge.present.screens.common import (
-    FRONTLINE_GRAINS,
-    colours,
-    decision_marks,
-    fix_now_panel,
-    pick_grain,
-    pick_metric,
-    pick_unit,
-)
-from bridge.present.screens.model import PageRequest, Panel, Screen
+from bridge.present.screens.common import colours, decision_marks, fix_now_panel
+from bridge.present.screens.model import Inputs, Panel, Screen
 from bridge.translate.frontline import frontline
 from bridge.translate.horizon import horizon
 from bridge.translate.lineage import feeds
+from bridge.translate.request import FrontlineRequest
+from bridge.translate.windows import latest
 
 WORST_TEAMS = 3
 
 
-def frontline_screen(
-    dataset: Dataset, registry: Registry, request: PageRequest, decisions: pl.DataFrame
-) -> Screen:
-    metric = pick_metric(registry, request.metric, "action")
-    grain = pick_grain(request.grain, FRONTLINE_GRAINS, "week")
-    unit = pick_unit(dataset, request.unit)
-    view = frontline(
-        dataset,
-        registry,
-        metric.id,
-        "day" if grain == "day" else "week",
-        request.as_of,
-        business_unit=unit,
-    )
-    complete = view.filter(~pl.col("in_progress"))
-    latest = complete.filter(pl.col("period_start") == pl.col("period_start").max())
+def frontline_screen(inputs: Inputs, request: FrontlineRequest) -> Screen:
+    dataset, registry, decisions = inputs.dataset, inputs.registry, inputs.decisions
+    metric, grain, unit, end = request.metric, request.grain, request.unit, request.data_end
+    view = frontline(dataset, registry, metric.id, grain, end, business_unit=unit)
     sign = 1 if metric.higher_is_better else -1
-    worst = latest.sort(pl.col("gap_pct") * sign, nulls_last=True).head(WORST_TEAMS)
+    worst = (
+        latest(view, complete=True)
+        .sort(pl.col("gap_pct") * sign, nulls_last=True)
+        .head(WORST_TEAMS)
+    )
     action = (
         Panel(
             title=f"{metric.label} by team and {grain}",
@@ -58,10 +42,10 @@ def frontline_screen(
             title="Furthest from target",
             figure=frontline_trends(view, metric, worst.get_column("team_id").to_list()),
         ),
-        fix_now_panel(dataset, registry, request.as_of, unit, grain),
+        fix_now_panel(dataset, registry, end, unit, grain),
     )
     fed = ", ".join(registry.metric(m).label for m in feeds(registry, metric.id)) or "none"
-    exec_view = horizon(dataset, registry, metric.id, "month", request.as_of, periods=1)
+    exec_view = horizon(dataset, registry, metric.id, "month", end, periods=1)
     units = exec_view.filter(pl.col("level") == "business_unit")
     choice = (
         Panel(

@@ -4,38 +4,31 @@ from __future__ import annotations
 
 import polars as pl
 
-from bridge.config.registry import Registry
-from bridge.dataset import Dataset
 from bridge.present.charts import horizon_multiples, horizon_table
 from bridge.present.screens.common import (
-    EXECUTIVE_GRAINS,
     action_metrics_feeding,
     colours,
     decision_marks,
     frontline_panel,
-    pick_grain,
-    pick_metric,
-    pick_unit,
 )
-from bridge.present.screens.model import PageRequest, Panel, Screen
+from bridge.present.screens.model import Inputs, Panel, Screen
 from bridge.translate.horizon import horizon
+from bridge.translate.request import HorizonRequest
+from bridge.translate.windows import latest
 
 
-def horizons_screen(
-    dataset: Dataset, registry: Registry, request: PageRequest, decisions: pl.DataFrame
-) -> Screen:
-    metric = pick_metric(registry, request.metric, "choice")
-    grain = pick_grain(request.grain, EXECUTIVE_GRAINS, "quarter")
-    unit = pick_unit(dataset, request.unit)
-    view = horizon(dataset, registry, metric.id, grain, request.as_of)
+def horizons_screen(inputs: Inputs, request: HorizonRequest) -> Screen:
+    dataset, registry, decisions = inputs.dataset, inputs.registry, inputs.decisions
+    metric, grain, unit = request.metric, request.grain, request.unit
+    view = horizon(dataset, registry, metric.id, grain, request.data_end)
     if unit is not None:
         view = view.filter((pl.col("scope") == unit) | (pl.col("level") == "company"))
-    latest = view.filter(pl.col("period_start") == pl.col("period_start").max())
+    last = latest(view)
     notes = tuple(
         sorted(
             {
                 f"{r['scope']} {r['period_label']}: vs {what} not comparable — {reason}"
-                for r in latest.iter_rows(named=True)
+                for r in last.iter_rows(named=True)
                 for what, reason in (
                     ("prior period", r["prior_reason"]),
                     ("last year", r["last_year_reason"]),
@@ -44,7 +37,7 @@ def horizons_screen(
             }
         )
     )
-    in_progress = latest.get_column("in_progress").any()
+    in_progress = last.get_column("in_progress").any()
     caption = (
         f"{metric.description} The latest {grain} is still in progress: it is compared with "
         "the same number of days of the comparison periods."
@@ -68,7 +61,7 @@ def horizons_screen(
     )
     feeders = [metric] if "action" in metric.lenses else action_metrics_feeding(registry, metric.id)
     action = tuple(
-        frontline_panel(dataset, registry, m, "week", request.as_of, unit, decisions)
+        frontline_panel(dataset, registry, m, "week", request.data_end, unit, decisions)
         for m in feeders[:2]
     ) or (
         Panel(

@@ -1,31 +1,34 @@
-"""The render-ready content of a page: panels grouped by lens, and the request that built them."""
+"""The render-ready content of a page: panels grouped by lens, and what a screen is built from."""
 
 from __future__ import annotations
 
-import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
 import plotly.graph_objects as go
 import polars as pl
-from pydantic import Field
 
-from bridge.config.base import Spec
+from bridge.config.registry import Registry
+from bridge.dataset import Dataset
+from bridge.translate.request import Lens
 
-Lens = Literal["action", "choice", "both"]
-LENSES: tuple[Lens, ...] = ("action", "choice", "both")
-#: What the lens control shows — and what the URL holds (``?lens=Choice``).
+#: What the lens control shows for each lens (the URL holds the lens id: ``?lens=choice``).
 LENS_LABELS: dict[Lens, str] = {"action": "Action", "choice": "Choice", "both": "Side by side"}
 
 
-class PageRequest(Spec):
-    """Everything a page's state can hold (all of it lives in the URL). Checked by each builder."""
+@dataclass(frozen=True)
+class Inputs:
+    """Everything a screen is built from besides its request — plain data, no connection.
 
-    metric: str | None = Field(default=None, max_length=64)
-    decision: str | None = Field(default=None, max_length=64)
-    unit: str | None = Field(default=None, max_length=200)
-    grain: str | None = Field(default=None, max_length=16)
-    as_of: dt.date
+    ``decisions`` are the recorded choices (a frame of ``RECORDS_SCHEMA``); ``queries`` the SQL each
+    source runs, by source name, as the source database's dialect writes it.
+    """
+
+    dataset: Dataset
+    registry: Registry
+    decisions: pl.DataFrame
+    queries: Mapping[str, str] = field(default_factory=dict)
     dialect: str = "sqlite"
 
 
@@ -63,4 +66,4 @@ class Screen:
     action: tuple[Panel, ...] = ()
     choice: tuple[Panel, ...] = ()
     common: tuple[Panel, ...] = ()
-    notes: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = ()

@@ -2,35 +2,30 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 
+from bridge.calendar import ExecutiveGrain
 from bridge.config.metrics import Metric
 from bridge.config.registry import Registry
 from bridge.dataset import Dataset
 from bridge.present.charts import status_bars, unit_bars
 from bridge.present.format import format_change, format_value
-from bridge.present.screens.common import (
-    EXECUTIVE_GRAINS,
-    action_metrics_feeding,
-    colours,
-    fix_now_panel,
-    pick_grain,
-    pick_unit,
-)
-from bridge.present.screens.model import Kpi, PageRequest, Panel, Screen
+from bridge.present.screens.common import action_metrics_feeding, colours, fix_now_panel
+from bridge.present.screens.model import Inputs, Kpi, Panel, Screen
 from bridge.translate.frontline import status_summary
 from bridge.translate.horizon import horizon
+from bridge.translate.request import OverviewRequest
 
 
-def overview_screen(
-    dataset: Dataset, registry: Registry, request: PageRequest, decisions: pl.DataFrame
-) -> Screen:
-    grain = pick_grain(request.grain, EXECUTIVE_GRAINS, "quarter")
-    unit = pick_unit(dataset, request.unit)
+def overview_screen(inputs: Inputs, request: OverviewRequest) -> Screen:
+    dataset, registry = inputs.dataset, inputs.registry
+    grain, unit, end = request.grain, request.unit, request.data_end
     headline = [m for m in registry.metrics.values() if m.headline] or registry.metrics_for_lens(
         "choice"
     )[:3]
-    choice = [_executive_panel(dataset, registry, m, grain, request, unit) for m in headline]
+    choice = [_executive_panel(dataset, registry, m, grain, end, unit) for m in headline]
     action: list[Panel] = []
     for metric in headline:
         feeders = [m.id for m in action_metrics_feeding(registry, metric.id)]
@@ -42,7 +37,7 @@ def overview_screen(
                 )
             )
             continue
-        summary = status_summary(dataset, registry, feeders, request.as_of, business_unit=unit)
+        summary = status_summary(dataset, registry, feeders, end, business_unit=unit)
         action.append(
             Panel(
                 title=f"Feeding {metric.label}",
@@ -59,7 +54,7 @@ def overview_screen(
                 ),
             )
         )
-    action.append(fix_now_panel(dataset, registry, request.as_of, unit))
+    action.append(fix_now_panel(dataset, registry, end, unit))
     return Screen(title="Overview", action=tuple(action), choice=tuple(choice))
 
 
@@ -67,11 +62,11 @@ def _executive_panel(
     dataset: Dataset,
     registry: Registry,
     metric: Metric,
-    grain: str,
-    request: PageRequest,
+    grain: ExecutiveGrain,
+    end: dt.date,
     unit: str | None,
 ) -> Panel:
-    view = horizon(dataset, registry, metric.id, grain, request.as_of, periods=1)  # type: ignore[arg-type]
+    view = horizon(dataset, registry, metric.id, grain, end, periods=1)
     if unit is not None:
         view = view.filter((pl.col("scope") == unit) | (pl.col("level") == "company"))
     company = view.filter(pl.col("level") == "company")

@@ -7,7 +7,6 @@ import polars as pl
 from bridge.config.decisions import Axis, Decision
 from bridge.config.registry import Registry
 from bridge.dataset import Dataset
-from bridge.errors import RequestError
 from bridge.present.charts import share_bars, status_bars, tradeoff_bubbles
 from bridge.present.format import format_share, format_value
 from bridge.present.screens.common import (
@@ -16,10 +15,10 @@ from bridge.present.screens.common import (
     fix_now_panel,
     frontline_panel,
     has_targets,
-    pick_unit,
 )
-from bridge.present.screens.model import PageRequest, Panel, Screen
+from bridge.present.screens.model import Inputs, Panel, Screen
 from bridge.translate.frontline import status_summary
+from bridge.translate.request import TradeoffRequest
 from bridge.translate.tradeoff import tradeoff
 
 BUBBLES_KEY = "tradeoff_bubbles"
@@ -37,14 +36,10 @@ def _axis_text(axis: Axis, value: float | None, registry: Registry) -> str:
     )
 
 
-def tradeoffs_screen(
-    dataset: Dataset, registry: Registry, request: PageRequest, decisions: pl.DataFrame
-) -> Screen:
-    if not registry.decisions:
-        raise RequestError("no decisions are configured in config/decisions.toml")
-    decision = registry.decision(request.decision or next(iter(registry.decisions)))
-    unit = pick_unit(dataset, request.unit)
-    view = tradeoff(dataset, registry, decision.id, request.as_of)
+def tradeoffs_screen(inputs: Inputs, request: TradeoffRequest) -> Screen:
+    dataset, registry, decisions = inputs.dataset, inputs.registry, inputs.decisions
+    decision, unit = request.decision, request.unit
+    view = tradeoff(dataset, registry, decision.id, request.data_end)
     palette = colours(dataset)
     table = view.select(
         pl.col("business_unit").alias("business unit"),
@@ -67,7 +62,7 @@ def tradeoffs_screen(
             title=decision.question,
             select_key=BUBBLES_KEY,
             caption=f"Owner: {decision.owner}. {decision.description} Trailing twelve months to "
-            f"{request.as_of}. Click a bubble to see that unit's teams; a black ring marks "
+            f"{request.data_end}. Click a bubble to see that unit's teams; a black ring marks "
             "the efficient frontier.",
             figure=tradeoff_bubbles(view, decision, palette),
             table=table,
@@ -112,14 +107,14 @@ def _drill_down(
     dataset: Dataset,
     registry: Registry,
     decision: Decision,
-    request: PageRequest,
+    request: TradeoffRequest,
     unit: str | None,
 ) -> tuple[Panel, ...]:
     # KPIs with team targets first: a team's number only says "fix now" against its own target
     feeding = _feeding(registry, decision)
     kpis = [k for k in feeding if has_targets(dataset, k)] or feeding
     if unit is None:
-        summary = status_summary(dataset, registry, kpis, request.as_of)
+        summary = status_summary(dataset, registry, kpis, request.data_end)
         return (
             Panel(
                 title="Teams behind each unit",
@@ -129,10 +124,10 @@ def _drill_down(
             ),
         )
     panels = [
-        frontline_panel(dataset, registry, registry.metric(mid), "week", request.as_of, unit)
+        frontline_panel(dataset, registry, registry.metric(mid), "week", request.data_end, unit)
         for mid in kpis[:3]
     ]
-    panels.append(fix_now_panel(dataset, registry, request.as_of, unit))
+    panels.append(fix_now_panel(dataset, registry, request.data_end, unit))
     return (
         Panel(
             title=f"{unit}: its teams in the action lens",
