@@ -1,4 +1,4 @@
-"""Bridge — the Streamlit entry point: navigation, the lens control, then the selected page."""
+"""Bridge — the Streamlit entry point: the pages, Bridge's own page links, then the selected page."""
 
 from __future__ import annotations
 
@@ -12,23 +12,33 @@ ui.ensure_navigation_mode()
 
 st.set_page_config(page_title="Bridge", page_icon="🌉", layout="wide")
 
+OVERVIEW = st.Page("pages/overview.py", title="Overview", url_path="overview")
+
+
+def home() -> None:
+    """The root URL opens the Overview at its own path (so ``/overview`` works when typed, too)."""
+    st.switch_page(OVERVIEW, query_params=st.query_params.to_dict())
+
+
+SECTIONS = {
+    "Choose": [
+        OVERVIEW,
+        st.Page("pages/trade_offs.py", title="Trade-offs", url_path="trade_offs"),
+        st.Page("pages/time_horizons.py", title="Time horizons", url_path="time_horizons"),
+    ],
+    "Act": [
+        st.Page("pages/frontline.py", title="Frontline", url_path="frontline"),
+        st.Page("pages/decision_log.py", title="Decision log", url_path="decision_log"),
+    ],
+    "Understand": [
+        st.Page("pages/definitions.py", title="Definitions & lineage", url_path="definitions"),
+        st.Page("pages/data_health.py", title="Data health", url_path="data_health"),
+    ],
+}
+# Hidden: the links below are Bridge's own, so they carry the shared state (lens, business unit,
+# as-of date) to the next page, and no automatic menu ever shows (.streamlit/config.toml).
 navigation = st.navigation(
-    {
-        "Choose": [
-            st.Page("pages/overview.py", title="Overview", url_path="overview", default=True),
-            st.Page("pages/trade_offs.py", title="Trade-offs", url_path="trade_offs"),
-            st.Page("pages/time_horizons.py", title="Time horizons", url_path="time_horizons"),
-        ],
-        "Act": [
-            st.Page("pages/frontline.py", title="Frontline", url_path="frontline"),
-            st.Page("pages/decision_log.py", title="Decision log", url_path="decision_log"),
-        ],
-        "Understand": [
-            st.Page("pages/definitions.py", title="Definitions & lineage", url_path="definitions"),
-            st.Page("pages/data_health.py", title="Data health", url_path="data_health"),
-        ],
-    }
+    {"": [st.Page(home, title="Bridge", default=True)], **SECTIONS}, position="hidden"
 )
-st.sidebar.title("Bridge")
-st.sidebar.caption("Frontline numbers for action, executive numbers for choice — one definition.")
+ui.page_links(SECTIONS)
 navigation.run()

@@ -9,8 +9,8 @@ from bridge.translate.request import DecisionLogRequest
 st.title("Decision log")
 page = ui.start_page(DecisionLogRequest)
 ui.decision_picker(page, allow_all=True)
-ui.show(decision_log_screen, page)
+screen = ui.show(decision_log_screen, page)
 with st.expander("Record a decision", expanded=False):
-    chosen = page.request.decision
-    ui.decision_form(page, None if chosen is None else chosen.id, page.request.unit, key="log_form")
+    placements = screen.placements if screen is not None else {}
+    ui.decision_form(page, page.request.decision, page.request.unit, placements, key="log_form")
 ui.export_section(page)

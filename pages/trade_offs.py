@@ -9,8 +9,8 @@ from bridge.translate.request import TradeoffRequest
 st.title("Trade-offs")
 page = ui.start_page(TradeoffRequest)
 ui.decision_picker(page)
-ui.show(tradeoffs_screen, page)
+screen = ui.show(tradeoffs_screen, page)
 unit = page.request.unit
-if unit is not None:
+if unit is not None and screen is not None:
     with st.expander(f"Record a decision for {unit}", expanded=False):
-        ui.decision_form(page, page.request.decision.id, unit, key="tradeoff_form")
+        ui.decision_form(page, page.request.decision, unit, screen.placements, key="tradeoff_form")

@@ -38,22 +38,19 @@ def figures(at: AppTest) -> list[dict[str, Any]]:
     return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
 
 
-def titles(at: AppTest) -> list[str]:
-    out = []
-    for fig in figures(at):
-        title = fig.get("layout", {}).get("title", {})
-        out.append(title.get("text", "") if isinstance(title, dict) else str(title))
-    return out
-
-
-def unit_bar_charts(at: AppTest) -> list[dict[str, Any]]:
-    """Executive bar charts (one bar per business unit), not the horizontal team-status bars."""
-    return [
-        f
-        for f in figures(at)
-        if f["data"][0]["type"] == "bar" and f["data"][0].get("orientation") != "h"
-    ]
-
-
 def headings(at: AppTest) -> list[str]:
-    return [h.value for h in at.subheader] + [m.value for m in at.markdown]
+    """The panel headings of the page, in order."""
+    return [h.value for h in at.subheader]
+
+
+def page_text(at: AppTest) -> str:
+    """Every sentence the page shows: headings, captions, notes, messages."""
+    parts = [
+        *(h.value for h in at.subheader),
+        *(c.value for c in at.caption),
+        *(m.value for m in at.markdown),
+        *(i.value for i in at.info),
+        *(w.value for w in at.warning),
+        *(e.value for e in at.error),
+    ]
+    return "\n".join(str(p) for p in parts)

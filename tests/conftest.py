@@ -16,7 +16,7 @@ from bridge.dataset import Dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG_DIR = ROOT / "config"
-#: Debian's Chromium, headless, with nothing reaching out to the network (see STACK_NOTES.md).
+#: Debian's Chromium, headless, with nothing reaching out to the network (no sandbox: tests run as root in CI).
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -72,7 +72,7 @@ def sample_dataset(sample_url: str, registry: Registry) -> Dataset:
 
 @pytest.fixture
 def keep_navigation_mode(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Work around the pages/ pitfall (STACK_NOTES): AppTest resets
+    """Work around the pages/ pitfall (see ``ui.ensure_navigation_mode``): AppTest resets
     ``PagesManager.uses_pages_directory`` before each run, which sends later runs through the legacy
     multipage wrapper. Keep the flag False (the real server is handled by ui.ensure_navigation_mode)."""
     from streamlit.runtime.pages_manager import PagesManager
@@ -129,3 +129,36 @@ def clean_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+# --- the real-browser tests' fixtures (tests/browsing.py; imported only where Chromium exists) ---
+
+
+@pytest.fixture(scope="module")
+def server(sample_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``make run``'s command on a free port, on the sample company; yields the base URL."""
+    from tests.browsing import running_server
+
+    with running_server(sample_url, tmp_path_factory.mktemp("browser-server")) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from tests.browsing import chromium
+
+    with chromium() as opened:
+        yield opened
+
+
+@pytest.fixture
+def new_page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    from tests.browsing import page_opener
+
+    with page_opener(browser, request) as opener:
+        yield opener
+
+
+@pytest.fixture
+def page(new_page: Any) -> Any:
+    return new_page()

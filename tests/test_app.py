@@ -1,16 +1,26 @@
 """AppTest for every page: renders without exception, shows the expected charts, follows the controls
-and the URL. Runs the real app on the sample company (SQLite, generated once per test run)."""
+and the URL, and says only what the data shows. Runs the real app on the sample company (SQLite,
+generated once per test run, as of 2026-11-30)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
+import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.apptesting import PAGES, figures, headings, open_page, titles, unit_bar_charts
+from bridge.config.registry import Registry
+from bridge.dataset import Dataset
+from bridge.present.format import of
+from bridge.translate.horizon import horizon
+from tests.apptesting import PAGES, figures, headings, open_page, page_text
 from tests.configs import apply_edits, replace
+from tests.conftest import AS_OF
+
+UNITS = ["Enterprise Software", "Logistics Services", "Marketplace", "Retail Stores"]
 
 
 @pytest.mark.parametrize("page", [p for p in PAGES if p != "decision_log"])
@@ -33,129 +43,202 @@ def record_retail_stop(
 
 
 def test_decision_log_records_lists_and_marks_a_decision(app: AppTest) -> None:
-    at = open_page(app, "decision_log", unit="Retail Stores")
+    at = open_page(app, "decision_log", unit="Retail Stores", decision="stop")
     assert not at.error
     assert "No decision recorded" in " ".join(c.value for c in at.caption)
     at = record_retail_stop(at)
     assert not at.exception and not at.error, [e.value for e in at.error]
     table = at.dataframe[0].value
-    assert table["scope"].to_list() == ["Retail Stores"]
-    assert table["rationale"].to_list() == ["Revenue and margin fall year after year."]
-    assert table["status"].to_list() == ["pending review"]
-    # the decision shows as a star on the time-horizon chart, in both lenses
+    assert table["Business unit"].to_list() == ["Retail Stores"]
+    assert table["Rationale"].to_list() == ["Revenue and margin fall year after year."]
+    assert table["Status"].to_list() == ["pending review"]
+    assert table["Decided on"].to_list() == ["2026-11-18"]  # a day, no time
+    # the decision shows as a star on the time-horizon chart, with a legend entry saying so
     at.switch_page(PAGES["time-horizons"]).run()
     stars = [t for f in figures(at) for t in f["data"] if t.get("name") == "decision"]
     assert len(stars) >= 3  # Retail Stores' and the company's chart, and the frontline heatmap
     assert any("stop" in " ".join(t["hovertext"]) for t in stars)
+    legends = [
+        t["name"] for f in figures(at) for t in f["data"] if t.get("legendgroup") == "legend"
+    ]
+    assert any(name.startswith("decision recorded") for name in legends)
 
 
 def test_decision_form_refuses_bad_input_and_writes_nothing(app: AppTest) -> None:
-    at = open_page(app, "decision_log", unit="Retail Stores")
+    at = open_page(app, "decision_log", unit="Retail Stores", decision="stop")
     at = record_retail_stop(at, rationale="   ")
     assert at.error and "rationale" in at.error[0].value
     assert "No decision recorded" in " ".join(c.value for c in at.caption)
 
 
-def test_tradeoffs_offers_to_record_for_the_selected_unit(app: AppTest) -> None:
-    at = open_page(app, "trade-offs", unit="Retail Stores")
+def test_tradeoffs_offers_the_decisions_own_choices_for_the_selected_unit(app: AppTest) -> None:
+    at = open_page(app, "trade-offs", unit="Retail Stores", decision="stop")
     assert [e.label for e in at.expander] == ["Record a decision for Retail Stores"]
+    choice = next(s for s in at.selectbox if s.label == "Choice")
+    assert choice.options == ["keep", "watch margin", "harvest", "stop"]
+    assert choice.value == "stop"  # pre-filled with the unit's quadrant
     at = record_retail_stop(at)
     assert not at.error
     assert "Choices recorded" in headings(at)
 
 
-def test_overview_pairs_headline_metrics_with_feeding_kpis(app: AppTest) -> None:
+def test_overview_is_a_scorecard_paired_with_the_teams_behind(app: AppTest) -> None:
     at = open_page(app, "overview")
-    bars = unit_bar_charts(at)
-    assert len(bars) == 3  # revenue, contribution margin, on-time rate (headline = true)
-    for fig in bars:
-        assert fig["data"][1]["x"] == [
-            "Enterprise Software",
-            "Logistics Services",
-            "Marketplace",
-            "Retail Stores",
-        ]
-    assert any(h.startswith("Feeding Revenue") for h in headings(at))
-    assert "Fix now" in headings(at)
-    assert at.metric[0].label.startswith("Northwind Group")
+    names = headings(at)
+    for metric in ("Revenue", "Contribution margin", "On-time delivery rate"):
+        assert names.index(f"Teams behind {metric}") == names.index(metric) + 1  # same row
+    assert "Fix now" in names
+    cards = at.metric
+    assert len(cards) == 3
+    assert cards[0].label.startswith("Northwind Group · 2026 Q4 so far (60 of 92 days)")
+    assert re.fullmatch(r"\$\d+\.\dM", cards[0].value)
+    assert cards[2].value.endswith("%")
+
+
+def test_overview_cards_follow_the_business_unit_filter(
+    app: AppTest, sample_dataset: Dataset, registry: Registry
+) -> None:
+    """With Business unit = X, every card shows X's number — the horizon view's value for X."""
+    at = open_page(app, "overview", unit="Marketplace")
+    cards = at.metric
+    assert len(cards) == 3
+    headline = [m for m in registry.metrics.values() if m.headline]
+    for card, metric in zip(cards, headline, strict=True):
+        view = horizon(sample_dataset, registry, metric.id, "quarter", AS_OF, periods=1)
+        value = view.filter(pl.col("scope") == "Marketplace").get_column("value")[0]
+        assert card.label.startswith("Marketplace · 2026 Q4 so far")
+        assert card.value == of(metric).value(value)
 
 
 def test_lens_toggle_changes_what_is_shown(app: AppTest) -> None:
     both = open_page(app, "overview")
-    assert "#### Action lens · frontline" in headings(both)
-    assert "#### Choice lens · executive" in headings(both)
+    assert "**Choice lens · executive**" in [c.value for c in both.caption]
+    assert "**Action lens · frontline**" in [c.value for c in both.caption]
     at = both.sidebar.segmented_control(key="lens").set_value("choice").run()
     assert not at.exception
-    assert "#### Action lens · frontline" not in headings(at)
-    assert "Fix now" not in headings(at)
+    assert "Fix now" not in headings(at) and "Teams behind Revenue" not in headings(at)
+    assert at.metric, "the choice lens shows the scorecards"
     at = at.sidebar.segmented_control(key="lens").set_value("action").run()
     assert "Fix now" in headings(at)
-    assert not unit_bar_charts(at)
+    assert not at.metric
     assert figures(at), "the action lens shows the team status chart"
 
 
-def test_tradeoffs_bubbles_quadrants_and_shares(app: AppTest) -> None:
+def test_a_page_without_lenses_says_so(app: AppTest) -> None:
+    at = open_page(app, "definitions", lens="choice")
+    assert not at.sidebar.get("button_group")
+    assert "Lens: this page reads the same in every lens." in [c.value for c in at.sidebar.caption]
+
+
+def test_tradeoffs_bubbles_quadrants_thresholds_and_shares(app: AppTest) -> None:
     at = open_page(app, "trade-offs", lens="choice")
     bubbles, shares = figures(at)[:2]
     units = [t["name"] for t in bubbles["data"] if t.get("mode") == "markers+text"]
-    assert units == ["Enterprise Software", "Logistics Services", "Marketplace", "Retail Stores"]
+    assert units == UNITS
     quadrant = {t["name"]: t["customdata"][0][1] for t in bubbles["data"] if "customdata" in t}
     assert quadrant["Retail Stores"] == "stop" and quadrant["Marketplace"] == "fix"
     labels = {a["text"] for a in bubbles["layout"]["annotations"]}
     assert {"<b>bet</b>", "<b>fix</b>", "<b>harvest</b>", "<b>stop</b>"} <= labels
-    assert [t["name"] for t in shares["data"]] == ["Share of investment", "Share of contribution"]
+    assert "Revenue growth vs last year = +5.0%" in labels  # thresholds labelled on their lines
+    assert "Contribution margin = 10.0%" in labels
+    assert len(bubbles["layout"]["shapes"]) >= 4  # quadrants shaded
+    legend = [t["name"] for t in bubbles["data"] if t.get("legendgroup") == "legend"]
+    assert "bubble area ∝ Revenue (last 12 months)" in legend
+    assert any(name.startswith("black ring: efficient frontier") for name in legend)
+    assert [t["name"] for t in shares["data"]] == [
+        "share of investment (hatched)",
+        "share of contribution (solid)",
+    ]
+    caption = " ".join(c.value for c in at.caption)
+    assert (
+        "Rule: bet: Revenue growth vs last year ≥ +5.0% and Contribution margin ≥ 10.0%" in caption
+    )
     at = at.selectbox(key="decision").set_value("invest").run()
-    assert titles(at)[0] == "Where do we concentrate investment?"
+    assert headings(at)[0] == "Where do we concentrate investment?"
 
 
-def test_tradeoffs_drill_down_into_a_unit(app: AppTest) -> None:
+def test_tradeoffs_drill_down_into_a_unit_in_both_lenses(app: AppTest) -> None:
     at = open_page(app, "trade-offs", lens="action")
     assert "Teams behind each unit" in headings(at)
     at = at.sidebar.selectbox(key="unit").set_value("Retail Stores").run()
     assert "Retail Stores: its teams in the action lens" in headings(at)
     heat = [f for f in figures(at) if f["data"][0]["type"] == "heatmap"]
     assert heat, "the drill-down shows the unit's teams"
-    retail = set(at.session_state["unit"] and heat[0]["data"][0]["y"])
+    retail = set(heat[0]["data"][0]["y"])
     assert len(retail) == 5 and "Checkout" in retail
+    at = at.sidebar.segmented_control(key="lens").set_value("choice").run()
+    assert "Retail Stores: its teams in the action lens" in headings(at)  # visible in Choice too
 
 
-def test_time_horizons_metric_and_grain_change_the_chart(app: AppTest) -> None:
+def test_time_horizons_draw_the_period_in_progress_at_its_pace(app: AppTest) -> None:
     at = open_page(app, "time-horizons", lens="choice")
+    assert headings(at)[0] == "Revenue by quarter"
     fig = figures(at)[0]
-    assert fig["layout"]["title"]["text"].startswith("Revenue by period")
-    scopes = [t["name"] for t in fig["data"] if " · " not in t["name"]]
-    assert scopes[0] == "Northwind Group" and len(scopes) == 5
-    assert fig["data"][0]["x"][-1] == "2026 Q3"  # the last complete quarter ends the line
-    to_date = next(t for t in fig["data"] if t["name"] == "Northwind Group · to date")
-    assert to_date["x"] == ["2026 Q4"] and to_date["marker"]["symbol"] == "diamond-open"
-    assert "to date (60 days)" in to_date["hovertext"][0]
-    assert "vs the same days last year +" in to_date["hovertext"][0]
+    company = next(t for t in fig["data"] if t.get("name") == "Northwind Group")
+    assert company["x"][-1] == "2026 Q3"  # the last whole quarter ends the line
+    running = next(t for t in fig["data"] if t.get("name") == "Northwind Group · 2026 Q4 so far")
+    assert (
+        running["x"] == ["2026 Q3", "2026 Q4"] and running["marker"]["symbol"][-1] == "diamond-open"
+    )
+    pace = running["y"][-1]
+    assert pace > 0.9 * company["y"][-1]  # on the scale of a whole quarter: no cliff
+    hover = running["hovertext"][-1]
+    assert "2026 Q4 so far (60 of 92 days)" in hover and "vs the same 60 days last year +" in hover
+    assert "whole 2026 Q4 at this pace (last year's pattern)" in hover
     at = at.selectbox(key="metric").set_value("on_time_rate").run()
     at = at.segmented_control(key="grain").set_value("month").run()
     fig = figures(at)[0]
-    assert fig["layout"]["title"]["text"].startswith("On-time delivery rate by period")
-    assert fig["data"][0]["x"][-1] == "2026-10"
-    assert next(t for t in fig["data"] if t["name"].endswith("to date"))["x"] == ["2026-11"]
+    assert headings(at)[0] == "On-time delivery rate by month"
+    company = next(t for t in fig["data"] if t.get("name") == "Northwind Group")
+    assert company["x"][-1] == "2026-10"
+    running = next(t for t in fig["data"] if t.get("name", "").endswith("2026-11 so far"))
+    assert running["x"][-1] == "2026-11"
     table = at.dataframe[0].value
-    assert "not comparable" not in " ".join(str(v) for v in table["vs last year"].to_list())
+    assert table["Period"].to_list()[0] == "2026-11 so far (29 of 30 days)"
+    assert "not comparable" not in " ".join(table["vs same period last year"].to_list())
 
 
-def test_time_horizons_marks_not_comparable(app: AppTest) -> None:
+def test_an_early_period_is_not_compared(app: AppTest) -> None:
+    """Two days into a month: no percentage from two days, the reason instead (on chart and table)."""
+    at = open_page(app, "time-horizons", lens="choice", grain="month", as_of="2026-11-03")
+    table = at.dataframe[0].value
+    assert set(table["vs same period last year"].to_list()) == {
+        "not comparable: partial period: only 2 of 30 days so far"
+    }
+    notes = " ".join(w.value for w in at.warning)
+    assert "partial period: only 2 of 30 days so far" in notes
+
+
+def test_time_horizons_mark_not_comparable(app: AppTest) -> None:
     at = open_page(app, "time-horizons", lens="choice", grain="year", metric="revenue")
     fig = figures(at)[0]
     company = fig["data"][0]
     assert company["x"][0] == "2022"
     assert company["marker"]["symbol"][0] == "circle-open"  # 2022 has no last year to compare with
     assert "not comparable" in company["hovertext"][0]
+    legend = [t["name"] for t in fig["data"] if t.get("legendgroup") == "legend"]
+    assert "not comparable with last year (hover for why)" in legend
 
 
-def test_frontline_heatmap_and_fix_now(app: AppTest) -> None:
+def test_frontline_heatmap_trends_and_fix_now(app: AppTest) -> None:
     at = open_page(app, "frontline", lens="action", metric="on_time_rate", grain="day")
     heat = figures(at)[0]
     assert heat["data"][0]["type"] == "heatmap"
     assert len(heat["data"][0]["y"]) == 20
-    assert heat["data"][0]["x"][-1] == "2026-11-29"
+    assert heat["data"][0]["x"][-1] == "11-29"  # the year is the axis title
+    assert {"●", "▲", "■"} <= {g for row in heat["data"][0]["text"] for g in row}  # shape too
     assert "Fix now" in headings(at)
+    fixes = next(d.value for d in at.dataframe if "Rank" in d.value.columns)
+    assert "feeds" not in " ".join(fixes.columns).lower() or "Feeds" in fixes.columns
+    assert not any("_" in v for v in fixes["Feeds"].to_list())  # names, never ids
+
+
+def test_frontline_choice_lens_compares_whole_months(app: AppTest) -> None:
+    at = open_page(app, "frontline", lens="choice", metric="revenue")
+    table = at.dataframe[0].value
+    assert set(table["Period"].to_list()) == {"2026-10"}  # the latest whole month, not 29 days
+    caption = " ".join(c.value for c in at.caption)
+    assert "2026-10, the latest whole month, against the same month last year" in caption
 
 
 def test_definitions_show_formula_query_and_lineage(app: AppTest) -> None:
@@ -168,14 +251,14 @@ def test_definitions_show_formula_query_and_lineage(app: AppTest) -> None:
     code = at.code[0].value
     assert "GROUP BY" in code and "orders" in code
     definition = at.dataframe[0].value
-    assert "sum(orders_on_time) / sum(orders)" in definition["value"].to_list()
+    assert "sum(orders_on_time) / sum(orders)" in definition["Value"].to_list()
     # journey 2: the consistency view names why team averages and the definition differ
     assert "Why do these numbers differ?" in headings(at)
-    methods = next(d.value for d in at.dataframe if "method" in d.value.columns)
-    rows = dict(zip(methods["method"], methods["gap"], strict=True))
-    assert rows["canonical"] == "+0.0 pts"
-    assert float(rows["average_of_team_rates"].split()[0]) >= 4.0  # at least 4 points apart
-    causes = " ".join(methods["cause"])
+    methods = next(d.value for d in at.dataframe if "Way of computing" in d.value.columns)
+    rows = dict(zip(methods["Way of computing"], methods["Gap to the definition"], strict=True))
+    assert rows["The definition (sum ÷ sum)"] == "0.0 pts"
+    assert float(rows["Average of team rates"].split()[0]) >= 4.0  # at least 4 points apart
+    causes = " ".join(methods["Why"])
     assert "mkt-fulfillment" in causes and "log-lastmile" in causes
 
 
@@ -194,19 +277,21 @@ def test_query_parameters_restore_a_view(app: AppTest) -> None:
         unit="Retail Stores",
         as_of="2026-06-30",
     )
+    assert headings(at)[0] == "Contribution margin by month"
     fig = figures(at)[0]
-    assert fig["layout"]["title"]["text"].startswith("Contribution margin by period")
-    scopes = {t["name"] for t in fig["data"]}
+    scopes = {t["name"] for t in fig["data"] if t.get("legendgroup") != "legend"}
     assert scopes == {
         "Northwind Group",
         "Northwind Group · last year",
-        "Northwind Group · to date",
+        "Northwind Group · 2026-06 so far",
         "Retail Stores",
         "Retail Stores · last year",
-        "Retail Stores · to date",
+        "Retail Stores · 2026-06 so far",
     }
-    assert fig["data"][0]["x"][-1] == "2026-05"  # as of June 30: June is still in progress
-    assert "#### Action lens · frontline" not in headings(at)
+    company = next(t for t in fig["data"] if t["name"] == "Northwind Group")
+    assert company["x"][-1] == "2026-05"  # as of June 30: June is still in progress
+    assert "**Action lens · frontline**" not in [c.value for c in at.caption]
+    assert at.query_params["metric"] == "contribution_margin"
 
 
 @pytest.mark.parametrize("hostile", ["' OR 1=1 --", "x" * 5000, "ünïcødé 🚀", "../../etc/passwd"])
@@ -222,6 +307,75 @@ def test_hostile_query_parameters_are_harmless(app: AppTest, hostile: str) -> No
     )
     assert not at.exception
     assert figures(at)  # fell back to defaults
+    assert len(at.error) == 1 and len(at.error[0].value) < 2000  # named once, not echoed whole
+
+
+# --- what is missing is said, never claimed away -------------------------------------------------
+
+
+def _without(config_copy: Path, key: str) -> None:
+    path = config_copy / "sources.toml"
+    text = path.read_text(encoding="utf-8")
+    block = re.search(rf"^\[{key}\]\n(?:(?!\[).*\n?)*", text, flags=re.MULTILINE)
+    assert block, f"sources.toml has no [{key}] table"
+    path.write_text(text.replace(block.group(0), ""), encoding="utf-8")
+
+
+def test_no_targets_configured_says_so(
+    app: AppTest, config_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _without(config_copy, "targets")
+    monkeypatch.setenv("BRIDGE_CONFIG_DIR", str(config_copy))
+    at = open_page(app, "overview")
+    assert not at.exception and not at.error
+    text = page_text(at)
+    assert "on target" not in text.replace("No team targets", "")  # no claim about targets
+    assert "No team targets are set for any frontline KPI, so nothing can be ranked" in text
+    assert "No team targets are set for Revenue, so no team is on or off track" in text
+    at = open_page(app, "frontline", metric="on_time_rate")
+    assert "No team targets are set for On-time delivery rate" in page_text(at)
+
+
+def test_no_plan_configured_says_so(
+    app: AppTest, config_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _without(config_copy, "plan")
+    monkeypatch.setenv("BRIDGE_CONFIG_DIR", str(config_copy))
+    at = open_page(app, "overview")
+    assert not at.exception and not at.error
+    text = page_text(at)
+    assert "No plan is set for Revenue in Northwind Group: add rows to the plan table" in text
+    assert "plan:" not in " ".join(c.value for c in at.caption)
+    at = open_page(app, "time-horizons", lens="choice")
+    assert set(at.dataframe[0].value["vs plan"].to_list()) == {"no plan set"}
+
+
+def test_no_portfolio_configured_says_so(
+    app: AppTest, config_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    apply_edits(
+        config_copy,
+        replace(
+            "decisions.toml",
+            '[portfolio]\ninvestment = "investment"\ncontribution = "contribution"\n',
+            "",
+        ),
+    )
+    monkeypatch.setenv("BRIDGE_CONFIG_DIR", str(config_copy))
+    at = open_page(app, "trade-offs", lens="choice")
+    assert not at.exception and not at.error
+    assert "No portfolio is configured, so shares cannot be compared" in page_text(at)
+    assert all(
+        t.get("type") != "bar" for f in figures(at) for t in f["data"]
+    )  # no chart full of n/a
+
+
+def test_no_decision_recorded_says_so(app: AppTest) -> None:
+    at = open_page(app, "overview", lens="choice")
+    assert "No decision is recorded yet" in page_text(at)
+
+
+# --- a broken config ---------------------------------------------------------------------------
 
 
 def test_a_broken_metric_is_reported_and_the_rest_still_works(
@@ -237,10 +391,9 @@ def test_a_broken_metric_is_reported_and_the_rest_still_works(
     warning = at.warning[0].value
     assert "metrics.toml" in warning and "orders_late" in warning  # file, entry, what was found
     assert "leaves out metric 'on_time_rate'" in warning
-    # the headline metrics that do not depend on it are still drawn
-    panel_titles = [f["layout"]["title"]["text"] for f in figures(at)]
-    assert any("Revenue" in t for t in panel_titles)
-    assert not any("On-time" in t for t in panel_titles)
+    # the headline metrics that do not depend on it are still shown
+    names = headings(at)
+    assert "Revenue" in names and "On-time delivery rate" not in names
     # a page built on other metrics works; the broken metric is not offered
     at = open_page(app, "frontline")
     assert not at.exception and not at.error and figures(at)
@@ -285,8 +438,21 @@ def test_data_health_shows_freshness_and_findings(app: AppTest) -> None:
     at = open_page(app, "data_health")
     assert not at.error
     sources = at.dataframe[0].value
-    assert sources["source"].to_list() == ["orders", "tickets", "spend", "headcount", "kpi_sheet"]
-    assert set(sources["status"].to_list()) == {"fresh"}
+    assert sources["Source"].to_list() == ["orders", "tickets", "spend", "headcount", "kpi_sheet"]
+    assert set(sources["Status"].to_list()) == {"fresh"}
+    assert sources["Last day"].to_list()[0] == "2026-11-29"  # a day, no time
+    assert sources["Rows"].to_list()[0].count(",") >= 1  # 1,2xx,xxx
     findings = at.dataframe[1].value
-    assert findings["check"].to_list() == ["empty sla_rate"]
-    assert figures(at)[0]["layout"]["title"]["text"] == "Days since the latest row, per source"
+    assert findings["Check"].to_list() == ["empty sla_rate"]
+    assert figures(at)[0]["data"][0]["type"] == "bar"
+
+
+def test_a_mistyped_setting_stops_the_app_with_its_name(
+    app: AppTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BRIDGE_DATABASE_URL", "postgresql+psycopg://me:hunter2@db:5432/shop")
+    at = open_page(app, "overview")
+    errors = " ".join(e.value for e in at.error)
+    assert "unknown setting BRIDGE_DATABASE_URL in the environment: did you mean" in errors
+    assert "hunter2" not in page_text(at)
+    assert not at.exception

@@ -199,3 +199,36 @@ def test_refresh_is_incremental_the_second_time(
     assert code == 0 and out.startswith(f"incremental refresh: read the days from {reread} on")
     code, out, _ = run(capsys, "refresh", "--full")
     assert code == 0 and out.startswith("full refresh")
+
+
+def test_a_mistyped_setting_is_named_with_the_nearest_known_one(
+    env: None, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A typo must not silently show the demo company instead of the user's database."""
+    monkeypatch.setenv("BRIDGE_DATABASE_URL", "postgresql+psycopg://me:hunter2@db:5432/shop")
+    monkeypatch.setenv("BRIDGE_CACHE_TTL", "60")
+    code, out, err = run(capsys, "view", "horizon")
+    assert code == 2 and out == ""
+    assert (
+        "unknown setting BRIDGE_CACHE_TTL in the environment: did you mean BRIDGE_CACHE_TTL_SECONDS?"
+        in err
+    )
+    assert (
+        "unknown setting BRIDGE_DATABASE_URL in the environment: did you mean BRIDGE_SOURCE_URL?"
+        in err
+    )
+    assert "hunter2" not in err and "Traceback" not in err
+
+
+def test_bad_settings_are_all_listed_at_once(
+    env: None, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BRIDGE_SORCE_URL", "sqlite:///x.sqlite")
+    monkeypatch.setenv("BRIDGE_QUERY_TIMEOUT_SECONDS", "soon")
+    monkeypatch.setenv("BRIDGE_TEST_POSTGRES_URL", "postgresql+psycopg://root@127.0.0.1/test")
+    code, _, err = run(capsys, "validate")
+    assert code == 2
+    assert "did you mean BRIDGE_SOURCE_URL?" in err
+    assert "setting query_timeout_seconds (BRIDGE_QUERY_TIMEOUT_SECONDS)" in err
+    assert "BRIDGE_TEST_POSTGRES_URL" not in err  # the test suite's own variables are not settings
+    assert "soon" not in err

@@ -153,3 +153,75 @@ def test_decision_sections_match_the_config(registry: Registry, metrics_doc: str
             decision.rule.kind,
         ):
             assert fact in section, f"## decision: {decision.id}: {fact!r} is not in its section"
+
+
+# --- README: how it is built, and the links ---------------------------------------------------------
+
+README = DOCS.parent / "README.md"
+SRC = DOCS.parent / "src" / "bridge"
+
+
+def _readme_section(title: str) -> str:
+    text = README.read_text(encoding="utf-8")
+    start = text.index(title)
+    following = re.search(r"^#{2,3} ", text[start + len(title) :], flags=re.MULTILINE)
+    return text[start : start + len(title) + (following.start() if following else len(text))]
+
+
+def _modules() -> list[str]:
+    """Every module of the package, as ``bridge.x.y`` (packages by their own name)."""
+    names = []
+    for path in sorted(SRC.rglob("*.py")):
+        parts = path.relative_to(SRC.parent).with_suffix("").parts
+        if parts[-1] in ("__init__", "__main__"):
+            parts = parts[:-1]
+        names.append(".".join(parts))
+    return sorted(set(names) - {"bridge"})
+
+
+@pytest.mark.parametrize("module", _modules())
+def test_every_module_has_a_home_in_the_readme(module: str) -> None:
+    """``bridge.config.rules.metrics`` may be written ``bridge.config.rules`` (`metrics`, …) and
+    ``bridge.translate.horizon`` as ``.horizon`` after its package in the same row."""
+    section = _readme_section("## How it is built")
+    parent, _, leaf = module.rpartition(".")
+    rows = [line for line in section.splitlines() if line.startswith("|")]
+    package = (SRC / module.removeprefix("bridge.").replace(".", "/")).is_dir()
+    named = f"`{module}" in section if package else f"`{module}`" in section
+    named = named or any(
+        f"`{parent}" in row and (f"`.{leaf}`" in row or f"`{leaf}`" in row) for row in rows
+    )
+    assert named, f"README 'How it is built' does not name {module}"
+
+
+def test_the_readme_names_no_module_that_is_gone() -> None:
+    section = _readme_section("## How it is built")
+    modules = set(_modules())
+    for name in re.findall(r"`(bridge(?:\.\w+)+)", section):
+        # a module, or a name defined in one (``bridge.app.ui.start_page``)
+        owner = name if name in modules else name.rpartition(".")[0]
+        assert owner in modules or any(m.startswith(name + ".") for m in modules), name
+
+
+def test_every_url_parameter_and_page_path_is_documented() -> None:
+    from bridge.translate.request import RawRequest
+
+    section = _readme_section("### Links and URL parameters")
+    for name in RawRequest.model_fields:
+        assert f"| `{name}` |" in section, f"URL parameter {name} is not in the README's table"
+    app = (DOCS.parent / "app.py").read_text(encoding="utf-8")
+    for path in re.findall(r'url_path="(\w+)"', app):
+        assert f"`/{path}`" in section, f"page path /{path} is not in the README"
+
+
+def test_config_limits_are_documented(config_doc: str) -> None:
+    from bridge.config.expression import MAX_EXPRESSION_CHARS, MAX_EXPRESSION_NODES
+    from bridge.config.parse import MAX_FILE_BYTES, MAX_NESTING
+    from bridge.config.rules.metrics import MAX_DERIVED_DEPTH
+
+    assert f"at most {MAX_FILE_BYTES:,} bytes" in config_doc
+    assert f"at most {MAX_NESTING} deep" in config_doc
+    assert (
+        f"at most {MAX_EXPRESSION_CHARS} characters and {MAX_EXPRESSION_NODES} terms" in config_doc
+    )
+    assert f"is at most {MAX_DERIVED_DEPTH} deep" in config_doc

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from bridge.calendar import add_months
 from bridge.config.registry import Registry
 from bridge.dataset import Dataset
-from bridge.translate.horizon import horizon
+from bridge.translate.horizon import MIN_COMPARABLE_DAYS, horizon
 from tests.builders import COMPANY, Row, days, make_dataset, make_registry, ratio, simple
 
 MEASURES = {"sales": "sum", "ok": "count", "n": "count"}
@@ -231,7 +231,8 @@ def first_days_total(start: dt.date, n: int) -> float:
 @settings(max_examples=50, deadline=None)
 @given(
     as_of=st.dates(min_value=dt.date(2023, 2, 2), max_value=dt.date(2026, 12, 31)).filter(
-        lambda day: day.day >= 2
+        # a month holding fewer days than MIN_COMPARABLE_DAYS is not compared at all (next test)
+        lambda day: day.day > MIN_COMPARABLE_DAYS
     )
 )
 def test_like_for_like_partial_months(as_of: dt.date) -> None:
@@ -247,6 +248,25 @@ def test_like_for_like_partial_months(as_of: dt.date) -> None:
     assert current["value"] == first_days_total(start, elapsed)
     assert current["prior_value"] == first_days_total(add_months(start, -1), elapsed)
     assert current["last_year_value"] == first_days_total(add_months(start, -12), elapsed)
+
+
+@pytest.mark.parametrize("day", range(2, MIN_COMPARABLE_DAYS + 1))
+def test_a_period_of_a_few_days_is_not_compared(day: int) -> None:
+    """1 to 6 days of a month say nothing about the month: the value is shown, no comparison is
+    made, and the reason says how much of the period there is."""
+    as_of = dt.date(2025, 3, day)
+    view = horizon(
+        PROP_DATASET, REGISTRY, "sales", "month", as_of, periods=1, levels=("business_unit",)
+    )
+    current = view.row(0, named=True)
+    elapsed = day - 1
+    assert current["value"] == first_days_total(dt.date(2025, 3, 1), elapsed)
+    reason = f"partial period: only {elapsed} of 31 days so far"
+    for role in ("prior", "last_year"):
+        assert current[f"{role}_value"] is None
+        assert current[f"{role}_change"] is None
+        assert current[f"{role}_comparable"] is False
+        assert current[f"{role}_reason"] == reason
 
 
 def test_plan_is_prorated_by_days_and_summed_to_the_company() -> None:

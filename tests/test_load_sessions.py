@@ -50,14 +50,13 @@ from playwright.async_api import (  # noqa: E402  (only once Chromium is known t
 from streamlit.proto.Alert_pb2 import Alert  # noqa: E402
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 
-from tests.test_browser import (  # noqa: E402
+from tests.browsing import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
     LIVE,
     PAGES,
     SCRIPT_DONE,
     SERVER_LOG,
-    server,  # noqa: F401  (the module-scoped fixture: `make run`'s command on a free port)
 )
 
 ARTIFACTS = ROOT / "test-artifacts" / "load"
@@ -105,8 +104,8 @@ STATE_JS = """() => ({
 
 
 def url_path(path: str) -> str:
-    """The default page (Overview) lives at the root URL; ``/overview`` shows "Page not found"."""
-    return "" if path == "overview" else path
+    """Every page, the Overview included, lives at its own path (the root URL opens the Overview)."""
+    return path
 
 
 @dataclass
@@ -372,7 +371,7 @@ async def run_session(browser: Browser, base: str, plan: Plan, run: Run) -> Outc
         await assert_no_errors(page, wire, "after switching the lens")
 
         runs = step(f"navigate to {LINKS[plan.target]}")
-        link = page.locator('[data-testid="stSidebar"]').get_by_test_id("stSidebarNavLink")
+        link = page.locator('[data-testid="stSidebar"]').get_by_test_id("stPageLink-NavLink")
         await link.filter(has_text=LINKS[plan.target]).click()
         await wire.run_after(runs)
         await settle(page)
@@ -471,7 +470,7 @@ def report(run: Run) -> str:
     return "\n".join(lines) + "\n"
 
 
-def test_many_sessions_on_one_server(server: str) -> None:  # noqa: F811
+def test_many_sessions_on_one_server(server: str) -> None:
     pid = server_pid(server)
     for old in ARTIFACTS.glob("session-*-failed.png"):  # from an earlier run
         old.unlink()

@@ -14,7 +14,6 @@ server's address; any other failure (a refused login, a missing privilege) fails
 from __future__ import annotations
 
 import datetime as dt
-import math
 import os
 import re
 import shutil
@@ -26,6 +25,7 @@ from typing import Any
 
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 from sqlalchemy import Column, DateTime, MetaData, Table, create_engine, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError
@@ -168,26 +168,12 @@ def server(request: pytest.FixtureRequest) -> Backend:
 # --- comparing ----------------------------------------------------------------------------------
 
 
-def _close(a: Any, b: Any) -> bool:
-    if isinstance(a, float) and isinstance(b, float):
-        if math.isnan(a) or math.isnan(b):
-            return math.isnan(a) and math.isnan(b)
-        return math.isclose(a, b, rel_tol=REL, abs_tol=ABS)
-    return bool(a == b)
-
-
 def assert_frames_match(expected: pl.DataFrame, actual: pl.DataFrame, what: str) -> None:
     """Same columns, types and rows in the same order; floats within rounding, the rest exact."""
-    assert actual.schema == expected.schema, what
-    assert actual.height == expected.height, what
-    for name in expected.columns:
-        want, got = expected.get_column(name), actual.get_column(name)
-        if want.dtype.is_float():
-            for i, (a, b) in enumerate(zip(want.to_list(), got.to_list(), strict=True)):
-                ok = (a is None and b is None) or (a is not None and b is not None and _close(a, b))
-                assert ok, f"{what}: {name} row {i}: {a!r} != {b!r}"
-        else:
-            assert want.to_list() == got.to_list(), f"{what}: column {name}"
+    try:
+        assert_frame_equal(actual, expected, check_exact=False, rel_tol=REL, abs_tol=ABS)
+    except AssertionError as exc:
+        raise AssertionError(f"{what}: {exc}") from None
 
 
 # --- the data itself ----------------------------------------------------------------------------
@@ -200,9 +186,9 @@ EVENT_SAMPLE = "MOD({id}, 499) = 0"
 
 def _rows(engine: Engine, table: str, schema: str | None) -> list[tuple[Any, ...]]:
     """Rows in primary-key order, dates and timestamps as SQLite stores them (ISO text)."""
-    from bridge.sample import _metadata
+    from bridge.sample.schema import metadata
 
-    primary_key = [c.name for c in _metadata.tables[table].primary_key.columns]
+    primary_key = [c.name for c in metadata.tables[table].primary_key.columns]
     name = f"{schema}.{table}" if schema else table
     where = ""
     if table in ("orders", "tickets"):

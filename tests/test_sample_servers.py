@@ -17,9 +17,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bridge import sample
 from bridge.app.cli import main
-from bridge.sample import TABLE_NAMES, generate
+from bridge.sample import TABLE_NAMES, generate, story, writers
 
 POSTGRES_URL = os.environ.get(
     "BRIDGE_TEST_POSTGRES_URL", "postgresql+psycopg://root@127.0.0.1:5432/test"
@@ -43,7 +42,7 @@ def scaled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sqlite3.Connect
     """A company of about 400,000 orders over four years, drawn in chunks of about 60,000."""
     path = tmp_path_factory.mktemp("scaled") / "scaled.sqlite"
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(sample, "_CHUNK_ORDERS", 60_000)
+        patch.setattr(story, "_CHUNK_ORDERS", 60_000)
         summary = generate(f"sqlite:///{path}", as_of=AS_OF, events=400_000)
     assert abs(summary.row_counts["orders"] / 400_000 - 1) < 0.02
     assert 0.3 < summary.volume < 0.32  # the default company has about 1.28 million orders
@@ -233,11 +232,11 @@ def test_chunked_load_on_a_server_matches_sqlite(
     url: str = request.getfixturevalue(server)
     path = tmp_path / "chunked.sqlite"
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(sample, "_CHUNK_ORDERS", 10_000)
-        patch.setattr(sample, "_CSV_ROWS", 7_000)  # several CSV pieces per chunk, too
+        patch.setattr(story, "_CHUNK_ORDERS", 10_000)
+        patch.setattr(writers, "_CSV_ROWS", 7_000)  # several CSV pieces per chunk, too
         if local_infile is not None:  # as if the server allowed LOAD DATA LOCAL, or refused it
             allowed = local_infile
-            patch.setattr(sample._MySQLWriter, "_server_allows_local_infile", lambda self: allowed)
+            patch.setattr(writers._MySQLWriter, "_server_allows_local_infile", lambda self: allowed)
         generate(url, as_of=AS_OF, history_years=1, events=40_000)
         generate(f"sqlite:///{path}", as_of=AS_OF, history_years=1, events=40_000)
     engine = create_engine(url)

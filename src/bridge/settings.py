@@ -7,11 +7,13 @@ created at import time: call :func:`get_settings`.
 
 from __future__ import annotations
 
+import difflib
 import os
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -19,10 +21,18 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from bridge.errors import BridgeError
+
 DEFAULT_SOURCE_URL = "sqlite:///sample_data/sample.sqlite"
 DEFAULT_STATE_URL = "sqlite:///.bridge/state.sqlite"
 SETTINGS_FILE_ENV = "BRIDGE_SETTINGS_FILE"
 DEFAULT_SETTINGS_FILE = Path("config/settings.toml")
+#: Environment variables with this prefix belong to Bridge's own test suite (database servers).
+TEST_PREFIX = "BRIDGE_TEST_"
+
+
+class SettingsError(BridgeError):
+    """A setting is unknown or invalid. Messages name the setting, never its value (a password)."""
 
 
 class Settings(BaseSettings):
@@ -75,5 +85,66 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings, read once (call ``get_settings.cache_clear()`` in tests)."""
-    return Settings()
+    """The process-wide settings, read once (call ``get_settings.cache_clear()`` in tests).
+
+    Raises :class:`SettingsError` listing every problem at once: an unknown ``BRIDGE_*`` variable
+    (a typo would otherwise be ignored silently and the demo company shown) with the nearest known
+    name, and every value of the wrong type or range.
+    """
+    problems = unknown_variables(os.environ)
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        problems += invalid_values(exc)
+    if problems:
+        raise SettingsError("; ".join(problems))
+    return settings
+
+
+def known_variables() -> list[str]:
+    return [f"BRIDGE_{name.upper()}" for name in Settings.model_fields] + [SETTINGS_FILE_ENV]
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """``BRIDGE_*`` variables that are no setting, each with the nearest known name."""
+    known = known_variables()
+    problems = []
+    for name in sorted(environ):
+        if not name.startswith("BRIDGE_") or name in known or name.startswith(TEST_PREFIX):
+            continue
+        near = _nearest(name, known)
+        hint = f"did you mean {near}? " if near else ""
+        problems.append(
+            f"unknown setting {name} in the environment: {hint}known settings are "
+            + ", ".join(known)
+        )
+    return problems
+
+
+#: Names people reach for that spelling distance would not lead to the right setting.
+_MEANT = {
+    "BRIDGE_DATABASE_URL": "BRIDGE_SOURCE_URL",
+    "BRIDGE_DB_URL": "BRIDGE_SOURCE_URL",
+    "BRIDGE_URL": "BRIDGE_SOURCE_URL",
+    "BRIDGE_DSN": "BRIDGE_SOURCE_URL",
+}
+
+
+def _nearest(name: str, known: list[str]) -> str | None:
+    """The known name that ``name`` most likely meant: one it begins or ends, else the closest."""
+    if name in _MEANT:
+        return _MEANT[name]
+    stems = [k for k in known if k.startswith(name) or name.startswith(k)]
+    if stems:
+        return min(stems, key=lambda k: abs(len(k) - len(name)))
+    near = difflib.get_close_matches(name, known, n=1, cutoff=0.0)
+    return near[0] if near else None
+
+
+def invalid_values(exc: ValidationError) -> list[str]:
+    """What is wrong with the settings, by name — never with the value (it may hold a password)."""
+    problems = []
+    for err in exc.errors(include_url=False, include_input=False):
+        name = ".".join(str(p) for p in err["loc"]) or "(settings)"
+        problems.append(f"setting {name} (BRIDGE_{name.upper()}): {err['msg']}")
+    return problems

@@ -15,7 +15,7 @@ import datetime as dt
 import logging
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
@@ -34,10 +34,10 @@ from bridge.data.state import list_records, open_state
 from bridge.data.urls import safe_url
 from bridge.dataset import Dataset
 from bridge.errors import BridgeError, RequestError
-from bridge.present.export import csv_bytes
-from bridge.present.screens.model import LENS_LABELS, Inputs, Panel, Screen
+from bridge.present.screens.model import LENS_HEADINGS, LENS_LABELS, Inputs, Panel, Screen
+from bridge.present.tables import Table, csv_bytes
 from bridge.records import RECORDS_SCHEMA
-from bridge.settings import Settings, get_settings
+from bridge.settings import Settings, SettingsError, get_settings
 from bridge.translate.request import LENSES, Coverage, Lens, RawRequest, Request, resolve
 
 log = logging.getLogger("bridge")
@@ -184,7 +184,14 @@ def start_page(kind: type[R]) -> Page[R]:
     """Settings, registry, data and the page's resolved request (of the ``kind`` the page shows);
     on failure a message, then the page stops."""
     ensure_navigation_mode()
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except SettingsError as exc:
+        st.error(
+            f"Bridge's settings have a problem: {exc}. Fix the environment or "
+            "config/settings.toml (docs/config.md, Settings) and restart Bridge."
+        )
+        st.stop()
     stamp = _config_stamp(settings)
     registry = _config_problems(_registry(str(settings.config_dir), stamp))
     url = settings.source_url.get_secret_value()
@@ -209,10 +216,21 @@ def start_page(kind: type[R]) -> Page[R]:
     coverage = Coverage.of(dataset, dt.date.today())
     request = _resolve(kind, registry, coverage)
     _sidebar_controls(request, coverage)
+    st.caption(_data_line(registry, coverage, request))
     state, decisions = _decision_store(settings)
     dialect = engine.dialect.name
     inputs = Inputs(dataset, registry, decisions, _queries(registry, stamp, dialect), dialect)
     return Page(settings, registry, inputs, coverage, request, token, stamp, state)
+
+
+def _data_line(registry: Registry, coverage: Coverage, request: Request) -> str:
+    """``Northwind Group · data through 2026-12-02 · as of 2026-12-03``: on every page."""
+    scope = request.unit or registry.company
+    through = coverage.last_day.isoformat() if coverage.last_day else "no data yet"
+    line = f"{scope} · data through {through}"
+    if request.as_of != coverage.default_as_of:
+        line += f" · as of {request.as_of} (views use data before it)"
+    return line
 
 
 def _resolve(kind: type[R], registry: Registry, coverage: Coverage) -> R:
@@ -311,18 +329,21 @@ def _source_failure(exc: BridgeError) -> None:
 
 def _sidebar_controls(request: Request, coverage: Coverage) -> None:
     """Lens, business unit and as-of date: in the sidebar of every page."""
-    _control_value("lens", request.lens)
-    st.sidebar.segmented_control(
-        "Lens",
-        LENSES,
-        key="lens",
-        format_func=lambda lens: LENS_LABELS[lens],
-        required=True,
-        on_change=lambda: _set_param("lens", _changed("lens", "both")),
-        help="Action: team numbers against their targets (what to fix now). Choice: business-unit "
-        "numbers compared across time horizons (what to choose). Side by side: both, for the same "
-        "metric and scope.",
-    )
+    if request.HAS_LENS:
+        _control_value("lens", request.lens)
+        st.sidebar.segmented_control(
+            "Lens",
+            LENSES,
+            key="lens",
+            format_func=lambda lens: LENS_LABELS[lens],
+            required=True,
+            on_change=lambda: _set_param("lens", _changed("lens", "both")),
+            help="Action: team numbers against their targets (what to fix now). Choice: "
+            "business-unit numbers compared across time horizons (what to choose). Side by side: "
+            "both, for the same metric and scope.",
+        )
+    else:
+        st.sidebar.caption("Lens: this page reads the same in every lens.")
     _control_value("unit", request.unit or ALL_UNITS)
     st.sidebar.selectbox(
         "Business unit",
@@ -414,8 +435,22 @@ def select_unit_from_chart(key: str) -> None:
 # --- rendering ----------------------------------------------------------------------------------
 
 
-def show(builder: Callable[[Inputs, R], Screen], page: Page[R]) -> None:
-    """Build the page's screen (cached) and render it in the request's lens; errors become messages."""
+def page_links(sections: Mapping[str, Sequence[Any]]) -> None:
+    """Bridge's own page menu in the sidebar: each link carries the shared state (lens, unit, as-of)."""
+    shared = {k: v for k, v in st.query_params.to_dict().items() if k in SHARED}
+    st.sidebar.title("Bridge")
+    st.sidebar.caption(
+        "Frontline numbers for action, executive numbers for choice — one definition."
+    )
+    for section, pages in sections.items():
+        st.sidebar.caption(f"**{section}**")
+        for page in pages:
+            st.sidebar.page_link(page, query_params=shared)
+
+
+def show(builder: Callable[[Inputs, R], Screen], page: Page[R]) -> Screen | None:
+    """Build the page's screen (cached) and render it in the request's lens; errors become messages
+    (and None is returned)."""
     wanted = page.request
     try:
         screen = _screen(
@@ -430,51 +465,76 @@ def show(builder: Callable[[Inputs, R], Screen], page: Page[R]) -> None:
         )
     except BridgeError as exc:
         st.error(str(exc))
-        return
+        return None
     except Exception:  # never a traceback in the UI; the log has it
         log.exception("building %s failed", builder.__name__)
         st.error(
             "Something went wrong while computing this view; the details are in the server log. "
             "Other pages still work."
         )
-        return
-    render(screen, wanted.lens)
+        return None
+    render(screen, wanted.lens if wanted.HAS_LENS else "both")
+    return screen
 
 
 def render(screen: Screen, lens: Lens) -> None:
-    for note in screen.notes:
-        st.info(note)
+    """Lens-free panels, then each row: side by side the executive column first, lined up row by
+    row with the frontline panels that feed it."""
     for i, panel in enumerate(screen.common):
         _panel(panel, f"common-{i}")
-    if lens == "both":
-        left, right = st.columns(2, gap="large")
-        with left:
-            st.markdown("#### Action lens · frontline")
-            for i, panel in enumerate(screen.action):
-                _panel(panel, f"action-{i}")
-        with right:
-            st.markdown("#### Choice lens · executive")
-            for i, panel in enumerate(screen.choice):
-                _panel(panel, f"choice-{i}")
-    else:
-        panels = screen.action if lens == "action" else screen.choice
+    for r, row in enumerate(screen.rows):
+        if lens == "both" and row.choice and row.action:
+            sides: dict[Lens, tuple[Panel, ...]] = {"choice": row.choice, "action": row.action}
+            order: tuple[Lens, Lens] = (
+                ("choice", "action") if screen.first == "choice" else ("action", "choice")
+            )
+            for column, side in zip(st.columns([3, 2], gap="large"), order, strict=True):
+                with column:
+                    if r == 0:
+                        st.caption(f"**{LENS_HEADINGS[side]}**")
+                    for i, panel in enumerate(sides[side]):
+                        _panel(panel, f"{r}-{side}-{i}")
+            continue
+        panels = (
+            (*row.choice, *row.choice_alone)
+            if lens == "choice"
+            else row.action
+            if lens == "action"
+            else (*row.choice, *row.action)
+        )
         for i, panel in enumerate(panels):
-            _panel(panel, f"{lens}-{i}")
+            _panel(panel, f"{r}-{lens}-{i}")
 
 
 def _slug(text: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")[:60] or "table"
 
 
+_CHART_CONFIG = {"displaylogo": False, "responsive": True}
+
+
 def _panel(panel: Panel, key: str) -> None:
-    st.subheader(panel.title, help=panel.help)
+    st.subheader(panel.title, help=panel.help, anchor=False)
     if panel.caption:
         st.caption(panel.caption)
-    if panel.kpis:
-        for column, kpi in zip(st.columns(len(panel.kpis)), panel.kpis, strict=True):
+    for message in panel.info:
+        st.info(message, icon=":material/info:")
+    if panel.cards:
+        for column, card in zip(st.columns(len(panel.cards)), panel.cards, strict=True):
             column.metric(
-                kpi.label, kpi.value, kpi.delta, delta_color=kpi.delta_color, help=kpi.help
+                card.label,
+                card.value,
+                card.delta,
+                delta_color=card.delta_color,
+                delta_arrow=card.arrow,
+                delta_description=card.versus,
+                help=card.help,
+                border=True,
+                chart_data=list(card.spark) or None,
+                chart_type="line",
             )
+            if card.note:
+                column.caption(card.note)
     if panel.figure is not None:
         if panel.select_key:
             select_key = panel.select_key
@@ -483,61 +543,82 @@ def _panel(panel: Panel, key: str) -> None:
                 key=select_key,
                 on_select=lambda: select_unit_from_chart(select_key),
                 selection_mode="points",
+                config=_CHART_CONFIG,
             )
         else:
-            st.plotly_chart(panel.figure, key=f"chart-{key}")
+            st.plotly_chart(panel.figure, key=f"chart-{key}", config=_CHART_CONFIG)
     for note in panel.notes:
-        st.warning(note)
+        st.warning(note, icon=":material/warning:")
     if panel.table is not None:
-        st.dataframe(panel.table, hide_index=True)
-        st.download_button(
-            "CSV",
-            csv_bytes(panel.table),
-            file_name=f"{_slug(panel.title)}.csv",
-            mime="text/csv",
-            key=f"csv-{key}",
-            icon=":material/download:",
-            help="Download this table as CSV",
-        )
+        _table(panel.table, panel.title, key)
     if panel.code:
         st.code(panel.code, language="sql")
+
+
+def _table(shown: Table, title: str, key: str) -> None:
+    st.dataframe(
+        shown.shown,
+        hide_index=True,
+        column_config={
+            name: st.column_config.TextColumn(name, help=shown.help.get(name))
+            for name in shown.shown.columns
+        },
+    )
+    st.download_button(
+        "CSV",
+        csv_bytes(shown.csv_frame),
+        file_name=f"{_slug(title)}.csv",
+        mime="text/csv",
+        key=f"csv-{key}",
+        icon=":material/download:",
+        help="Download this table as CSV (plain numbers)",
+    )
 
 
 # --- decisions: record and export -------------------------------------------------------------
 
 
-def decision_form(page: Page[Any], decision_id: str | None, unit: str | None, *, key: str) -> None:
-    """A form to record a choice, prefilled with the decision and unit in view."""
-    from bridge.data.state import CHOICES, record
+def decision_form(
+    page: Page[Any],
+    decision: Decision | None,
+    unit: str | None,
+    placements: Mapping[str, str],
+    *,
+    key: str,
+) -> None:
+    """A form to record a choice for the decision in view: the unit in view, and only the choices
+    the decision's rule names, pre-filled with where the rule places the unit."""
+    from bridge.data.state import record
+    from bridge.present.decisions import choices
     from bridge.records import RecordError, parse_input
 
     registry = page.registry
     if page.state is None or not registry.decisions:
         st.info("Recording decisions needs Bridge's own database (BRIDGE_STATE_URL).")
         return
-    decisions = list(registry.decisions)
+    if decision is None:
+        st.info("Pick a decision above to record a choice for it.")
+        return
     units = list(page.coverage.units)
     as_of = page.request.as_of
     uid_key = f"{key}_uid"
     if uid_key not in st.session_state:
         st.session_state[uid_key] = str(uuid.uuid4())
+    options = list(choices(decision))
+    suggested = placements.get(unit or "")
     with st.form(key, clear_on_submit=False, border=True):
+        st.text(decision.question)
         left, right = st.columns(2)
         with left:
-            chosen = st.selectbox(
-                "Decision",
-                decisions,
-                index=decisions.index(decision_id) if decision_id in decisions else 0,
-                format_func=lambda d: registry.decisions[d].question,
-            )
             scope = st.selectbox(
                 "Business unit", units, index=units.index(unit) if unit in units else 0
             )
             choice = st.selectbox(
                 "Choice",
-                CHOICES,
-                accept_new_options=True,
-                help="One of the usual choices, or type your own.",
+                options,
+                index=options.index(suggested) if suggested in options else 0,
+                help="The choices this decision's rule names; the unit's current quadrant first "
+                "selected.",
             )
             rationale = st.text_area("Rationale", max_chars=4000)
             author = st.text_input("Decided by", max_chars=200)
@@ -562,7 +643,7 @@ def decision_form(page: Page[Any], decision_id: str | None, unit: str | None, *,
     try:
         entry = parse_input(
             {
-                "decision_id": chosen,
+                "decision_id": decision.id,
                 "scope_level": "business_unit",
                 "scope": scope,
                 "choice": choice or "",

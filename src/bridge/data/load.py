@@ -19,7 +19,6 @@ from sqlalchemy import (
     Column,
     ColumnElement,
     Date,
-    Engine,
     Float,
     MetaData,
     Select,
@@ -33,6 +32,9 @@ from sqlalchemy import (
     literal,
     select,
     type_coerce,
+)
+from sqlalchemy import (
+    Engine as Engine,  # re-exported: the type callers hold (app imports no SQLAlchemy)
 )
 from sqlalchemy import types as sqltypes
 from sqlalchemy.engine import URL, make_url

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import time
 from pathlib import Path
 
 import polars as pl
@@ -34,7 +35,12 @@ from sqlalchemy import (
     insert,
     select,
 )
-from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    IntegrityError,
+    SQLAlchemyError,
+)
 
 from bridge.config.registry import Registry
 from bridge.data.urls import describe_error, parse_url, safe_url
@@ -69,8 +75,6 @@ schema_version = Table(
     Column("component", String(32), primary_key=True),
     Column("version", Integer, nullable=False),
 )
-
-CHOICES = ("bet", "invest", "fix", "harvest", "stop")
 
 
 # --- the store ----------------------------------------------------------------------------------
@@ -118,10 +122,12 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
 def ensure_schema(engine: Engine) -> None:
     """Create the tables if missing and record the schema version; safe to call from many processes.
 
-    Two processes starting at once may both try to create a table: the loser's error is harmless
-    and the check is simply repeated.
+    Two processes starting at once may both try to create a table: the loser's error (PostgreSQL:
+    "relation already exists", a unique violation in its catalogue; SQLite: "database is locked")
+    is harmless and the check is simply repeated.
     """
-    for attempt in range(3):
+    attempts = 5
+    for attempt in range(attempts):
         try:
             metadata.create_all(engine, checkfirst=True)
             with engine.begin() as conn:
@@ -141,9 +147,10 @@ def ensure_schema(engine: Engine) -> None:
                         "upgrade Bridge"
                     )
             return
-        except (IntegrityError, OperationalError):
-            if attempt == 2:
+        except DBAPIError:
+            if attempt == attempts - 1:
                 raise
+            time.sleep(0.05 * (attempt + 1))
     # pragma: no cover
 
 

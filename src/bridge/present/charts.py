@@ -1,168 +1,334 @@
-"""Chart builders: a view (a Polars frame) in, a ``plotly.graph_objects.Figure`` out.
+"""Chart builders: a view (a Polars frame) and a presentation spec in, a Plotly ``Figure`` out.
 
-No Streamlit, no loading, no caching. Colours come from the Okabe–Ito palette (colour-blind safe); each
-business unit keeps one colour on every chart because colours are assigned by sorted unit name.
+Charts know no metric, decision or database: what to write on an axis comes as a
+:class:`~bridge.present.format.NumberFormat`, what the lines of a decision are as a
+:class:`TradeoffSpec`, colours and marks from :mod:`bridge.present.palette`. Every axis gets its ticks
+from the format (no label repeats), every mark has a legend entry, and a period in progress is never
+drawn as if it were a whole period.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
-from bridge.config.decisions import Decision, DiagonalRule, QuadrantRule
-from bridge.config.metrics import MetricBase
-from bridge.present.format import format_change, format_share, format_value
+from bridge.present.format import MISSING, SHARE, Axis, NumberFormat, missing
+from bridge.present.palette import (
+    COMPANY,
+    DECISION,
+    FRONTIER,
+    GRID,
+    LAST_YEAR,
+    MUTED,
+    NOT_COMPARABLE,
+    OKABE_ITO,
+    STATUS_CODES,
+    STATUSES,
+    TARGET,
+    THRESHOLD,
+    TO_DATE,
+)
 
-OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
-COMPANY_COLOUR = "#555555"
-STATUS_COLOURS = {
-    "on track": "#009E73",
-    "at risk": "#E69F00",
-    "off track": "#D55E00",
-    "no target": "#BBBBBB",
-}
-STATUS_CODES = {"off track": 0, "at risk": 1, "on track": 2, "no target": 3}
-
-
-def unit_colours(units: Iterable[str]) -> dict[str, str]:
-    """One stable colour per business unit (by sorted name)."""
-    return {u: OKABE_ITO[i % len(OKABE_ITO)] for i, u in enumerate(sorted(set(units)))}
-
-
-def _axis_format(metric: MetricBase) -> str:
-    return ".0%" if metric.unit == "percent" else "~s"
+#: Trace names of the legend-only entries that explain a chart's marks.
+LEGEND_ONLY = "legend"
 
 
-def _layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
+def _layout(fig: go.Figure, height: int, *, legend: bool = True) -> go.Figure:
     fig.update_layout(
-        title=title,
         height=height,
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        legend={"orientation": "h", "y": -0.15},
+        margin={"l": 8, "r": 8, "t": 48 if legend else 24, "b": 8},
+        showlegend=legend,
+        legend={
+            "orientation": "h",
+            "yanchor": "bottom",
+            "y": 1.02,
+            "x": 0,
+            "font": {"size": 11},
+            "entrywidthmode": "pixels",
+        },
+        hoverlabel={"align": "left"},
+        font={"size": 12},
     )
     return fig
+
+
+def _apply_axis(fig: go.Figure, axis: Axis, which: str, **where: int) -> None:
+    update = fig.update_yaxes if which == "y" else fig.update_xaxes
+    if axis.tickvals:
+        update(
+            tickmode="array",
+            tickvals=list(axis.tickvals),
+            ticktext=list(axis.ticktext),
+            range=list(axis.range) if axis.range else None,
+            **where,
+        )
+
+
+def _legend_entry(fig: go.Figure, name: str, **marker: object) -> None:
+    """A legend line explaining a mark (no data of its own)."""
+    symbol = marker.pop("symbol", "circle")
+    dash = marker.pop("dash", None)
+    fig.add_trace(
+        go.Scatter(
+            x=[None],
+            y=[None],
+            mode="lines" if dash else "markers",
+            name=name,
+            legendgroup=LEGEND_ONLY,
+            marker={"symbol": symbol, "size": 10, "color": marker.pop("color", MUTED), **marker},
+            line={"dash": dash, "color": MUTED} if dash else None,
+            hoverinfo="skip",
+        )
+    )
 
 
 # --- trade-offs -----------------------------------------------------------------------------------
 
 
-def tradeoff_bubbles(view: pl.DataFrame, decision: Decision, colours: dict[str, str]) -> go.Figure:
-    """Business units on the decision's axes, bubble area ∝ size, with the rule's lines and labels.
+@dataclass(frozen=True)
+class Quadrants:
+    """Two thresholds and the names of the four quadrants they make."""
 
-    One trace per unit (so legend colours match every other chart); ``customdata`` holds the unit name,
+    x: float
+    y: float
+    high_x_high_y: str
+    high_x_low_y: str
+    low_x_high_y: str
+    low_x_low_y: str
+
+
+@dataclass(frozen=True)
+class Diagonal:
+    """y against x: above the diagonal by more than ``band``, on it, or below it."""
+
+    band: float
+    above: str
+    on: str
+    below: str
+
+
+@dataclass(frozen=True)
+class TradeoffSpec:
+    """What a trade-off chart writes: axis names and formats, bubble size, the decision's rule."""
+
+    x_label: str
+    y_label: str
+    x_format: NumberFormat
+    y_format: NumberFormat
+    size_label: str
+    size_format: NumberFormat
+    rule: Quadrants | Diagonal
+    #: Units with a decision recorded for this question: starred.
+    decided: Mapping[str, str] = field(default_factory=dict)
+
+
+QUADRANT_FILLS = ("rgba(0,158,115,0.07)", "rgba(230,159,0,0.07)", "rgba(86,180,233,0.07)", "rgba(213,94,0,0.07)")  # fmt: skip
+
+
+def tradeoff_bubbles(
+    view: pl.DataFrame, spec: TradeoffSpec, colours: Mapping[str, str]
+) -> go.Figure:
+    """Business units on the decision's axes, bubble area ∝ size, the rule's lines, areas and names.
+
+    One trace per unit (so colours match every other chart); ``customdata[0]`` is the unit's name,
     which the app reads back from a click to drill down.
     """
     fig = go.Figure()
     placed = view.drop_nulls(["x", "y"])
-    sizes = placed.get_column("size").fill_null(0).to_list()
-    biggest = max([abs(s) for s in sizes] + [1e-9])
-    for row in placed.iter_rows(named=True):
-        size = abs(row["size"] or 0.0)
+    xs, ys = placed.get_column("x").to_list(), placed.get_column("y").to_list()
+    x_axis = spec.x_format.axis([*xs, *_rule_xs(spec.rule)], min_span=_span(xs))
+    y_axis = spec.y_format.axis([*ys, *_rule_ys(spec.rule)], min_span=_span(ys))
+    _rule_marks(fig, spec, x_axis, y_axis, xs, ys)
+    sizes = [abs(s or 0.0) for s in placed.get_column("size").to_list()]
+    biggest = max([*sizes, 1e-9])
+    for row, size in zip(placed.iter_rows(named=True), sizes, strict=True):
+        unit = row["business_unit"]
+        hover = (
+            f"<b>{unit}</b><br>{spec.x_label}: {spec.x_format.value(row['x'])}"
+            f"<br>{spec.y_label}: {spec.y_format.value(row['y'])}"
+            f"<br>{spec.size_label}: {spec.size_format.value(row['size'])}"
+            f"<br>quadrant: {row['quadrant'] or MISSING}"
+        )
+        if unit in spec.decided:
+            hover += f"<br>{DECISION.glyph} {spec.decided[unit]}"
         fig.add_trace(
             go.Scatter(
                 x=[row["x"]],
                 y=[row["y"]],
                 mode="markers+text",
-                name=row["business_unit"],
-                text=[row["business_unit"]],
+                name=unit,
+                text=[f"{unit} {DECISION.glyph}" if unit in spec.decided else unit],
                 textposition="top center",
-                customdata=[[row["business_unit"], row["quadrant"]]],
+                customdata=[[unit, row["quadrant"]]],
                 marker={
-                    "size": [18 + 52 * (size / biggest) ** 0.5],
-                    "color": colours.get(row["business_unit"]),
-                    "line": {"width": 2 if row["on_frontier"] else 0, "color": "#000000"},
+                    "size": [16 + 48 * (size / biggest) ** 0.5],
+                    "color": colours.get(unit, COMPANY),
+                    "line": {"width": 3 if row["on_frontier"] else 0, "color": "#000000"},
                     "opacity": 0.85,
                 },
-                hovertemplate=(
-                    f"<b>%{{customdata[0]}}</b><br>{decision.x.label or decision.x.metric}: "
-                    "%{x:.1%}<br>"
-                    f"{decision.y.label or decision.y.metric}: %{{y:.1%}}<br>"
-                    "quadrant: %{customdata[1]}<extra></extra>"
-                ),
+                hovertext=[hover],
+                hoverinfo="text",
             )
         )
-    _rule_shapes(fig, decision, placed)
-    fig.update_xaxes(title=decision.x.label or decision.x.metric, tickformat=".0%", zeroline=False)
-    fig.update_yaxes(title=decision.y.label or decision.y.metric, tickformat=".0%", zeroline=False)
-    return _layout(fig, decision.question, height=480)
+    _apply_axis(fig, _padded(x_axis), "x")
+    _apply_axis(fig, _padded(y_axis), "y")
+    fig.update_xaxes(title=spec.x_label, zeroline=False, showgrid=True)
+    fig.update_yaxes(title=spec.y_label, zeroline=False, showgrid=True)
+    _legend_entry(fig, f"bubble area ∝ {spec.size_label}", symbol="circle", color="#BBBBBB")
+    _legend_entry(fig, FRONTIER.text, symbol="circle-open", color="#000000", size=12)
+    _legend_entry(fig, THRESHOLD.text, dash=THRESHOLD.symbol)
+    if spec.decided:
+        _legend_entry(fig, DECISION.text, symbol=DECISION.symbol, color="#000000")
+    return _layout(fig, height=500)
 
 
-def _rule_shapes(fig: go.Figure, decision: Decision, placed: pl.DataFrame) -> None:
-    xs, ys = placed.get_column("x").to_list(), placed.get_column("y").to_list()
-    rule = decision.rule
-    if isinstance(rule, QuadrantRule):
-        fig.add_vline(x=rule.x_threshold, line_dash="dash", line_color="#888888")
-        fig.add_hline(y=rule.y_threshold, line_dash="dash", line_color="#888888")
-        lo_x, hi_x = min([*xs, rule.x_threshold]), max([*xs, rule.x_threshold])
-        lo_y, hi_y = min([*ys, rule.y_threshold]), max([*ys, rule.y_threshold])
-        pad_x, pad_y = (hi_x - lo_x) * 0.15 or 0.05, (hi_y - lo_y) * 0.15 or 0.05
-        for label, x, y, anchor in (
-            (rule.high_x_high_y, hi_x + pad_x, hi_y + pad_y, "right"),
-            (rule.low_x_high_y, lo_x - pad_x, hi_y + pad_y, "left"),
-            (rule.high_x_low_y, hi_x + pad_x, lo_y - pad_y, "right"),
-            (rule.low_x_low_y, lo_x - pad_x, lo_y - pad_y, "left"),
+def _padded(axis: Axis, share: float = 0.1) -> Axis:
+    """The axis with room on both sides, so a big bubble at the edge is not cut."""
+    if axis.range is None:
+        return axis
+    lo, hi = axis.range
+    room = (hi - lo) * share
+    return Axis(axis.tickvals, axis.ticktext, (lo - room, hi + room))
+
+
+def _span(values: Sequence[float]) -> float | None:
+    """A minimum span for a decision axis: a fifth of the largest magnitude (never a dot)."""
+    finite = [abs(v) for v in values if not missing(v)]
+    return 0.4 * max(finite) if finite and max(finite) > 0 else None
+
+
+def _rule_xs(rule: Quadrants | Diagonal) -> list[float]:
+    return [rule.x] if isinstance(rule, Quadrants) else [0.0]
+
+
+def _rule_ys(rule: Quadrants | Diagonal) -> list[float]:
+    return [rule.y] if isinstance(rule, Quadrants) else [0.0]
+
+
+def _rule_marks(
+    fig: go.Figure,
+    spec: TradeoffSpec,
+    x_axis: Axis,
+    y_axis: Axis,
+    xs: Sequence[float],
+    ys: Sequence[float],
+) -> None:
+    rule = spec.rule
+    (x0, x1) = x_axis.range or (min([*xs, 0.0]), max([*xs, 1.0]))
+    (y0, y1) = y_axis.range or (min([*ys, 0.0]), max([*ys, 1.0]))
+    if isinstance(rule, Quadrants):
+        areas = (
+            (rule.x, x1, rule.y, y1, rule.high_x_high_y, "right", "top"),
+            (rule.x, x1, y0, rule.y, rule.high_x_low_y, "right", "bottom"),
+            (x0, rule.x, rule.y, y1, rule.low_x_high_y, "left", "top"),
+            (x0, rule.x, y0, rule.y, rule.low_x_low_y, "left", "bottom"),
+        )
+        for (ax0, ax1, ay0, ay1, name, xanchor, yanchor), fill in zip(
+            areas, QUADRANT_FILLS, strict=True
         ):
+            fig.add_shape(
+                type="rect",
+                x0=ax0,
+                x1=ax1,
+                y0=ay0,
+                y1=ay1,
+                fillcolor=fill,
+                line_width=0,
+                layer="below",
+            )
             fig.add_annotation(
-                x=x,
-                y=y,
-                text=f"<b>{label}</b>",
+                x=ax1 if xanchor == "right" else ax0,
+                y=ay1 if yanchor == "top" else ay0,
+                text=f"<b>{name}</b>",
                 showarrow=False,
-                xanchor=anchor,
-                font={"color": "#666666", "size": 13},
+                xanchor=xanchor,
+                yanchor=yanchor,
+                font={"color": MUTED, "size": 13},
             )
-    elif isinstance(rule, DiagonalRule):
-        top = max([*xs, *ys, 0.01]) * 1.1
-        fig.add_trace(
-            go.Scatter(
-                x=[0, top],
-                y=[0, top],
-                mode="lines",
-                name="y = x",
-                line={"dash": "dash", "color": "#888888"},
-                hoverinfo="skip",
-            )
-        )
+        fig.add_vline(x=rule.x, line_dash=THRESHOLD.symbol, line_color=GRID)
+        fig.add_hline(y=rule.y, line_dash=THRESHOLD.symbol, line_color=GRID)
         fig.add_annotation(
-            x=top * 0.2,
-            y=top * 0.9,
-            text=f"<b>{rule.above}</b>",
-            showarrow=False,
-            font={"color": "#666666"},
-        )
+            x=rule.x, y=y1, yanchor="bottom", showarrow=False, font={"size": 11, "color": MUTED},
+            text=f"{spec.x_label} = {spec.x_format.value(rule.x)}",
+        )  # fmt: skip
         fig.add_annotation(
-            x=top * 0.8,
-            y=top * 0.1,
-            text=f"<b>{rule.below}</b>",
-            showarrow=False,
-            font={"color": "#666666"},
+            x=x0, y=rule.y, xanchor="left", yanchor="bottom", showarrow=False,
+            font={"size": 11, "color": MUTED}, text=f"{spec.y_label} = {spec.y_format.value(rule.y)}",
+        )  # fmt: skip
+        return
+    top = max(x1, y1)
+    low = min(x0, y0)
+    fig.add_trace(
+        go.Scatter(
+            x=[low, top],
+            y=[low + rule.band, top + rule.band],
+            mode="lines",
+            line={"width": 0},
+            hoverinfo="skip",
+            showlegend=False,
         )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[low, top],
+            y=[low - rule.band, top - rule.band],
+            mode="lines",
+            fill="tonexty",
+            fillcolor="rgba(136,136,136,0.12)",
+            line={"width": 0},
+            name=f"{rule.on} (within ±{SHARE.value(rule.band)} of y = x)",
+            hoverinfo="skip",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[low, top],
+            y=[low, top],
+            mode="lines",
+            line={"dash": THRESHOLD.symbol, "color": GRID},
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    )
+    for text, x, y in ((rule.above, x0, y1), (rule.below, x1, y0)):
+        fig.add_annotation(
+            x=x, y=y, text=f"<b>{text}</b>", showarrow=False,
+            xanchor="left" if x == x0 else "right", yanchor="top" if y == y1 else "bottom",
+            font={"color": MUTED, "size": 13},
+        )  # fmt: skip
 
 
-def share_bars(view: pl.DataFrame, colours: dict[str, str]) -> go.Figure:
+def share_bars(view: pl.DataFrame, colours: Mapping[str, str]) -> go.Figure:
     """Share of investment against share of contribution, per business unit."""
     fig = go.Figure()
     units = view.get_column("business_unit").to_list()
+    shares: list[float | None] = []
     for column, name, pattern in (
-        ("investment_share", "Share of investment", "/"),
-        ("contribution_share", "Share of contribution", ""),
+        ("investment_share", "share of investment (hatched)", "/"),
+        ("contribution_share", "share of contribution (solid)", ""),
     ):
         values = view.get_column(column).to_list()
+        shares += values
         fig.add_trace(
             go.Bar(
                 x=units,
                 y=values,
                 name=name,
                 marker={"color": [colours.get(u) for u in units], "pattern": {"shape": pattern}},
-                text=[format_share(v) for v in values],
+                text=SHARE.values(values),
                 textposition="outside",
+                hovertemplate="%{x}: %{text}<extra>" + name + "</extra>",
             )
         )
     fig.update_layout(barmode="group")
-    fig.update_yaxes(tickformat=".0%", title="share of company total")
-    return _layout(fig, "Where investment goes vs where contribution comes from")
+    _apply_axis(fig, SHARE.axis(shares, zero=True, min_span=0.2), "y")
+    fig.update_yaxes(title="share of the company total")
+    return _layout(fig, height=380)
 
 
 # --- time horizons --------------------------------------------------------------------------------
@@ -170,56 +336,69 @@ def share_bars(view: pl.DataFrame, colours: dict[str, str]) -> go.Figure:
 
 def horizon_multiples(
     view: pl.DataFrame,
-    metric: MetricBase,
-    colours: dict[str, str],
+    fmt: NumberFormat,
+    colours: Mapping[str, str],
     marks: pl.DataFrame | None = None,
+    *,
+    shared_scale: bool = False,
 ) -> go.Figure:
-    """One small chart per scope: the value per period, with the same period last year dashed.
+    """One small chart per scope (company first): whole periods as a line, last year dotted.
 
-    Periods whose comparison is not like for like carry an open marker and say why on hover.
-    ``marks`` (scope_level, scope, period_label, text) puts a star on the period of each recorded
-    decision: in its unit's chart and in the company's.
+    A period in progress is an open diamond at its pace — the whole period at the pace so far
+    (``pace``, see docs/views.md) — joined by a dotted segment: never a cliff. Periods not
+    comparable with last year carry an open marker; a recorded decision a star. ``shared_scale``
+    gives every business unit the same axis (the company keeps its own).
     """
     scopes = list(dict.fromkeys(view.sort("level", descending=True).get_column("scope").to_list()))
-    cols = min(len(scopes), 3) or 1
+    cols = min(len(scopes), 2) or 1  # two across: readable on a phone, and side by side
     rows = (len(scopes) + cols - 1) // cols or 1
     fig = make_subplots(
-        rows=rows, cols=cols, subplot_titles=scopes, shared_xaxes=True, vertical_spacing=0.12
+        rows=rows,
+        cols=cols,
+        subplot_titles=scopes,
+        shared_xaxes=True,
+        vertical_spacing=0.16 if rows > 1 else 0.1,
+        horizontal_spacing=0.07,
     )
+    unit_axis = fmt.axis(_drawn(view.filter(pl.col("level") != "company")))
     for i, scope in enumerate(scopes):
-        everything = view.filter(pl.col("scope") == scope).sort("period_start")
-        # A period in progress is drawn apart (an open diamond, no line into it): a quarter 60 days
-        # in must not look like a collapse against full quarters.
-        part = everything.filter(~pl.col("in_progress"))
-        current = everything.filter(pl.col("in_progress"))
-        colour = colours.get(scope, COMPANY_COLOUR)
+        part = view.filter(pl.col("scope") == scope).sort("period_start")
+        whole = part.filter(~pl.col("in_progress"))
+        running = part.filter(pl.col("in_progress"))
+        colour = colours.get(scope, COMPANY)
         r, c = i // cols + 1, i % cols + 1
-        labels = part.get_column("period_label").to_list()
-        comparable = part.get_column("last_year_comparable").to_list()
+        labels = whole.get_column("period_label").to_list()
+        texts = fmt.values(part.get_column("value").to_list())
         hover = [
-            f"{format_value(v, metric)} · vs last year {format_change(ch, k)}"
+            f"{label}: {text} · vs last year {fmt.change(ch, kind)}"
             if ok
-            else f"{format_value(v, metric)} · not comparable: {why}"
-            for v, ch, k, ok, why in part.select(
-                "value",
-                "last_year_change",
-                "change_kind",
-                "last_year_comparable",
-                "last_year_reason",
-            ).iter_rows()
+            else f"{label}: {text} · not comparable with last year: {why}"
+            for label, text, ch, kind, ok, why in zip(
+                labels,
+                texts[: whole.height],
+                whole.get_column("last_year_change").to_list(),
+                whole.get_column("change_kind").to_list(),
+                whole.get_column("last_year_comparable").to_list(),
+                whole.get_column("last_year_reason").to_list(),
+                strict=True,
+            )
         ]
         fig.add_trace(
             go.Scatter(
                 x=labels,
-                y=part.get_column("value").to_list(),
+                y=whole.get_column("value").to_list(),
                 mode="lines+markers",
                 name=scope,
                 line={"color": colour},
                 hovertext=hover,
-                hoverinfo="text+x",
+                hoverinfo="text",
                 legendgroup=scope,
+                showlegend=False,
                 marker={
-                    "symbol": ["circle" if ok else "circle-open" for ok in comparable],
+                    "symbol": [
+                        "circle" if ok else NOT_COMPARABLE.symbol
+                        for ok in whole.get_column("last_year_comparable").to_list()
+                    ],
                     "size": 7,
                 },
             ),
@@ -229,10 +408,10 @@ def horizon_multiples(
         fig.add_trace(
             go.Scatter(
                 x=labels,
-                y=part.get_column("last_year_value").to_list(),
+                y=whole.get_column("last_year_value").to_list(),
                 mode="lines",
                 name=f"{scope} · last year",
-                line={"color": colour, "dash": "dot", "width": 1},
+                line={"color": colour, "dash": LAST_YEAR.symbol, "width": 1},
                 showlegend=False,
                 hoverinfo="skip",
                 legendgroup=scope,
@@ -240,36 +419,75 @@ def horizon_multiples(
             row=r,
             col=c,
         )
-        for row in current.iter_rows(named=True):
-            versus = (
-                f"vs the same days last year {format_change(row['last_year_change'], row['change_kind'])}"
-                if row["last_year_comparable"]
-                else f"not comparable: {row['last_year_reason']}"
-            )
-            fig.add_trace(
-                go.Scatter(
-                    x=[row["period_label"]],
-                    y=[row["value"]],
-                    mode="markers",
-                    name=f"{scope} · to date",
-                    marker={"symbol": "diamond-open", "size": 10, "color": colour},
-                    hovertext=[
-                        f"{row['period_label']} to date ({row['days']} days): "
-                        f"{format_value(row['value'], metric)} · {versus}"
-                    ],
-                    hoverinfo="text",
-                    showlegend=False,
-                    legendgroup=scope,
-                ),
-                row=r,
-                col=c,
-            )
-        _star_decisions(fig, everything, marks, scope, r, c)
-    fig.update_yaxes(tickformat=_axis_format(metric))
-    return _layout(
-        fig,
-        f"{metric.label} by period (dotted: same period last year; ◇: period to date)",
-        height=260 * rows + 80,
+        for row in running.iter_rows(named=True):
+            fig.add_trace(_pace_trace(row, whole, fmt, colour, scope), row=r, col=c)
+        _star_decisions(fig, part, marks, scope, r, c)
+        shared = shared_scale and part.get_column("level")[0] != "company"
+        axis = unit_axis if shared else fmt.axis(_drawn(part))
+        _apply_axis(fig, axis, "y", row=r, col=c)
+    for mark, symbol, dash in (
+        (TO_DATE.text, TO_DATE.symbol, None),
+        (NOT_COMPARABLE.text, NOT_COMPARABLE.symbol, None),
+        (LAST_YEAR.text, None, LAST_YEAR.symbol),
+    ):
+        if dash:
+            _legend_entry(fig, mark, dash=dash)
+        else:
+            _legend_entry(fig, mark, symbol=symbol)
+    if marks is not None and not marks.is_empty():
+        _legend_entry(fig, DECISION.text, symbol=DECISION.symbol, color="#000000")
+    fig.update_annotations(font_size=12)
+    return _layout(fig, height=230 * rows + 110)
+
+
+def _drawn(part: pl.DataFrame) -> list[float | None]:
+    """The values a horizon chart draws: whole periods, last year's line, and the paces."""
+    whole = part.filter(~pl.col("in_progress"))
+    return [
+        *whole.get_column("value").to_list(),
+        *whole.get_column("last_year_value").to_list(),
+        *part.filter(pl.col("in_progress")).get_column("pace").to_list(),
+    ]
+
+
+def _pace_trace(
+    row: Mapping[str, Any], whole: pl.DataFrame, fmt: NumberFormat, colour: str, scope: str
+) -> go.Scatter:
+    """The period in progress at its pace, joined to the last whole period by a dotted segment."""
+    label, pace, value = row["period_label"], row["pace"], row["value"]
+    so_far = f"{label} so far ({row['days']} of {row['period_days']} days): {fmt.value(value)}"
+    change = fmt.change(row["last_year_change"], row["change_kind"])
+    versus = (
+        f"vs the same {row['days']} days last year {change}"
+        if row["last_year_comparable"]
+        else f"not comparable with last year: {row['last_year_reason']}"
+    )
+    basis = row["pace_basis"]
+    projection = (
+        ""
+        if basis == "rate so far"
+        else f"<br>whole {label} at this pace ({basis}): {fmt.value(pace)}"
+    )
+    xs = [label]
+    ys = [pace]
+    if whole.height:
+        xs = [whole.get_column("period_label")[-1], label]
+        ys = [whole.get_column("value")[-1], pace]
+    return go.Scatter(
+        x=xs,
+        y=ys,
+        mode="lines+markers",
+        name=f"{scope} · {label} so far",
+        line={"color": colour, "dash": "dot", "width": 1},
+        marker={
+            "symbol": ["circle", TO_DATE.symbol][-len(xs) :],
+            "size": [0, 12][-len(xs) :],
+            "color": colour,
+        },
+        hovertext=[""] * (len(xs) - 1) + [f"{so_far} · {versus}{projection}"],
+        hoverinfo="text",
+        showlegend=False,
+        legendgroup=scope,
     )
 
 
@@ -280,18 +498,27 @@ def _star_decisions(
         return
     is_company = part.get_column("level")[0] == "company"
     mine = marks if is_company else marks.filter(pl.col("scope") == scope)
-    values = dict(zip(part.get_column("period_label"), part.get_column("value"), strict=True))
-    mine = mine.filter(pl.col("period_label").is_in(list(values)))
+    heights = dict(
+        zip(
+            part.get_column("period_label"),
+            [
+                p if p is not None else v
+                for v, p in zip(part.get_column("value"), part.get_column("pace"), strict=True)
+            ],
+            strict=True,
+        )
+    )
+    mine = mine.filter(pl.col("period_label").is_in(list(heights)))
     if mine.is_empty():
         return
     labels = mine.get_column("period_label").to_list()
     fig.add_trace(
         go.Scatter(
             x=labels,
-            y=[values[label] for label in labels],
+            y=[heights[label] for label in labels],
             mode="markers",
             name="decision",
-            marker={"symbol": "star", "size": 15, "color": "#000000"},
+            marker={"symbol": DECISION.symbol, "size": 15, "color": "#000000"},
             hovertext=mine.get_column("text").to_list(),
             hoverinfo="text",
             showlegend=False,
@@ -301,87 +528,58 @@ def _star_decisions(
     )
 
 
-def horizon_table(view: pl.DataFrame, metric: MetricBase) -> pl.DataFrame:
-    """The latest period per scope, formatted: never a bare delta where it is not like for like."""
-    latest = view.filter(pl.col("period_start") == pl.col("period_start").max())
-
-    def delta(change: float | None, kind: str, ok: bool, reason: str | None) -> str:
-        return format_change(change, kind) if ok else f"not comparable — {reason}"
-
-    rows = []
-    for r in latest.iter_rows(named=True):
-        rows.append(
-            {
-                "scope": r["scope"],
-                "period": r["period_label"] + (" (to date)" if r["in_progress"] else ""),
-                "value": format_value(r["value"], metric),
-                "vs prior period": delta(
-                    r["prior_change"], r["change_kind"], r["prior_comparable"], r["prior_reason"]
-                ),
-                "vs last year": delta(
-                    r["last_year_change"],
-                    r["change_kind"],
-                    r["last_year_comparable"],
-                    r["last_year_reason"],
-                ),
-                "trailing 12 months": format_value(r["ttm_value"], metric),
-                "vs plan": "no plan"
-                if r["plan_value"] is None
-                else f"{format_change(r['plan_change'], r['change_kind'])} "
-                f"(plan {format_value(r['plan_value'], metric)})",
-                "3-year trend": (
-                    f"{r['growth_3y'] * 100:+.1f}"
-                    + (" pts/yr" if r["growth_3y_kind"] == "points_per_year" else "%/yr")
-                )
-                if r["growth_3y_comparable"] and r["growth_3y"] is not None
-                else f"not comparable — {r['growth_3y_reason'] or 'no value'}",
-            }
-        )
-    return pl.DataFrame(rows)
-
-
 # --- frontline ------------------------------------------------------------------------------------
 
 
 def frontline_heatmap(
-    view: pl.DataFrame, metric: MetricBase, marks: pl.DataFrame | None = None
+    view: pl.DataFrame, fmt: NumberFormat, marks: pl.DataFrame | None = None
 ) -> go.Figure:
-    """Teams × periods coloured by status against target; hover shows value, target and gap.
+    """Teams × periods coloured *and* marked by status against target; hover: value, target, gap.
 
-    ``marks`` puts a star where a recorded decision changed a team's context (the decision's week,
-    on every team of its unit), so frontline teams see which choice affected them.
+    A period in progress is labelled "to date" (its target is prorated to the days so far).
+    ``marks`` puts a star where a recorded decision changed a team's context (its unit's week).
     """
     teams = sorted(view.get_column("team_name").unique().to_list(), reverse=True)
-    periods = (
-        view.sort("period_start").get_column("period_label").unique(maintain_order=True).to_list()
-    )
+    ordered = view.sort("period_start").unique("period_label", keep="first", maintain_order=True)
+    periods = ordered.get_column("period_label").to_list()
+    short = _short_labels(periods)
+    shown = {
+        p: f"{short[p]} so far" if running else short[p]
+        for p, running in ordered.select("period_label", "in_progress").iter_rows()
+    }
     index = {(r["team_name"], r["period_label"]): r for r in view.iter_rows(named=True)}
-    z, text = [], []
+    z, text, hover = [], [], []
     for team in teams:
-        z_row, t_row = [], []
+        z_row, t_row, h_row = [], [], []
         for p in periods:
             r = index.get((team, p))
+            status = None if r is None else STATUSES[r["status"]]
             z_row.append(None if r is None else STATUS_CODES[r["status"]])
-            t_row.append(
+            t_row.append("" if status is None else status.glyph)
+            h_row.append(
                 ""
                 if r is None
-                else f"{team} · {p}<br>{format_value(r['value'], metric)} vs target "
-                f"{format_value(r['target'], metric)}<br>{r['status']}"
+                else f"{team} · {shown[p]}<br>{fmt.value(r['value'])} vs target "
+                f"{fmt.value(r['target'])}<br>{status.glyph if status else ''} {r['status']}"
             )
         z.append(z_row)
         text.append(t_row)
+        hover.append(h_row)
     scale = [
-        [0.0, STATUS_COLOURS["off track"]],
-        [0.33, STATUS_COLOURS["at risk"]],
-        [0.66, STATUS_COLOURS["on track"]],
-        [1.0, STATUS_COLOURS["no target"]],
+        [0.0, STATUSES["off track"].colour],
+        [0.33, STATUSES["at risk"].colour],
+        [0.66, STATUSES["on track"].colour],
+        [1.0, STATUSES["no target"].colour],
     ]
     fig = go.Figure(
         go.Heatmap(
             z=z,
-            x=periods,
+            x=[shown[p] for p in periods],
             y=teams,
             text=text,
+            texttemplate="%{text}",
+            textfont={"color": "rgba(255,255,255,0.85)", "size": 10},
+            hovertext=hover,
             hoverinfo="text",
             zmin=0,
             zmax=3,
@@ -391,13 +589,15 @@ def frontline_heatmap(
             ygap=2,
         )
     )
+    for status in STATUSES.values():
+        _legend_entry(fig, status.name, symbol="square", color=status.colour)
     if marks is not None and not marks.is_empty():
         teams_of = view.select("team_id", "team_name", "business_unit").unique()
         xs, ys, texts = [], [], []
         for mark in marks.filter(pl.col("period_label").is_in(periods)).iter_rows(named=True):
             key = "business_unit" if mark["scope_level"] == "business_unit" else "team_id"
             for name in teams_of.filter(pl.col(key) == mark["scope"]).get_column("team_name"):
-                xs.append(mark["period_label"])
+                xs.append(shown[mark["period_label"]])
                 ys.append(name)
                 texts.append(mark["text"])
         if xs:
@@ -407,81 +607,116 @@ def frontline_heatmap(
                     y=ys,
                     mode="markers",
                     name="decision",
-                    marker={"symbol": "star", "size": 13, "color": "#000000"},
+                    marker={"symbol": DECISION.symbol, "size": 13, "color": "#000000"},
                     hovertext=texts,
                     hoverinfo="text",
                     showlegend=False,
                 )
             )
-    return _layout(
-        fig,
-        f"{metric.label}: status against target by team",
-        height=max(300, 26 * len(teams) + 120),
-    )
+            _legend_entry(fig, DECISION.text, symbol=DECISION.symbol, color="#000000")
+    fig.update_xaxes(type="category", tickangle=-60, tickfont={"size": 10})
+    fig.update_yaxes(type="category")
+    years = sorted({p[:4] for p in periods})
+    fig.update_xaxes(title=f"{'–'.join(years)}" if len(years) > 1 else years[0] if years else None)
+    return _layout(fig, height=max(320, 24 * len(teams) + 190))
 
 
-def frontline_trends(view: pl.DataFrame, metric: MetricBase, teams: Sequence[str]) -> go.Figure:
-    """Value and target over recent periods for a few teams."""
+def _short_labels(labels: Sequence[str]) -> dict[str, str]:
+    """``2026-W48`` → ``W48``, ``2026-11-29`` → ``11-29`` (the year goes in the axis title)."""
+    return {
+        label: label[5:] if label[:4].isdigit() and label[4:5] == "-" else label for label in labels
+    }
+
+
+def frontline_trends(view: pl.DataFrame, fmt: NumberFormat, teams: Sequence[str]) -> go.Figure:
+    """Value and target over recent whole periods for a few teams (a period in progress is left out:
+    a partial week is not a fall)."""
     fig = go.Figure()
+    whole = view.filter(~pl.col("in_progress"))
+    values: list[float | None] = []
     for i, team in enumerate(teams):
-        part = view.filter(pl.col("team_id") == team).sort("period_start")
+        part = whole.filter(pl.col("team_id") == team).sort("period_start")
         colour = OKABE_ITO[i % len(OKABE_ITO)]
         name = part.get_column("team_name")[0] if part.height else team
+        labels = part.get_column("period_label").to_list()
+        ys, targets = part.get_column("value").to_list(), part.get_column("target").to_list()
+        values += ys + targets
         fig.add_trace(
             go.Scatter(
-                x=part.get_column("period_label").to_list(),
-                y=part.get_column("value").to_list(),
+                x=labels,
+                y=ys,
                 name=name,
                 mode="lines+markers",
                 line={"color": colour},
+                hovertext=[
+                    f"{name} · {p}: {t}" for p, t in zip(labels, fmt.values(ys), strict=True)
+                ],
+                hoverinfo="text",
             )
         )
         fig.add_trace(
             go.Scatter(
-                x=part.get_column("period_label").to_list(),
-                y=part.get_column("target").to_list(),
-                name=f"{name} target",
+                x=labels,
+                y=targets,
+                name=f"{name}: target",
                 mode="lines",
-                line={"color": colour, "dash": "dash", "width": 1},
+                line={"color": colour, "dash": TARGET.symbol, "width": 1},
+                hovertext=[
+                    f"{name} · {p}: target {t}"
+                    for p, t in zip(labels, fmt.values(targets), strict=True)
+                ],
+                hoverinfo="text",
             )
         )
-    fig.update_yaxes(tickformat=_axis_format(metric))
-    return _layout(fig, f"{metric.label}: recent trend against target")
+    _apply_axis(fig, fmt.axis(values), "y")
+    fig.update_xaxes(type="category")
+    return _layout(fig, height=360)
 
 
 # --- overview and lineage -------------------------------------------------------------------------
 
 
 def unit_bars(
-    values: pl.DataFrame, metric: MetricBase, colours: dict[str, str], title: str
+    values: pl.DataFrame,
+    fmt: NumberFormat,
+    now: str = "this period so far",
+    before: str = "the same days last year",
 ) -> go.Figure:
-    """One bar per scope (``scope``, ``value``, ``last_year_value``): this period against last year's."""
+    """One bar pair per scope (``scope``, ``value``, ``last_year_value``): a period (or the part of
+    it so far) against the same span last year — never a part against a whole."""
     fig = go.Figure()
     scopes = values.get_column("scope").to_list()
+    current = values.get_column("value").to_list()
+    last_year = values.get_column("last_year_value").to_list()
     fig.add_trace(
         go.Bar(
             x=scopes,
-            y=values.get_column("last_year_value").to_list(),
-            name="same period last year",
-            marker={"color": "#CCCCCC"},
+            y=last_year,
+            name=before,
+            marker={"color": "#BBBBBB"},
+            text=fmt.values(last_year),
+            textposition="outside",
+            hovertemplate="%{x}: %{text}<extra>" + before + "</extra>",
         )
     )
     fig.add_trace(
         go.Bar(
             x=scopes,
-            y=values.get_column("value").to_list(),
-            name="this period",
-            marker={"color": [colours.get(s, COMPANY_COLOUR) for s in scopes]},
-            text=[format_value(v, metric) for v in values.get_column("value").to_list()],
+            y=current,
+            name=now,
+            marker={"color": OKABE_ITO[0]},
+            text=fmt.values(current),
             textposition="outside",
+            hovertemplate="%{x}: %{text}<extra>" + now + "</extra>",
         )
     )
     fig.update_layout(barmode="group")
-    fig.update_yaxes(tickformat=_axis_format(metric))
-    return _layout(fig, title, height=340)
+    zero = fmt.unit not in ("percent", "points")
+    _apply_axis(fig, fmt.axis([*current, *last_year], zero=zero), "y")
+    return _layout(fig, height=340)
 
 
-def lineage_sankey(links: pl.DataFrame, title: str) -> go.Figure:
+def lineage_sankey(links: pl.DataFrame) -> go.Figure:
     """A lineage picture from ``source``→``target`` links (with ``value`` widths)."""
     nodes = list(
         dict.fromkeys(links.get_column("source").to_list() + links.get_column("target").to_list())
@@ -498,29 +733,88 @@ def lineage_sankey(links: pl.DataFrame, title: str) -> go.Figure:
             },
         )
     )
-    return _layout(fig, title, height=420)
+    return _layout(fig, height=420, legend=False)
 
 
-def status_bars(summary: pl.DataFrame, title: str) -> go.Figure:
-    """Teams on track / at risk / off track per business unit (stacked), from ``status_summary``."""
+def status_bars(summary: pl.DataFrame) -> go.Figure:
+    """Teams on track / at risk / off track / without target per unit and KPI (stacked)."""
     fig = go.Figure()
     labels = [f"{u} · {k}" for u, k in summary.select("business_unit", "metric_label").iter_rows()]
-    for column, status in (
+    most = 0
+    for column, name in (
         ("on_track", "on track"),
         ("at_risk", "at risk"),
         ("off_track", "off track"),
+        ("no_target", "no target"),
     ):
+        status = STATUSES[name]
+        counts = summary.get_column(column).to_list()
         fig.add_trace(
             go.Bar(
                 y=labels,
-                x=summary.get_column(column).to_list(),
-                name=status,
+                x=counts,
+                name=name,
                 orientation="h",
-                marker={"color": STATUS_COLOURS[status]},
-                hovertemplate="%{y}: %{x} teams " + status + "<extra></extra>",
+                marker={"color": status.colour},
+                hovertemplate="%{y}: %{x} teams " + name + "<extra></extra>",
             )
         )
+    most = int(
+        summary.select(pl.sum_horizontal("on_track", "at_risk", "off_track", "no_target"))
+        .max()
+        .item()
+        or 1
+    )
     fig.update_layout(barmode="stack")
-    fig.update_xaxes(title="teams", dtick=1)
-    fig.update_yaxes(autorange="reversed")
-    return _layout(fig, title, height=max(220, 30 * len(labels) + 120))
+    step = max(1, (most + 4) // 5)
+    fig.update_xaxes(title="teams", tickmode="linear", dtick=step, range=[0, most + 0.5])
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    return _layout(fig, height=max(220, 30 * len(labels) + 130))
+
+
+def method_bars(view: pl.DataFrame, fmt: NumberFormat) -> go.Figure:
+    """The canonical value of a rate against the shortcuts teams use (consistency view)."""
+    names = view.get_column("label").to_list()
+    values = view.get_column("value").to_list()
+    safe = view.get_column("safely_aggregable").to_list()
+    fig = go.Figure(
+        go.Bar(
+            x=names,
+            y=values,
+            marker={"color": [OKABE_ITO[0] if ok else OKABE_ITO[1] for ok in safe]},
+            text=fmt.values(values),
+            textposition="outside",
+            hovertemplate="%{x}: %{text}<extra></extra>",
+            showlegend=False,
+        )
+    )
+    _legend_entry(fig, "the definition (sum / sum)", symbol="square", color=OKABE_ITO[0])
+    _legend_entry(fig, "a shortcut (not safely aggregable)", symbol="square", color=OKABE_ITO[1])
+    _apply_axis(fig, fmt.axis(values), "y")
+    return _layout(fig, height=340)
+
+
+def freshness_bars(sources: pl.DataFrame) -> go.Figure:
+    """Days since each source's latest row, coloured by freshness."""
+    colours = {"fresh": STATUSES["on track"].colour, "stale": STATUSES["at risk"].colour}
+    behind = sources.get_column("days_behind").fill_null(0).to_list()
+    status = sources.get_column("status").to_list()
+    fig = go.Figure(
+        go.Bar(
+            x=sources.get_column("source").to_list(),
+            y=behind,
+            marker={"color": [colours.get(s, STATUSES["off track"].colour) for s in status]},
+            text=status,
+            textposition="outside",
+            hovertemplate="%{x}: %{y} days behind (%{text})<extra></extra>",
+        )
+    )
+    most = max([*behind, 1])
+    fig.update_yaxes(
+        title="days behind",
+        tickmode="linear",
+        dtick=max(1, (most + 3) // 4),
+        range=[0, most * 1.3 + 0.5],
+    )
+    return _layout(fig, height=300, legend=False)
+

@@ -1,50 +1,199 @@
-"""Numbers as people read them: units, K/M/B, percentages, signed changes, "n/a" for unknowns."""
+"""Numbers, dates and states as people read them — the one presentation contract of Bridge.
+
+Every figure a page, a table, a chart, the brief or the CLI's table output shows goes through a
+:class:`NumberFormat` made from its metric's unit and decimals: currency with K/M/B (``$14.8M``),
+percentages with enough decimals that neighbouring values differ (``87.8%``, ``87.84%``), points as
+``pts`` (never ``-0.0 pts``), counts with separators (``12,345``). Dates have no time, unknowns read
+``n/a`` or the reason, booleans read as words. Axis ticks are chosen here too, from the data's range,
+so an axis never repeats a label.
+
+Nothing here knows a metric: a format is built from ``unit`` and ``decimals`` (see :func:`of`).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
 
-from bridge.config.metrics import MetricBase
-
-CURRENCY = "$"
+#: ``points`` are differences of two percentages (0.012 reads ``1.2 pts``).
+Unit = Literal["currency", "percent", "points", "count", "number"]
+ChangeKind = Literal["relative", "points"]
 MISSING = "n/a"
+#: Neighbouring values get up to this many extra decimals before they are left looking alike.
+MAX_EXTRA_DECIMALS = 3
 
 
-def _missing(value: float | None) -> bool:
+class HasUnit(Protocol):
+    @property
+    def unit(self) -> Unit: ...
+
+    @property
+    def decimals(self) -> int: ...
+
+
+def missing(value: float | None) -> bool:
     return value is None or (isinstance(value, float) and not math.isfinite(value))
+
+
+@dataclass(frozen=True)
+class NumberFormat:
+    """How one metric's numbers are written: unit, decimals, currency symbol; ``signed`` for
+    changes (``+4.1%``) and a ``suffix`` such as ``/yr`` for rates of change."""
+
+    unit: Unit
+    decimals: int = 1
+    currency: str = "$"
+    signed: bool = False
+    suffix: str = ""
+
+    def value(self, value: float | None, decimals: int | None = None) -> str:
+        """``$1.2M``, ``87.8%``, ``+1.2 pts/yr``, ``12,345``, ``n/a``."""
+        if missing(value):
+            return MISSING
+        assert value is not None
+        places = self.decimals if decimals is None else decimals
+        if self.signed and _nonzero(
+            value * (100 if self.unit in ("percent", "points") else 1), places
+        ):
+            sign = "+" if value > 0 else "-"
+        else:
+            sign = "-" if value < 0 and not self.signed and _nonzero(value, places + 2) else ""
+        size = abs(value)
+        if self.unit == "percent":
+            text = _signless_zero(f"{size * 100:.{places}f}") + "%"
+        elif self.unit == "points":
+            text = _signless_zero(f"{size * 100:.{places}f}") + " pts"
+        elif self.unit == "currency":
+            text = f"{self.currency}{compact(size, places)}"
+        elif self.unit == "count":
+            text = f"{size:,.0f}" if size < 1e6 else compact(size, max(places, 1))
+        else:
+            text = compact(size, places)
+        return f"{sign}{text}{self.suffix}"
+
+    def values(self, values: Sequence[float | None], start: int | None = None) -> list[str]:
+        """Each value written so that values that differ read differently: from ``start`` decimals
+        (the metric's by default) up to a few more."""
+        shown = [float(v) for v in values if v is not None and not missing(v)]
+        places = self.decimals if start is None else start
+        limit = max(places, self.decimals) + MAX_EXTRA_DECIMALS
+        while places < limit and _collide([self.value(v, places) for v in shown], shown):
+            places += 1
+        return [self.value(v, places) for v in values]
+
+    def change(self, change: float | None, kind: ChangeKind) -> str:
+        """A comparison: ``+4.1%`` (relative) or ``+1.2 pts`` (difference of two percentages)."""
+        return change_text(change, kind)
+
+    def axis(
+        self, values: Sequence[float | None], *, min_span: float | None = None, zero: bool = False
+    ) -> Axis:
+        """Ticks for an axis over ``values``: distinct labels, a sensible minimum span.
+
+        ``min_span`` defaults to 2 points for percentages (so noise of a tenth of a point does not
+        fill the chart) and to 10 % of the largest magnitude otherwise; ``zero`` includes 0 (bars).
+        """
+        shown = [float(v) for v in values if v is not None and not missing(v)]
+        if not shown:
+            return Axis((), (), None)
+        lo, hi = min(shown), max(shown)
+        if zero:
+            lo, hi = min(lo, 0.0), max(hi, 0.0)
+        if min_span is None:
+            min_span = 0.02 if self.unit == "percent" else 0.1 * max(abs(lo), abs(hi), 1e-9)
+        if hi - lo < min_span:
+            middle = (hi + lo) / 2
+            lo, hi = middle - min_span / 2, middle + min_span / 2
+            if zero and min(shown) >= 0:
+                lo, hi = max(lo, 0.0), max(hi, min_span)
+        step = nice_step((hi - lo) / 4)
+        first = math.floor(lo / step) * step
+        last = math.ceil(hi / step) * step
+        ticks = [first + i * step for i in range(round((last - first) / step) + 1)]
+        labels = self.values(ticks, start=0)
+        pad = step * 0.15
+        return Axis(tuple(ticks), tuple(labels), (first - pad, last + pad))
+
+
+@dataclass(frozen=True)
+class Axis:
+    """Tick positions and their labels, and the range to show (None: let the chart decide)."""
+
+    tickvals: tuple[float, ...]
+    ticktext: tuple[str, ...]
+    range: tuple[float, float] | None
+
+
+def of(spec: HasUnit, currency: str = "$") -> NumberFormat:
+    """The format of a metric (anything with ``unit`` and ``decimals``)."""
+    return NumberFormat(spec.unit, spec.decimals, currency)
+
+
+SHARE = NumberFormat("percent", 1)
 
 
 def compact(value: float, decimals: int = 1) -> str:
     """1234 → 1.2K, 2_500_000 → 2.5M; small numbers keep ``decimals``."""
     size = abs(value)
     for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if size >= limit:
+        if round(size / limit, max(decimals, 1)) >= 1:
             return f"{value / limit:,.{max(decimals, 1)}f}{suffix}"
-    return f"{value:,.{decimals}f}"
+    return _signless_zero(f"{value:,.{decimals}f}")
 
 
-def format_value(value: float | None, metric: MetricBase) -> str:
-    """A metric value with its unit: ``$1.2M``, ``87.8%``, ``12.3K``, ``n/a``."""
-    if _missing(value):
-        return MISSING
-    assert value is not None
-    if metric.unit == "percent":
-        return f"{value * 100:.{metric.decimals}f}%"
-    if metric.unit == "currency":
-        sign = "-" if value < 0 else ""
-        return f"{sign}{CURRENCY}{compact(abs(value), metric.decimals)}"
-    return compact(value, metric.decimals)
-
-
-def format_change(change: float | None, kind: str) -> str:
-    """A comparison: ``+4.1%`` (relative) or ``+1.2 pts`` (difference of two percentages)."""
-    if _missing(change):
+def change_text(change: float | None, kind: ChangeKind, decimals: int = 1) -> str:
+    """``+4.1%`` or ``+1.2 pts``; a change that rounds to nothing reads ``0.0%`` / ``0.0 pts``."""
+    if missing(change):
         return MISSING
     assert change is not None
-    if kind == "points":
-        return f"{change * 100:+.1f} pts"
-    return f"{change * 100:+.1f}%"
+    number = f"{change * 100:+.{decimals}f}"
+    if float(number) == 0:
+        number = f"{0:.{decimals}f}"
+    return f"{number} pts" if kind == "points" else f"{number}%"
 
 
-def format_share(value: float | None) -> str:
-    return MISSING if _missing(value) else f"{value * 100:.1f}%"  # type: ignore[operator]
+def nice_step(raw: float) -> float:
+    """The 1-2-5 step nearest above ``raw`` (for axis ticks)."""
+    if raw <= 0 or not math.isfinite(raw):
+        return 1.0
+    power = 10.0 ** math.floor(math.log10(raw))
+    for factor in (1.0, 2.0, 2.5, 5.0, 10.0):
+        if raw <= factor * power:
+            return factor * power
+    return 10.0 * power
+
+
+def day_text(value: dt.date | dt.datetime | None) -> str:
+    """A date as ``2026-11-30`` (a timestamp of midnight, or any timestamp, reads as its day)."""
+    if value is None:
+        return MISSING
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    return value.isoformat()
+
+
+def yes_no(value: bool | None, yes: str = "yes", no: str = "no", unknown: str = MISSING) -> str:
+    return unknown if value is None else (yes if value else no)
+
+
+def _collide(texts: Sequence[str], values: Sequence[float]) -> bool:
+    seen: dict[str, float] = {}
+    for text, value in zip(texts, values, strict=True):
+        if text in seen and not math.isclose(seen[text], value, rel_tol=1e-12, abs_tol=1e-12):
+            return True
+        seen[text] = value
+    return False
+
+
+def _nonzero(value: float, places: int) -> bool:
+    return round(abs(value), places) > 0
+
+
+def _signless_zero(text: str) -> str:
+    """``-0.0`` (a tiny negative rounded) reads ``0.0``."""
+    if text.startswith("-") and float(text.replace(",", "")) == 0:
+        return text[1:]
+    return text

@@ -142,6 +142,38 @@ def additive(registry: Registry, metric_id: str) -> bool:
     return all(registry.measure(m)[1].rollup == "sum" for m in measures_of(registry, metric_id))
 
 
+def accumulates(registry: Registry, metric_id: str) -> bool:
+    """True when the metric grows with the days of a period (a sum, a difference of sums, a sum per
+    head…), so a period in progress must be scaled before it is set beside whole periods; False for
+    rates and snapshots, which are on the scale of a whole period already."""
+    return _days_degree(registry, metric_id) == 1
+
+
+def _days_degree(registry: Registry, metric_id: str) -> int | None:
+    """How the metric scales with the number of days: 1 for sums, 0 for rates and snapshots."""
+    metric = registry.metric(metric_id)
+    if isinstance(metric, SimpleMetric):
+        return 1 if registry.measure(metric.measure)[1].rollup == "sum" else 0
+    if isinstance(metric, RatioMetric | SemiAdditiveMetric):
+        return 0
+    return _node_degree(registry, metric.tree)
+
+
+def _node_degree(registry: Registry, node: Node) -> int | None:
+    if isinstance(node, Ref):
+        return _days_degree(registry, node.name)
+    if isinstance(node, Num):
+        return 0
+    if isinstance(node, Neg):
+        return _node_degree(registry, node.operand)
+    left, right = _node_degree(registry, node.left), _node_degree(registry, node.right)
+    if left is None or right is None:
+        return None
+    if node.op in ("+", "-"):
+        return left if left == right else None
+    return left + right if node.op == "*" else left - right
+
+
 def evaluate_windows(
     dataset: Dataset,
     registry: Registry,

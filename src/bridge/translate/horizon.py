@@ -15,7 +15,13 @@ import polars as pl
 from bridge.calendar import Grain, period_label, same_period_last_year, shift
 from bridge.config.registry import Registry
 from bridge.dataset import Dataset
-from bridge.translate.evaluate import ENGINE, Level, additive, evaluate_windows, per_window
+from bridge.translate.evaluate import (
+    ENGINE,
+    Level,
+    accumulates,
+    evaluate_windows,
+    per_window,
+)
 from bridge.translate.windows import (
     Window,
     comparability,
@@ -37,7 +43,9 @@ WINDOWS_SCHEMA = pl.Schema(
 )
 DEFAULT_PERIODS: dict[Grain, int] = {"day": 35, "week": 26, "month": 24, "quarter": 12, "year": 5}
 MULTI_YEAR = 3
-Role = Literal["value", "prior", "last_year", "ttm", "ttm_past"]
+#: A period in progress is compared only once it holds at least this many days (a week's rhythm).
+MIN_COMPARABLE_DAYS = 7
+Role = Literal["value", "prior", "last_year", "last_year_whole", "ttm", "ttm_past"]
 
 
 def horizon(
@@ -71,6 +79,7 @@ def horizon(
             "value": current,
             "prior": prior,
             "last_year": last_year,
+            "last_year_whole": like_for_like(last_year.start, grain, None),
             "ttm": ttm,
             "ttm_past": ttm_past,
         }
@@ -84,6 +93,11 @@ def horizon(
                     "role": role,
                 }
             )
+        partial = (
+            f"partial period: only {current.days} of {period.days} days so far"
+            if elapsed is not None and current.days < MIN_COMPARABLE_DAYS
+            else None
+        )
         rows.append(
             {
                 "period_start": period.start,
@@ -91,8 +105,9 @@ def horizon(
                 "period_label": period_label(period.start, grain, fiscal),
                 "in_progress": period.end > as_of,
                 "days": current.days,
-                "prior_reason": comparability(current, prior, first_day, metric),
-                "last_year_reason": comparability(current, last_year, first_day, metric),
+                "period_days": period.days,
+                "prior_reason": partial or comparability(current, prior, first_day, metric),
+                "last_year_reason": partial or comparability(current, last_year, first_day, metric),
                 "growth_3y_reason": comparability(ttm, ttm_past, first_day, metric),
                 "ttm_reason": comparability(ttm, ttm, first_day, metric),
             }
@@ -119,6 +134,7 @@ def horizon(
         )
     )
     percent = metric.unit == "percent"
+    sums = accumulates(registry, metric_id)
     growth = (
         (pl.col("value_ttm") - pl.col("value_ttm_past")) / MULTI_YEAR
         if percent
@@ -141,7 +157,9 @@ def horizon(
             last_year_comparable=pl.col("last_year_reason").is_null(),
             growth_3y_comparable=pl.col("growth_3y_reason").is_null(),
             plan_change=_change(pl.col("value"), pl.col("plan_value"), percent),
+            pace_basis=_pace_basis(sums),
         )
+        .with_columns(pace=_pace())
         .select(
             "level",
             "scope",
@@ -150,6 +168,7 @@ def horizon(
             "period_label",
             "in_progress",
             "days",
+            "period_days",
             "value",
             "prior_value",
             "prior_change",
@@ -167,6 +186,8 @@ def horizon(
             "plan_value",
             "plan_change",
             "change_kind",
+            "pace",
+            "pace_basis",
         )
         .sort("level", "scope", "period_start")
         .collect(engine=ENGINE)  # the whole view is one lazy query, run once
@@ -179,8 +200,8 @@ def plan_values(
     """``plan_value`` per (level, scope, period_start) for the value window (to date).
 
     Plans are per business unit and period; a window gets each plan row's value prorated by the days
-    it overlaps — the additive rule, so only metrics built from sums have a plan here (a plan for a
-    rate cannot be prorated). The company's plan is the sum of its units'.
+    it overlaps — so only metrics that accumulate over days (sums, differences of sums) have a plan
+    here: a plan for a rate cannot be prorated. The company's plan is the sum of its units'.
     """
     schema = pl.Schema(
         {
@@ -190,7 +211,7 @@ def plan_values(
             "plan_value": pl.Float64(),
         }
     )
-    if not additive(registry, metric_id):
+    if not accumulates(registry, metric_id):
         return pl.LazyFrame(schema=schema)
     plan = dataset.plan.lazy().filter(pl.col("metric_id") == metric_id)
     spans = windows.lazy().filter(pl.col("role") == "value")
@@ -237,6 +258,41 @@ def _values(
         dataset, registry, metric_id, spans, ["level", "scope", "period_start", "role"], levels
     )
     return per_window(long, ["level", "scope", "period_start"], get_args(Role), prefix="value_")
+
+
+def _pace_basis(sums: bool) -> pl.Expr:
+    """How a period in progress is put on the scale of whole periods (null when complete).
+
+    A sum so far is scaled by last year's shape (the whole period last year over its same days) when
+    that comparison holds, else by the days elapsed; a rate or a snapshot is already on the scale of
+    a whole period.
+    """
+    seasonal = (
+        pl.col("last_year_reason").is_null()
+        & (pl.col("value_last_year") > 0)
+        & (pl.col("value_last_year_whole") > 0)
+    )
+    return (
+        pl.when(~pl.col("in_progress"))
+        .then(None)
+        .when(pl.lit(not sums))
+        .then(pl.lit("rate so far"))
+        .when(seasonal)
+        .then(pl.lit("last year's pattern"))
+        .otherwise(pl.lit("days elapsed"))
+    )
+
+
+def _pace() -> pl.Expr:
+    """The value of a whole period at the pace so far (the value itself when complete)."""
+    basis = pl.col("pace_basis")
+    return (
+        pl.when(basis == "last year's pattern")
+        .then(pl.col("value") * pl.col("value_last_year_whole") / pl.col("value_last_year"))
+        .when(basis == "days elapsed")
+        .then(pl.col("value") * pl.col("period_days") / pl.col("days"))
+        .otherwise(pl.col("value"))
+    )
 
 
 def _unless(expr: pl.Expr, reason: str) -> pl.Expr:

@@ -131,6 +131,8 @@ class Request:
     """
 
     VIEW: ClassVar[ViewName]
+    #: Whether the view reads differently in the action and the choice lens.
+    HAS_LENS: ClassVar[bool] = True
 
     as_of: dt.date
     data_end: dt.date
@@ -208,18 +210,21 @@ class ConsistencyRequest(Request):
 @dataclass(frozen=True, kw_only=True)
 class DefinitionsRequest(Request):
     VIEW: ClassVar[ViewName] = "definitions"
+    HAS_LENS: ClassVar[bool] = False
     metric: Metric
 
 
 @dataclass(frozen=True, kw_only=True)
 class DecisionLogRequest(Request):
     VIEW: ClassVar[ViewName] = "decisions"
+    HAS_LENS: ClassVar[bool] = False
     decision: Decision | None
 
 
 @dataclass(frozen=True, kw_only=True)
 class HealthRequest(Request):
     VIEW: ClassVar[ViewName] = "health"
+    HAS_LENS: ClassVar[bool] = False
 
 
 AnyRequest = (

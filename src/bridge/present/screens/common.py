@@ -1,4 +1,4 @@
-"""Shared pieces of the screen builders: unit colours, decision marks, frontline panels."""
+"""Pieces the screen builders share: formats, colours, decision marks, frontline panels, empty states."""
 
 from __future__ import annotations
 
@@ -10,18 +10,33 @@ from bridge.calendar import FrontlineGrain, Grain, period_label, period_start
 from bridge.config.metrics import Metric
 from bridge.config.registry import Registry
 from bridge.dataset import Dataset
-from bridge.present.charts import frontline_heatmap, unit_colours
-from bridge.present.format import format_value
+from bridge.present.charts import frontline_heatmap
+from bridge.present.format import NumberFormat, of
+from bridge.present.palette import STATUSES, unit_colours
 from bridge.present.screens.model import Panel
+from bridge.present.tables import fix_now_table
 from bridge.translate.frontline import fix_now, frontline
 from bridge.translate.lineage import feeds
 from bridge.translate.windows import latest
 
 TOP_FIXES = 8
+#: Where a new user reads how to add what a page says is missing.
+HOW_TARGETS = "add rows to the targets table named by [targets] in sources.toml (docs/config.md)"
+HOW_PLAN = "add rows to the plan table named by [plan] in sources.toml (docs/config.md)"
+HOW_PORTFOLIO = (
+    "name an investment and a contribution metric under [portfolio] in decisions.toml "
+    "(docs/config.md)"
+)
+HOW_DECISIONS = "add a [[decisions]] entry to decisions.toml (docs/config.md)"
+
+
+def fmt(metric: Metric) -> NumberFormat:
+    """The number format of a metric."""
+    return of(metric)
 
 
 def colours(dataset: Dataset) -> dict[str, str]:
-    return unit_colours(dataset.org.get_column("business_unit").to_list())
+    return unit_colours(dataset.units)
 
 
 def has_targets(dataset: Dataset, metric_id: str) -> bool:
@@ -33,6 +48,22 @@ def action_metrics_feeding(registry: Registry, metric_id: str) -> list[Metric]:
     return [m for m in registry.metrics_for_lens("action") if metric_id in feeds(registry, m.id)]
 
 
+def no_targets(metric: Metric) -> str:
+    return (
+        f"No team targets are set for {metric.label}, so no team is on or off track: {HOW_TARGETS}."
+    )
+
+
+def status_counts(view: pl.DataFrame) -> str:
+    """``12 ● on track, 3 ▲ at risk, 5 ■ off track`` for the latest complete period."""
+    counts = dict(latest(view, complete=True).group_by("status").len().iter_rows())
+    return ", ".join(
+        f"{counts[name]} {status.glyph} {name}"
+        for name, status in STATUSES.items()
+        if counts.get(name)
+    )
+
+
 def decision_marks(decisions: pl.DataFrame, grain: Grain, fiscal_start: int) -> pl.DataFrame:
     """Where each recorded decision falls on a chart of ``grain``: scope, period label, hover text."""
     rows = [
@@ -42,8 +73,8 @@ def decision_marks(decisions: pl.DataFrame, grain: Grain, fiscal_start: int) -> 
             "period_label": period_label(
                 period_start(r["decided_on"], grain, fiscal_start), grain, fiscal_start
             ),
-            "text": f"Decision {r['decided_on']}: {r['choice']} ({r['decision_id']}) — "
-            f"{r['rationale'][:120]} · {r['author']}",
+            "text": f"★ Decision {r['decided_on']}: {r['choice']} — {r['rationale'][:120]} · "
+            f"{r['author']}",
         }
         for r in decisions.iter_rows(named=True)
     ]
@@ -63,72 +94,65 @@ def frontline_panel(
     registry: Registry,
     metric: Metric,
     grain: FrontlineGrain,
-    as_of: dt.date,
+    end: dt.date,
     unit: str | None,
     decisions: pl.DataFrame | None = None,
 ) -> Panel:
     """Team × period status against target for one frontline metric (decisions starred)."""
-    view = frontline(dataset, registry, metric.id, grain, as_of, business_unit=unit)
+    view = frontline(dataset, registry, metric.id, grain, end, business_unit=unit)
     if view.is_empty():
-        return Panel(title=f"{metric.label} by team", notes=("No team data in this scope.",))
-    counts = latest(view, complete=True).group_by("status").len().sort("status")
-    summary = ", ".join(f"{n} {s}" for s, n in counts.iter_rows())
-    caption = f"Latest complete {grain}: {summary}." + (
-        "" if has_targets(dataset, metric.id) else " No team targets are set for this metric."
+        return Panel(
+            title=f"{metric.label} by team",
+            info=(f"No team has {metric.label} data before {end} in this scope.",),
+        )
+    targets = has_targets(dataset, metric.id)
+    complete = latest(view, complete=True)
+    caption = (
+        f"Latest complete {grain} ({complete.get_column('period_label')[0]}): {status_counts(view)}."
+        if targets and complete.height
+        else None
     )
+    marks = None
+    if decisions is not None:
+        marks = decision_marks(decisions, grain, registry.calendar.fiscal_year_start_month)
     return Panel(
-        title=f"{metric.label} by team ({grain})",
+        title=f"{metric.label} by team and {grain}",
         caption=caption,
         help=metric.description,
-        figure=frontline_heatmap(
-            view,
-            metric,
-            None
-            if decisions is None
-            else decision_marks(decisions, grain, registry.calendar.fiscal_year_start_month),
-        ),
+        figure=frontline_heatmap(view, fmt(metric), marks),
+        info=() if targets else (no_targets(metric),),
     )
 
 
 def fix_now_panel(
     dataset: Dataset,
     registry: Registry,
-    as_of: dt.date,
+    end: dt.date,
     unit: str | None,
     grain: FrontlineGrain = "week",
 ) -> Panel:
-    ranked = fix_now(dataset, registry, as_of, grain, business_unit=unit)
+    """The ranked misses of the latest complete period — or what is missing to rank any."""
+    kpis = [m for m in registry.metrics_for_lens("action") if has_targets(dataset, m.id)]
+    if not kpis:
+        return Panel(
+            title="Fix now",
+            info=(
+                "No team targets are set for any frontline KPI, so nothing can be ranked: "
+                f"{HOW_TARGETS}.",
+            ),
+        )
+    ranked = fix_now(dataset, registry, end, grain, business_unit=unit)
     if ranked.is_empty():
         return Panel(
-            title="Fix now", caption="Every team is on target in the latest complete period."
+            title="Fix now",
+            caption=f"No team missed its target in the latest complete {grain} "
+            f"({', '.join(m.label for m in kpis)}).",
         )
-    table = (
-        ranked.head(TOP_FIXES)
-        .with_columns(
-            value=pl.struct("metric_id", "value").map_elements(
-                lambda r: format_value(r["value"], registry.metric(r["metric_id"])),
-                return_dtype=pl.String,
-            ),
-            target=pl.struct("metric_id", "target").map_elements(
-                lambda r: format_value(r["target"], registry.metric(r["metric_id"])),
-                return_dtype=pl.String,
-            ),
-        )
-        .select(
-            "rank",
-            "team_name",
-            "business_unit",
-            "metric_label",
-            "period_label",
-            "value",
-            "target",
-            "status",
-            "feeds",
-        )
-    )
+    formats = {m.id: fmt(m) for m in registry.metrics.values()}
+    labels = {m.id: m.label for m in registry.metrics.values()}
     return Panel(
         title="Fix now",
-        table=table,
-        caption="Misses in the latest complete period, ranked by shortfall × the team's "
-        "share of volume; 'feeds' names the executive metrics each one moves.",
+        table=fix_now_table(ranked.head(TOP_FIXES), formats, labels),
+        caption=f"Misses in the latest complete {grain}, ranked by shortfall × the team's share of "
+        "volume; “Feeds” names the executive metrics each one moves.",
     )

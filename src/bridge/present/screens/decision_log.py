@@ -5,10 +5,13 @@ from __future__ import annotations
 import polars as pl
 
 from bridge.config.registry import Registry
-from bridge.present.format import format_value
+from bridge.present.format import MISSING, of
+from bridge.present.screens.common import HOW_DECISIONS
 from bridge.present.screens.model import Inputs, Panel, Screen
+from bridge.present.tables import table
 from bridge.translate.request import DecisionLogRequest
 from bridge.translate.review import review
+from bridge.translate.tradeoff import tradeoff
 
 
 def decision_log_screen(inputs: Inputs, request: DecisionLogRequest) -> Screen:
@@ -18,6 +21,16 @@ def decision_log_screen(inputs: Inputs, request: DecisionLogRequest) -> Screen:
         shown = shown.filter(pl.col("decision_id") == request.decision.id)
     if unit is not None:
         shown = shown.filter(pl.col("scope") == unit)
+    if not registry.decisions:
+        return Screen(
+            title="Decision log",
+            common=(
+                Panel(
+                    title="Recorded decisions",
+                    info=(f"No decision is configured: {HOW_DECISIONS}.",),
+                ),
+            ),
+        )
     if shown.is_empty():
         return Screen(
             title="Decision log",
@@ -28,62 +41,79 @@ def decision_log_screen(inputs: Inputs, request: DecisionLogRequest) -> Screen:
                     "Record one below or from the Trade-offs page.",
                 ),
             ),
+            placements=_placements(inputs, request),
         )
+    placements = _placements(inputs, request)
     reviews = review(shown, dataset, registry, request.data_end)
-    table = shown.join(reviews, on="id").with_columns(
-        question=pl.col("decision_id").replace_strict(
-            {d.id: d.question for d in registry.decisions.values()}, default=pl.col("decision_id")
-        ),
-        metric=pl.col("metric_id").replace_strict(
-            {m.id: m.label for m in registry.metrics.values()}, default=pl.col("metric_id")
-        ),
-        at_decision=pl.struct("metric_id", "value_at_decision").map_elements(
-            lambda r: _fmt(registry, r["metric_id"], r["value_at_decision"]), return_dtype=pl.String
-        ),
-        now=pl.struct("metric_id", "value_now").map_elements(
-            lambda r: _fmt(registry, r["metric_id"], r["value_now"]), return_dtype=pl.String
-        ),
+    joined = shown.join(reviews, on="id", how="left", maintain_order="left")
+    rows = []
+    for r in joined.iter_rows(named=True):
+        decision = registry.decisions.get(r["decision_id"])
+        rows.append(
+            {
+                "Decided on": r["decided_on"],
+                "Question": decision.question if decision else r["decision_id"],
+                "Business unit": r["scope"],
+                "Choice": r["choice"],
+                "Rationale": r["rationale"],
+                "Decided by": r["author"],
+                "Metric": _label(registry, r["metric_id"]),
+                "Expected": r["expected"],
+                "Review on": r["review_on"],
+                "Status": r["status"],
+                "At decision": _fmt(registry, r["metric_id"], r["value_at_decision"]),
+                "Now": _fmt(registry, r["metric_id"], r["value_now"]),
+            }
+        )
+    log_columns = (
+        "Decided on",
+        "Question",
+        "Business unit",
+        "Choice",
+        "Rationale",
+        "Decided by",
+        "Metric",
+        "Expected",
+        "Review on",
+        "Status",
     )
-    due = table.filter(pl.col("status") != "pending review")
     panels = [
         Panel(
             title="Recorded decisions",
             caption="Newest first. Each is reviewed after its review date: the metric over the "
             "twelve months before the decision against the twelve months before the as-of date.",
-            table=table.select(
-                "decided_on",
-                "question",
-                "scope",
-                "choice",
-                "rationale",
-                "author",
-                "metric",
-                "expected",
-                "review_on",
-                "status",
-            ),
+            table=table(rows, log_columns, rows),
         ),
     ]
-    if not due.is_empty():
-        panels.append(
-            Panel(
-                title="Reviews due or done",
-                table=due.select(
-                    "decided_on",
-                    "scope",
-                    "choice",
-                    "metric",
-                    "expected",
-                    "at_decision",
-                    "now",
-                    "status",
-                ),
-            )
+    due = [r for r in rows if r["Status"] != "pending review"]
+    if due:
+        review_columns = (
+            "Decided on",
+            "Business unit",
+            "Choice",
+            "Metric",
+            "Expected",
+            "At decision",
+            "Now",
+            "Status",
         )
-    return Screen(title="Decision log", common=tuple(panels))
+        panels.append(Panel(title="Reviews due or done", table=table(due, review_columns, due)))
+    return Screen(title="Decision log", common=tuple(panels), placements=placements)
+
+
+def _placements(inputs: Inputs, request: DecisionLogRequest) -> dict[str, str]:
+    """Where the decision in view places each unit (to pre-fill the form), if one is in view."""
+    if request.decision is None:
+        return {}
+    view = tradeoff(inputs.dataset, inputs.registry, request.decision.id, request.data_end)
+    return {u: q for u, q in view.select("business_unit", "quadrant").iter_rows() if q}
+
+
+def _label(registry: Registry, metric_id: str) -> str:
+    metric = registry.metrics.get(metric_id)
+    return metric.label if metric else metric_id
 
 
 def _fmt(registry: Registry, metric_id: str, value: float | None) -> str:
-    if metric_id not in registry.metrics:
-        return "n/a"
-    return format_value(value, registry.metric(metric_id))
+    metric = registry.metrics.get(metric_id)
+    return MISSING if metric is None else of(metric).value(value)

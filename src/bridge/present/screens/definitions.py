@@ -4,20 +4,29 @@ from __future__ import annotations
 
 import datetime as dt
 
-import plotly.graph_objects as go
 import polars as pl
 
 from bridge.config.metrics import DerivedMetric, Metric, RatioMetric
 from bridge.config.registry import Registry
 from bridge.dataset import Dataset
-from bridge.present.charts import lineage_sankey
-from bridge.present.format import format_change, format_share, format_value
+from bridge.present.charts import lineage_sankey, method_bars
+from bridge.present.format import SHARE, NumberFormat, change_text, compact, yes_no
+from bridge.present.screens.common import fmt
 from bridge.present.screens.model import Inputs, Panel, Screen
+from bridge.present.tables import Table, table
 from bridge.translate.consistency import consistency
 from bridge.translate.evaluate import measures_of
 from bridge.translate.lineage import feeds, formula, lineage, measure_text
 from bridge.translate.request import DefinitionsRequest
 from bridge.translate.windows import trailing_year
+
+#: The consistency view's methods, as people call them.
+METHODS = {
+    "canonical": "The definition (sum ÷ sum)",
+    "average_of_daily_team_rates": "Average of daily team rates",
+    "average_of_team_rates": "Average of team rates",
+    "average_of_reported_rates": "Average of self-reported rates",
+}
 
 
 def definitions_screen(inputs: Inputs, request: DefinitionsRequest) -> Screen:
@@ -28,33 +37,75 @@ def definitions_screen(inputs: Inputs, request: DefinitionsRequest) -> Screen:
     sql = "\n\n".join(
         f"-- source {name}\n" + inputs.queries.get(name, "(not available)") for name in sources
     )
-    components = lineage(dataset, registry, metric.id, window.start, window.end, unit)
+    span = f"{window.start} – {window.end - dt.timedelta(days=1)}"
     common = (
         Panel(
-            title=f"{metric.label} ({metric.id})",
+            title=metric.label,
             caption=metric.description,
             table=_definition_table(registry, metric),
         ),
-        Panel(title="Lineage: from source tables to decisions", figure=_sankey(registry, metric)),
+        Panel(
+            title="Lineage: from source tables to decisions",
+            figure=lineage_sankey(_links(registry, metric)),
+        ),
         Panel(
             title="The query it runs",
             code=sql,
-            caption=f"One GROUP BY day × team per source ({inputs.dialect} dialect), for every day "
-            "on a full load (from a recent day on an incremental refresh); Bridge never reads raw "
-            "events into the app.",
+            caption=f"One GROUP BY day × team per source ({inputs.dialect} dialect), over every "
+            "day on a full load and from a recent day on an incremental refresh; Bridge never "
+            "reads raw events into the app.",
         ),
         Panel(
             title="Frontline components of the executive value" + (f" — {unit}" if unit else ""),
-            caption=f"Each team's share of every measure over {window.start} – {window.end}; "
-            "the executive value is computed from these sums, never from team ratios.",
-            table=components.with_columns(
-                share=pl.col("share").map_elements(format_share, return_dtype=pl.String)
-            ),
+            caption=f"Each team's share of every measure over {span}; the executive value is "
+            "computed from these sums, never from team ratios.",
+            table=_components(dataset, registry, metric, window.start, window.end, unit),
         ),
         *_consistency(dataset, registry, metric, window.start, window.end, unit),
         Panel(title="All metrics", table=_catalog(registry)),
     )
     return Screen(title="Definitions & lineage", common=common)
+
+
+def _components(
+    dataset: Dataset,
+    registry: Registry,
+    metric: Metric,
+    start: dt.date,
+    end: dt.date,
+    unit: str | None,
+) -> Table:
+    parts = lineage(dataset, registry, metric.id, start, end, unit)
+    number = fmt(metric)
+    rows, raw = [], []
+    for r in parts.iter_rows(named=True):
+        rows.append(
+            {
+                "Team": r["team_name"] or r["team_id"],
+                "Business unit": r["business_unit"] or "Unassigned",
+                "Measure": r["measure"],
+                "Amount": compact(r["amount"], 1),
+                "Share of the measure": SHARE.value(r["share"]),
+                f"{metric.label} (team alone)": number.value(r["team_value"]),
+            }
+        )
+        raw.append(
+            {
+                **rows[-1],
+                "Amount": r["amount"],
+                "Share of the measure": r["share"],
+                f"{metric.label} (team alone)": r["team_value"],
+            }
+        )
+    columns = (
+        "Team",
+        "Business unit",
+        "Measure",
+        "Amount",
+        "Share of the measure",
+        f"{metric.label} (team alone)",
+    )
+    return table(rows, columns, raw)
 
 
 def _consistency(
@@ -71,85 +122,75 @@ def _consistency(
     view = consistency(dataset, registry, metric.id, start, end)
     view = (
         view.filter(pl.col("scope") == unit) if unit else view.filter(pl.col("level") == "company")
-    )
-    figure = go.Figure(
-        go.Bar(
-            x=view.get_column("method").str.replace_all("_", " ").to_list(),
-            y=view.get_column("value").to_list(),
-            marker={
-                "color": [
-                    "#0072B2" if safe else "#E69F00"
-                    for safe in view.get_column("safely_aggregable")
-                ]
-            },
-            text=[format_value(v, metric) for v in view.get_column("value")],
-            textposition="outside",
+    ).with_columns(label=pl.col("method").replace_strict(METHODS, default=pl.col("method")))
+    number: NumberFormat = fmt(metric)
+    values = number.values(view.get_column("value").to_list())
+    rows, raw = [], []
+    for r, value in zip(view.iter_rows(named=True), values, strict=True):
+        rows.append(
+            {
+                "Way of computing": r["label"],
+                "Value": value,
+                "Gap to the definition": change_text(r["gap"], "points"),
+                "Safely aggregable": yes_no(r["safely_aggregable"]),
+                "Why": r["cause"],
+            }
         )
-    )
-    figure.update_layout(
-        title=f"{metric.label}: the definition (blue) against the shortcuts",
-        height=340,
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
-    )
-    figure.update_yaxes(tickformat=".0%")
-    table = view.select(
-        "method",
-        pl.col("value").map_elements(lambda v: format_value(v, metric), return_dtype=pl.String),
-        pl.col("gap").map_elements(lambda g: format_change(g, "points"), return_dtype=pl.String),
-        "safely_aggregable",
-        "cause",
-    )
+        raw.append({**rows[-1], "Value": r["value"], "Gap to the definition": r["gap"]})
+    columns = ("Way of computing", "Value", "Gap to the definition", "Safely aggregable", "Why")
     return (
         Panel(
             title="Why do these numbers differ?",
-            caption=f"{unit or 'The company'}, {start} – {end}: the canonical rate (sum of numerator "
-            "/ sum of denominator) against the ways teams often compute it.",
-            figure=figure,
-            table=table,
+            caption=f"{unit or 'The company'}, {start} – {end - dt.timedelta(days=1)}: the "
+            "canonical rate (sum of numerator ÷ sum of denominator) against the ways teams often "
+            "compute it.",
+            figure=method_bars(view, number),
+            table=table(rows, columns, raw),
         ),
     )
 
 
-def _definition_table(registry: Registry, metric: Metric) -> pl.DataFrame:
+def _definition_table(registry: Registry, metric: Metric) -> Table:
+    fed = [registry.metric(m).label for m in feeds(registry, metric.id)]
+    served = [registry.decision(d).question for d in metric.decisions if d in registry.decisions]
     rows = [
-        ("formula", formula(registry, metric.id)),
-        ("kind", metric.kind),
-        ("unit", metric.unit),
-        ("better", "higher" if metric.higher_is_better else "lower"),
-        ("owner", metric.owner),
+        ("Formula", formula(registry, metric.id)),
+        ("Kind", metric.kind.replace("_", "-")),
+        ("Unit", metric.unit),
+        ("Better", "higher" if metric.higher_is_better else "lower"),
+        ("Owner", metric.owner),
         (
-            "version",
+            "Version",
             f"{metric.version}, in effect since {metric.effective_from}"
             + (f" — {metric.changelog}" if metric.changelog else ""),
         ),
-        ("lenses", ", ".join(metric.lenses)),
-        ("decisions served", ", ".join(metric.decisions) or "—"),
-        ("feeds executive metrics", ", ".join(feeds(registry, metric.id)) or "—"),
+        ("Lenses", ", ".join(metric.lenses)),
+        ("Decisions served", "; ".join(served) or "—"),
+        ("Feeds executive metrics", ", ".join(fed) or "—"),
+        ("Id in config and links", metric.id),
     ]
     for name in measures_of(registry, metric.id):
         source, measure = registry.measure(name)
-        rows.append((f"measure {name}", measure_text(source, measure)))
-    return pl.DataFrame(rows, schema=["field", "value"], orient="row")
+        rows.append((f"Measure {name}", measure_text(source, measure)))
+    return table([{"Field": f, "Value": v} for f, v in rows], ("Field", "Value"))
 
 
-def _catalog(registry: Registry) -> pl.DataFrame:
-    return pl.DataFrame(
-        [
-            {
-                "id": m.id,
-                "label": m.label,
-                "kind": m.kind,
-                "formula": formula(registry, m.id),
-                "owner": m.owner,
-                "version": m.version,
-                "lenses": ", ".join(m.lenses),
-            }
-            for m in registry.metrics.values()
-        ]
-    )
+def _catalog(registry: Registry) -> Table:
+    rows = [
+        {
+            "Metric": m.label,
+            "Kind": m.kind.replace("_", "-"),
+            "Formula": formula(registry, m.id),
+            "Owner": m.owner,
+            "Version": m.version,
+            "Lenses": ", ".join(m.lenses),
+        }
+        for m in registry.metrics.values()
+    ]
+    return table(rows, ("Metric", "Kind", "Formula", "Owner", "Version", "Lenses"), rows)
 
 
-def _sankey(registry: Registry, metric: Metric) -> object:
+def _links(registry: Registry, metric: Metric) -> pl.DataFrame:
     links: list[tuple[str, str]] = []
 
     def add(src: str, dst: str) -> None:
@@ -175,7 +216,6 @@ def _sankey(registry: Registry, metric: Metric) -> object:
     for decision in registry.decisions.values():
         if metric.id in (decision.x.metric, decision.y.metric, decision.size.metric):
             add(f"metric: {metric.label}", f"decision: {decision.question}")
-    frame = pl.DataFrame(links, schema=["source", "target"], orient="row").with_columns(
+    return pl.DataFrame(links, schema=["source", "target"], orient="row").with_columns(
         value=pl.lit(1.0)
     )
-    return lineage_sankey(frame, f"Where {metric.label} comes from and what it informs")

@@ -1,12 +1,19 @@
-"""Frontline: team KPIs against target, short trends, and the ranked "fix now" list."""
+"""Frontline: team KPIs against target, recent whole periods, and the ranked "fix now" list."""
 
 from __future__ import annotations
 
 import polars as pl
 
-from bridge.present.charts import frontline_heatmap, frontline_trends, horizon_table, unit_bars
-from bridge.present.screens.common import colours, decision_marks, fix_now_panel
-from bridge.present.screens.model import Inputs, Panel, Screen
+from bridge.present.charts import frontline_heatmap, frontline_trends, unit_bars
+from bridge.present.screens.common import (
+    decision_marks,
+    fix_now_panel,
+    fmt,
+    has_targets,
+    no_targets,
+)
+from bridge.present.screens.model import Inputs, Panel, Row, Screen
+from bridge.present.tables import horizon_table
 from bridge.translate.frontline import frontline
 from bridge.translate.horizon import horizon
 from bridge.translate.lineage import feeds
@@ -19,40 +26,64 @@ WORST_TEAMS = 3
 def frontline_screen(inputs: Inputs, request: FrontlineRequest) -> Screen:
     dataset, registry, decisions = inputs.dataset, inputs.registry, inputs.decisions
     metric, grain, unit, end = request.metric, request.grain, request.unit, request.data_end
+    number = fmt(metric)
     view = frontline(dataset, registry, metric.id, grain, end, business_unit=unit)
-    sign = 1 if metric.higher_is_better else -1
-    worst = (
-        latest(view, complete=True)
-        .sort(pl.col("gap_pct") * sign, nulls_last=True)
-        .head(WORST_TEAMS)
+    targets = has_targets(dataset, metric.id)
+    heat = Panel(
+        title=f"{metric.label} by team and {grain}",
+        help=metric.description,
+        figure=frontline_heatmap(
+            view,
+            number,
+            decision_marks(decisions, grain, registry.calendar.fiscal_year_start_month),
+        )
+        if view.height
+        else None,
+        caption="Colour and shape give each team's status against its own target; a period in "
+        "progress is judged against the target for its days so far.",
+        info=() if targets else (no_targets(metric),),
     )
-    action = (
-        Panel(
-            title=f"{metric.label} by team and {grain}",
-            help=metric.description,
-            figure=frontline_heatmap(
-                view,
-                metric,
-                decision_marks(decisions, grain, registry.calendar.fiscal_year_start_month),
-            ),
-            caption="Green: on target · orange: within 2% of it · red: off track · grey: no "
-            "target. A star marks a recorded decision that changed the team's context.",
-        ),
-        Panel(
-            title="Furthest from target",
-            figure=frontline_trends(view, metric, worst.get_column("team_id").to_list()),
-        ),
-        fix_now_panel(dataset, registry, end, unit, grain),
-    )
+    action: list[Panel] = [heat]
+    if targets and view.height:
+        sign = 1 if metric.higher_is_better else -1
+        worst = (
+            latest(view, complete=True)
+            .sort(pl.col("gap_pct") * sign, nulls_last=True)
+            .head(WORST_TEAMS)
+        )
+        running = view.filter(pl.col("in_progress"))
+        action.append(
+            Panel(
+                title="Furthest from target",
+                caption="Whole periods only"
+                + (
+                    f": the {grain} in progress ({running.get_column('period_label')[0]}) is left "
+                    "out until it ends."
+                    if running.height
+                    else "."
+                ),
+                figure=frontline_trends(view, number, worst.get_column("team_id").to_list()),
+            )
+        )
+    action.append(fix_now_panel(dataset, registry, end, unit, grain))
     fed = ", ".join(registry.metric(m).label for m in feeds(registry, metric.id)) or "none"
-    exec_view = horizon(dataset, registry, metric.id, "month", end, periods=1)
-    units = exec_view.filter(pl.col("level") == "business_unit")
+    months = horizon(dataset, registry, metric.id, "month", end, periods=2)
+    whole = latest(months, complete=True)
+    if unit is not None:
+        whole = whole.filter((pl.col("scope") == unit) | (pl.col("level") == "company"))
+    units = whole.filter(pl.col("level") == "business_unit").sort("scope")
+    label = whole.get_column("period_label")[0] if whole.height else "the last whole month"
     choice = (
         Panel(
             title=f"The same numbers for choice: {metric.label} by business unit",
-            caption=f"Month to date against the same days last year. These team numbers feed: {fed}.",
-            figure=unit_bars(units, metric, colours(dataset), f"{metric.label}, this month so far"),
-            table=horizon_table(exec_view, metric),
+            caption=f"{label}, the latest whole month, against the same month last year. These "
+            f"team numbers feed: {fed}.",
+            figure=unit_bars(units, number, label, "the same month last year")
+            if units.height
+            else None,
+            table=horizon_table(whole, number) if whole.height else None,
         ),
     )
-    return Screen(title="Frontline", action=action, choice=choice)
+    return Screen(
+        title="Frontline", rows=(Row(choice=choice, action=tuple(action)),), first="action"
+    )

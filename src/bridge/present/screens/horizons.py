@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import polars as pl
 
-from bridge.present.charts import horizon_multiples, horizon_table
+from bridge.present.charts import horizon_multiples
 from bridge.present.screens.common import (
     action_metrics_feeding,
     colours,
     decision_marks,
+    fmt,
     frontline_panel,
 )
-from bridge.present.screens.model import Inputs, Panel, Screen
+from bridge.present.screens.model import Inputs, Panel, Row, Screen
+from bridge.present.tables import horizon_table
 from bridge.translate.horizon import horizon
 from bridge.translate.request import HorizonRequest
 from bridge.translate.windows import latest
@@ -19,54 +21,62 @@ from bridge.translate.windows import latest
 
 def horizons_screen(inputs: Inputs, request: HorizonRequest) -> Screen:
     dataset, registry, decisions = inputs.dataset, inputs.registry, inputs.decisions
-    metric, grain, unit = request.metric, request.grain, request.unit
-    view = horizon(dataset, registry, metric.id, grain, request.data_end)
+    metric, grain, unit, end = request.metric, request.grain, request.unit, request.data_end
+    view = horizon(dataset, registry, metric.id, grain, end)
     if unit is not None:
         view = view.filter((pl.col("scope") == unit) | (pl.col("level") == "company"))
     last = latest(view)
+    running = last.filter(pl.col("in_progress"))
     notes = tuple(
         sorted(
             {
-                f"{r['scope']} {r['period_label']}: vs {what} not comparable — {reason}"
+                f"{r['scope']} {r['period_label']}: not comparable with {what} — {reason}"
                 for r in last.iter_rows(named=True)
                 for what, reason in (
-                    ("prior period", r["prior_reason"]),
+                    ("the prior period", r["prior_reason"]),
                     ("last year", r["last_year_reason"]),
                 )
                 if reason
             }
         )
     )
-    in_progress = last.get_column("in_progress").any()
-    caption = (
-        f"{metric.description} The latest {grain} is still in progress: it is compared with "
-        "the same number of days of the comparison periods."
-        if in_progress
-        else metric.description
-    )
+    caption = metric.description
+    if running.height:
+        r = running.row(0, named=True)
+        caption += (
+            f" {r['period_label']} is in progress ({r['days']} of {r['period_days']} days): it is "
+            "compared with the same days of last year"
+            + (
+                ", and drawn at the whole period's pace (◇)."
+                if r["pace_basis"] != "rate so far"
+                else ", and drawn at its value so far (◇) — a rate needs no scaling."
+            )
+        )
+    scale = "shared" if metric.unit == "percent" else "own"
     choice = (
         Panel(
             title=f"{metric.label} by {grain}",
-            help=f"Owner: {metric.owner}",
+            help=f"Owner: {metric.owner}. Business units share one scale for a rate (to compare "
+            "them); each has its own for a sum. The company has its own.",
             caption=caption,
             figure=horizon_multiples(
                 view,
-                metric,
+                fmt(metric),
                 colours(dataset),
                 decision_marks(decisions, grain, registry.calendar.fiscal_year_start_month),
+                shared_scale=scale == "shared",
             ),
             notes=notes,
         ),
-        Panel(title="Latest period, compared", table=horizon_table(view, metric)),
+        Panel(title="Latest period, compared", table=horizon_table(last, fmt(metric))),
     )
     feeders = [metric] if "action" in metric.lenses else action_metrics_feeding(registry, metric.id)
     action = tuple(
-        frontline_panel(dataset, registry, m, "week", request.data_end, unit, decisions)
-        for m in feeders[:2]
+        frontline_panel(dataset, registry, m, "week", end, unit, decisions) for m in feeders[:2]
     ) or (
         Panel(
             title="No frontline KPI feeds this metric",
             caption="It is built from executive-only measures (see Definitions & lineage).",
         ),
     )
-    return Screen(title="Time horizons", choice=choice, action=action)
+    return Screen(title="Time horizons", rows=(Row(choice=choice, action=action),))

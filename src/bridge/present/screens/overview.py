@@ -1,8 +1,14 @@
-"""Overview: the headline executive metrics per business unit, each next to the frontline KPIs feeding it."""
+"""Overview: an executive scorecard — one row per headline metric, the frontline KPIs feeding it beside.
+
+Each card follows the business-unit filter: the value so far, compared like for like with last year,
+against plan where a plan exists, a sparkline of whole periods, and a status told by the arrow's shape
+and colour. On the same row, the teams behind it against their own targets.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import polars as pl
 
@@ -11,96 +17,180 @@ from bridge.config.metrics import Metric
 from bridge.config.registry import Registry
 from bridge.dataset import Dataset
 from bridge.present.charts import status_bars, unit_bars
-from bridge.present.format import format_change, format_value
-from bridge.present.screens.common import action_metrics_feeding, colours, fix_now_panel
-from bridge.present.screens.model import Inputs, Kpi, Panel, Screen
+from bridge.present.format import change_text, day_text
+from bridge.present.screens.common import (
+    HOW_PLAN,
+    action_metrics_feeding,
+    fix_now_panel,
+    fmt,
+    has_targets,
+    no_targets,
+)
+from bridge.present.screens.model import Card, Inputs, Panel, Row, Screen
+from bridge.present.tables import kind_of, period_text
+from bridge.translate.evaluate import accumulates
 from bridge.translate.frontline import status_summary
 from bridge.translate.horizon import horizon
 from bridge.translate.request import OverviewRequest
+from bridge.translate.review import review
+
+#: Whole periods in a card's sparkline.
+SPARK_PERIODS = 8
+
+
+def headline_metrics(registry: Registry) -> list[Metric]:
+    """The metrics marked ``headline``, else the first three of the choice lens."""
+    marked = [m for m in registry.metrics.values() if m.headline]
+    return marked or registry.metrics_for_lens("choice")[:3]
 
 
 def overview_screen(inputs: Inputs, request: OverviewRequest) -> Screen:
     dataset, registry = inputs.dataset, inputs.registry
-    grain, unit, end = request.grain, request.unit, request.data_end
-    headline = [m for m in registry.metrics.values() if m.headline] or registry.metrics_for_lens(
-        "choice"
-    )[:3]
-    choice = [_executive_panel(dataset, registry, m, grain, end, unit) for m in headline]
-    action: list[Panel] = []
-    for metric in headline:
-        feeders = [m.id for m in action_metrics_feeding(registry, metric.id)]
-        if not feeders:
-            action.append(
-                Panel(
-                    title=f"Feeding {metric.label}: no frontline KPI",
-                    caption="It is computed from executive-only measures.",
-                )
-            )
-            continue
-        summary = status_summary(dataset, registry, feeders, end, business_unit=unit)
-        action.append(
-            Panel(
-                title=f"Feeding {metric.label}",
-                caption="Teams against their own targets in the latest complete week, per business "
-                "unit, for each frontline KPI built from the same numbers.",
-                figure=status_bars(summary, f"Teams against target, feeding {metric.label}"),
-                table=summary.select(
-                    pl.col("business_unit").alias("business unit"),
-                    pl.col("metric_label").alias("KPI"),
-                    pl.col("period_label").alias("week"),
-                    pl.col("on_track").alias("on track"),
-                    pl.col("at_risk").alias("at risk"),
-                    pl.col("off_track").alias("off track"),
-                ),
-            )
+    rows = [
+        Row(
+            choice=(_card_panel(dataset, registry, metric, request),),
+            action=(_feeding_panel(dataset, registry, metric, request),),
         )
-    action.append(fix_now_panel(dataset, registry, end, unit))
-    return Screen(title="Overview", action=tuple(action), choice=tuple(choice))
+        for metric in headline_metrics(registry)
+    ]
+    rows.append(
+        Row(
+            choice=(_reviews_panel(inputs, request),),
+            action=(fix_now_panel(dataset, registry, request.data_end, request.unit),),
+        )
+    )
+    return Screen(title="Overview", rows=tuple(rows))
 
 
-def _executive_panel(
-    dataset: Dataset,
-    registry: Registry,
-    metric: Metric,
-    grain: ExecutiveGrain,
-    end: dt.date,
-    unit: str | None,
+def _card_panel(
+    dataset: Dataset, registry: Registry, metric: Metric, request: OverviewRequest
 ) -> Panel:
-    view = horizon(dataset, registry, metric.id, grain, end, periods=1)
-    if unit is not None:
-        view = view.filter((pl.col("scope") == unit) | (pl.col("level") == "company"))
-    company = view.filter(pl.col("level") == "company")
-    kpis = []
-    for row in company.iter_rows(named=True):
-        ok = row["last_year_comparable"]
-        kpis.append(
-            Kpi(
-                label=f"{row['scope']} · {row['period_label']}"
-                + (" to date" if row["in_progress"] else ""),
-                value=format_value(row["value"], metric),
-                delta=(format_change(row["last_year_change"], row["change_kind"]) + " vs last year")
-                if ok
-                else f"not comparable: {row['last_year_reason']}",
-                delta_color=("normal" if metric.higher_is_better else "inverse") if ok else "off",
-                help=metric.description,
-            )
+    grain: ExecutiveGrain = request.grain
+    scope = request.unit or registry.company
+    view = horizon(dataset, registry, metric.id, grain, request.data_end, periods=SPARK_PERIODS + 1)
+    mine = view.filter(pl.col("scope") == scope).sort("period_start")
+    number = fmt(metric)
+    if mine.is_empty() or mine.get_column("value").is_null().all():
+        return Panel(
+            title=metric.label,
+            info=(f"No {metric.label} data for {scope} before {request.data_end}.",),
         )
-    units = view.filter(pl.col("level") == "business_unit").sort("scope")
-    figure = unit_bars(
-        units,
-        metric,
-        colours(dataset),
-        f"{metric.label} by business unit vs the same part of last year",
+    current = mine.row(-1, named=True)
+    whole = mine.filter(~pl.col("in_progress")).tail(SPARK_PERIODS)
+    comparable = bool(current["last_year_comparable"])
+    days = f"the same {current['days']} days" if current["in_progress"] else "the same period"
+    plan_note, info = _plan(registry, metric, current, scope)
+    card = Card(
+        label=f"{scope} · {period_text(current)}",
+        value=number.value(current["value"]),
+        delta=number.change(current["last_year_change"], current["change_kind"])
+        if comparable
+        else "not comparable",
+        versus=f"vs {days} last year" if comparable else str(current["last_year_reason"]),
+        delta_color=("normal" if metric.higher_is_better else "inverse") if comparable else "off",
+        arrow="auto" if comparable else "off",
+        help=f"{metric.description} Owner: {metric.owner}.",
+        spark=tuple(float(v) for v in whole.get_column("value").to_list() if v is not None),
+        note=plan_note,
     )
-    notes = tuple(
-        f"{r['scope']}: not comparable with last year — {r['last_year_reason']}"
-        for r in units.iter_rows(named=True)
-        if not r["last_year_comparable"]
-    )
+    figure = None
+    if request.unit is None:
+        units = view.filter(
+            (pl.col("level") == "business_unit")
+            & (pl.col("period_start") == current["period_start"])
+        ).sort("scope")
+        if units.height:
+            running = bool(current["in_progress"])
+            figure = unit_bars(
+                units,
+                number,
+                f"{current['period_label']} so far" if running else str(current["period_label"]),
+                f"the same {current['days']} days last year"
+                if running
+                else "the same period last year",
+            )
     return Panel(
         title=metric.label,
         help=f"{metric.description} Owner: {metric.owner}.",
-        kpis=tuple(kpis),
+        cards=(card,),
         figure=figure,
-        notes=notes,
+        info=info,
     )
+
+
+def _plan(
+    registry: Registry, metric: Metric, current: dict[str, Any], scope: str
+) -> tuple[str | None, tuple[str, ...]]:
+    """The card's line about plan, or what is missing to have one (nothing for a rate)."""
+    plan = current["plan_value"]
+    if plan is None:
+        if accumulates(registry, metric.id):
+            return None, (f"No plan is set for {metric.label} in {scope}: {HOW_PLAN}.",)
+        return None, ()
+    ahead = (current["value"] - plan) * (1 if metric.higher_is_better else -1) >= 0
+    change = change_text(current["plan_change"], kind_of(current["change_kind"]))
+    days = "these days" if current["in_progress"] else "the period"
+    return (
+        f"{'▲ ahead of' if ahead else '▼ behind'} plan: {change} "
+        f"(plan for {days} {fmt(metric).value(plan)})",
+        (),
+    )
+
+
+def _feeding_panel(
+    dataset: Dataset, registry: Registry, metric: Metric, request: OverviewRequest
+) -> Panel:
+    feeders = action_metrics_feeding(registry, metric.id)
+    title = f"Teams behind {metric.label}"
+    if not feeders:
+        return Panel(
+            title=title,
+            caption="No frontline KPI feeds it: it is built from executive-only measures "
+            "(see Definitions & lineage).",
+        )
+    with_targets = [m for m in feeders if has_targets(dataset, m.id)]
+    missing = tuple(no_targets(m) for m in feeders if m not in with_targets)
+    if not with_targets:
+        return Panel(title=title, info=missing)
+    summary = status_summary(
+        dataset,
+        registry,
+        [m.id for m in with_targets],
+        request.data_end,
+        business_unit=request.unit,
+    )
+    if summary.is_empty():
+        return Panel(title=title, info=(f"No team data before {request.data_end}.", *missing))
+    week = summary.get_column("period_label")[0]
+    return Panel(
+        title=title,
+        caption=f"Teams against their own targets in the latest complete week ({week}), for each "
+        f"frontline KPI built from the same numbers as {metric.label}.",
+        figure=status_bars(summary),
+        info=missing,
+    )
+
+
+def _reviews_panel(inputs: Inputs, request: OverviewRequest) -> Panel:
+    decisions = inputs.decisions
+    if request.unit is not None:
+        decisions = decisions.filter(pl.col("scope") == request.unit)
+    title = "Decisions due for review"
+    if decisions.is_empty():
+        return Panel(
+            title=title,
+            caption="No decision is recorded yet: record one from Trade-offs or the Decision log.",
+        )
+    reviews = review(decisions, inputs.dataset, inputs.registry, request.data_end)
+    due = decisions.join(reviews, on="id").filter(
+        pl.col("review_on") <= request.as_of + dt.timedelta(days=30)
+    )
+    if due.is_empty():
+        first = decisions.get_column("review_on").min()
+        upcoming = day_text(first) if isinstance(first, dt.date) else "not set"
+        return Panel(title=title, caption=f"None due in the next 30 days (next review {upcoming}).")
+    lines = [
+        f"{r['review_on']}: {r['choice']} for {r['scope']} — {r['status']}"
+        for r in due.sort("review_on").iter_rows(named=True)
+    ]
+    return Panel(title=title, caption=" · ".join(lines))

@@ -1,0 +1,240 @@
+"""Tables as people read them: human column names, every value formatted, ids hidden.
+
+A :class:`Table` holds what is shown (strings written by :mod:`bridge.present.format`) and, for the
+CSV download, the same columns with plain numbers. Builders here turn views into tables; pages, the
+brief and the CLI's table output use the same ones. CSV text cells a spreadsheet would evaluate as a
+formula are neutralised (:func:`csv_bytes`).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from bridge.present.format import MISSING, ChangeKind, NumberFormat, change_text, day_text, yes_no
+from bridge.present.palette import status_label
+
+#: Cells starting with one of these are formulas to a spreadsheet (OWASP, "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_PATTERN = "^[=+\\-@\t\r]"
+
+
+@dataclass(frozen=True)
+class Table:
+    """``shown``: display strings under human column names; ``raw``: the same columns with plain
+    values, for CSV (defaults to ``shown``); ``help``: a tooltip per column."""
+
+    shown: pl.DataFrame
+    raw: pl.DataFrame | None = None
+    help: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def csv_frame(self) -> pl.DataFrame:
+        return self.raw if self.raw is not None else self.shown
+
+    @property
+    def height(self) -> int:
+        return self.shown.height
+
+
+def table(
+    rows: Sequence[Mapping[str, Any]],
+    columns: Sequence[str],
+    raw: Sequence[Mapping[str, Any]] | None = None,
+    help: Mapping[str, str] | None = None,
+) -> Table:
+    """A table from rows of display values (and optionally rows of plain values)."""
+    shown = pl.DataFrame(
+        [{c: _text(r.get(c)) for c in columns} for r in rows],
+        schema=dict.fromkeys(columns, pl.String),
+    )
+    plain = None
+    if raw is not None:
+        plain = pl.DataFrame(
+            [{c: r.get(c) for c in columns} for r in raw], infer_schema_length=None
+        )
+        plain = (
+            plain.select(columns)
+            if plain.width
+            else pl.DataFrame(schema=dict.fromkeys(columns, pl.String))
+        )
+    return Table(shown, plain, dict(help or {}))
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return MISSING
+    if isinstance(value, bool):
+        return yes_no(value)
+    if isinstance(value, float):
+        return f"{value:,.4g}"
+    if hasattr(value, "isoformat"):
+        return day_text(value)  # type: ignore[arg-type]
+    return str(value)
+
+
+def csv_bytes(frame: pl.DataFrame) -> bytes:
+    """A table as UTF-8 CSV; text cells starting with ``= + - @``, a tab or a carriage return get a
+    leading ``'`` so a spreadsheet shows them as text instead of evaluating them."""
+    safe = (
+        frame.with_columns(
+            pl.when(pl.col(c).str.contains(FORMULA_PATTERN).fill_null(False))
+            .then(pl.lit("'") + pl.col(c))
+            .otherwise(pl.col(c))
+            .alias(c)
+            for c, dtype in frame.schema.items()
+            if dtype == pl.String
+        )
+        if frame.width
+        else frame
+    )
+    buffer = io.BytesIO()
+    safe.write_csv(buffer)
+    return buffer.getvalue()
+
+
+# --- builders -------------------------------------------------------------------------------------
+
+
+def kind_of(change_kind: str) -> ChangeKind:
+    """The horizon view's ``change_kind`` column as a format's change kind."""
+    return "points" if change_kind == "points" else "relative"
+
+
+def comparison(change: float | None, kind: str, comparable: bool, reason: str | None) -> str:
+    """A change, or why there is none: never a bare delta where it is not like for like."""
+    if not comparable:
+        return f"not comparable: {reason or 'no value'}"
+    return change_text(change, kind_of(kind))
+
+
+def period_text(row: Mapping[str, Any]) -> str:
+    """``2026 Q3``, or ``2026 Q4 so far (63 of 92 days)`` for a period in progress."""
+    if row.get("in_progress"):
+        return f"{row['period_label']} so far ({row['days']} of {row['period_days']} days)"
+    return str(row["period_label"])
+
+
+HORIZON_COLUMNS = (
+    "Scope",
+    "Period",
+    "Value",
+    "vs prior period",
+    "vs same period last year",
+    "Trailing 12 months",
+    "vs plan",
+    "3-year trend",
+)
+
+
+def horizon_table(latest: pl.DataFrame, fmt: NumberFormat) -> Table:
+    """One row per scope for its latest period, every comparison like for like or marked."""
+    values = fmt.values(latest.get_column("value").to_list())
+    rows, raw = [], []
+    for r, value in zip(latest.iter_rows(named=True), values, strict=True):
+        trend_kind: ChangeKind = (
+            "points" if r["growth_3y_kind"] == "points_per_year" else "relative"
+        )
+        trend = (
+            change_text(r["growth_3y"], trend_kind) + "/yr"
+            if r["growth_3y_comparable"] and r["growth_3y"] is not None
+            else f"not comparable: {r['growth_3y_reason'] or 'no value'}"
+        )
+        plan = (
+            "no plan set"
+            if r["plan_value"] is None
+            else f"{change_text(r['plan_change'], kind_of(r['change_kind']))}"
+            f" (plan {fmt.value(r['plan_value'])})"
+        )
+        rows.append(
+            {
+                "Scope": r["scope"],
+                "Period": period_text(r),
+                "Value": value,
+                "vs prior period": comparison(
+                    r["prior_change"], r["change_kind"], r["prior_comparable"], r["prior_reason"]
+                ),
+                "vs same period last year": comparison(
+                    r["last_year_change"],
+                    r["change_kind"],
+                    r["last_year_comparable"],
+                    r["last_year_reason"],
+                ),
+                "Trailing 12 months": fmt.value(r["ttm_value"]),
+                "vs plan": plan,
+                "3-year trend": trend,
+            }
+        )
+        raw.append(
+            {
+                "Scope": r["scope"],
+                "Period": period_text(r),
+                "Value": r["value"],
+                "vs prior period": r["prior_change"],
+                "vs same period last year": r["last_year_change"],
+                "Trailing 12 months": r["ttm_value"],
+                "vs plan": r["plan_change"],
+                "3-year trend": r["growth_3y"],
+            }
+        )
+    return table(
+        rows,
+        HORIZON_COLUMNS,
+        raw,
+        help={
+            "vs prior period": "A period in progress is compared with the same number of days of "
+            "the period before.",
+            "vs same period last year": "Like for like: a period in progress against the same days "
+            "of last year's period.",
+            "3-year trend": "Average yearly change of the trailing twelve months over three years.",
+        },
+    )
+
+
+def fix_now_table(
+    ranked: pl.DataFrame, formats: Mapping[str, NumberFormat], labels: Mapping[str, str]
+) -> Table:
+    """The ranked misses: team, KPI, value against target, status, and what it feeds (by name)."""
+    rows, raw = [], []
+    for r in ranked.iter_rows(named=True):
+        fmt = formats[r["metric_id"]]
+        feeds = ", ".join(labels.get(f, f) for f in (r["feeds"] or "").split(", ") if f)
+        rows.append(
+            {
+                "Rank": r["rank"],
+                "Team": r["team_name"],
+                "Business unit": r["business_unit"],
+                "KPI": r["metric_label"],
+                "Period": r["period_label"],
+                "Value": fmt.value(r["value"]),
+                "Target": fmt.value(r["target"]),
+                "Status": status_label(r["status"]),
+                "Feeds": feeds or "—",
+            }
+        )
+        raw.append({**rows[-1], "Value": r["value"], "Target": r["target"], "Status": r["status"]})
+    columns = (
+        "Rank",
+        "Team",
+        "Business unit",
+        "KPI",
+        "Period",
+        "Value",
+        "Target",
+        "Status",
+        "Feeds",
+    )
+    return table(
+        rows,
+        columns,
+        raw,
+        help={
+            "Rank": "Shortfall against target × the team's share of volume: a small miss on a big "
+            "team outranks a big miss on a tiny one.",
+            "Feeds": "The executive metrics built from the same numbers.",
+        },
+    )

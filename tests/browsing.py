@@ -1,0 +1,286 @@
+"""What the real-browser tests share: ``make run``'s server on the sample company, Debian's Chromium,
+and helpers that wait for a Streamlit run to settle and read what a page shows.
+
+Import it only once Chromium is known to exist (the test modules skip themselves otherwise).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Locator,
+    Page,
+    ViewportSize,
+    expect,
+    sync_playwright,
+)
+
+from tests.conftest import CHROMIUM_ARGS, ROOT
+
+CHROMIUM = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else shutil.which("chromium")
+NO_CHROMIUM = (
+    "Chromium is not installed (/usr/bin/chromium, or `chromium` on PATH); "
+    "install it with `make system-deps` (Debian's package) to run the browser tests"
+)
+
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+VIEWPORT: ViewportSize = {"width": 1440, "height": 1600}
+
+#: The first load of a fresh server computes everything (2 shared cores): be generous.
+FIRST_LOAD_MS = 90_000
+#: A rerun after an interaction (mostly cached).
+RERUN_MS = 45_000
+SERVER_START_S = 60
+
+#: The running server's log, quoted when a page shows an error.
+SERVER_LOG: list[Path] = []
+
+SCRIPT_DONE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+LIVE = '[data-testid="stElementContainer"]:not([data-stale="true"])'
+PLOTLY = '.js-plotly-plot, [data-testid="stPlotlyChart"]'
+ACTION_HEADING = "Action lens · frontline"
+CHOICE_HEADING = "Choice lens · executive"
+PAGES = {  # sidebar link text -> (URL path, page title)
+    "Overview": ("overview", "Overview"),
+    "Trade-offs": ("trade_offs", "Trade-offs"),
+    "Time horizons": ("time_horizons", "Time horizons"),
+    "Frontline": ("frontline", "Frontline"),
+    "Decision log": ("decision_log", "Decision log"),
+    "Definitions & lineage": ("definitions", "Definitions & lineage"),
+    "Data health": ("data_health", "Data health"),
+}
+
+
+# --- the server and the browser ---------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _healthy(base: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+            return bool(response.read().decode().strip() == "ok")
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """End the server and anything it started (its own process group); never leave it running."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        if process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def running_server(
+    sample_url: str, folder: Path, *, wait: bool = True, cache_dir: Path | None = None
+) -> Iterator[str]:
+    """Start ``make run``'s command on a free port (yields as soon as it is healthy, or at once
+    with ``wait=False``); stop it and everything it started when done. The measure cache lives in
+    ``folder`` unless ``cache_dir`` is given (servers that share one load from the source once)."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BRIDGE_")}
+    env.update(
+        BRIDGE_SOURCE_URL=sample_url,
+        BRIDGE_CONFIG_DIR=str(ROOT / "config"),
+        # Bridge's own database (decision records) goes to a temporary folder, not the repository.
+        BRIDGE_STATE_URL=f"sqlite:///{folder / 'state.sqlite'}",
+        BRIDGE_CACHE_DIR=str(cache_dir or folder / "cache"),
+    )
+    log_path = folder / "server.log"
+    command = [
+        str(ROOT / ".venv" / "bin" / "streamlit"),
+        "run",
+        "app.py",
+        "--server.headless",
+        "true",
+        "--server.address",
+        "127.0.0.1",
+        "--server.port",
+        str(port),
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        deadline = time.monotonic() + SERVER_START_S
+        while wait and not _healthy(base):
+            if process.poll() is not None:
+                pytest.fail(f"streamlit exited with {process.returncode}:\n{log_path.read_text()}")
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"streamlit was not healthy after {SERVER_START_S} s:\n{log_path.read_text()}"
+                )
+            time.sleep(0.25)
+        SERVER_LOG.append(log_path)
+        yield base
+    finally:
+        SERVER_LOG.clear()
+        _stop(process)
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[Browser]:
+    """Debian's Chromium, headless, through Playwright (closed when done)."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        expect.set_options(timeout=15_000)  # after settle(), what a test expects is there already
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextlib.contextmanager
+def page_opener(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Callable[[], Page]]:
+    """Opens pages, each in a fresh browser context (new cookies, so a new Streamlit session).
+
+    If the test fails, every page it opened is saved as ``<test>-failed-<n>.png`` first.
+    """
+    contexts: list[BrowserContext] = []
+    failed_before = request.session.testsfailed
+
+    def open_page() -> Page:
+        ctx = browser.new_context(viewport=VIEWPORT)
+        ctx.set_default_timeout(RERUN_MS)
+        contexts.append(ctx)
+        return ctx.new_page()
+
+    try:
+        yield open_page
+    finally:
+        failed = request.session.testsfailed > failed_before
+        for n, ctx in enumerate(contexts):
+            if failed:
+                for page in ctx.pages:
+                    # A screenshot must not hide the real failure.
+                    with contextlib.suppress(Exception):
+                        screenshot(page, f"{request.node.name}-failed-{n}")
+            ctx.close()
+
+
+# --- helpers ----------------------------------------------------------------------------------------
+
+
+def settle(page: Page, timeout: float = RERUN_MS) -> None:
+    """Wait until the script has finished and no stale elements (left over from a rerun) remain.
+
+    Checked twice, a moment apart, so a rerun that is just about to start is not mistaken for the end.
+    """
+    done = f"!!document.querySelector('{SCRIPT_DONE}') && " + (
+        '!document.querySelector(\'[data-testid="stElementContainer"][data-stale="true"]\')'
+    )
+    deadline = time.monotonic() + timeout / 1000
+    for _ in range(2):
+        remaining = max(deadline - time.monotonic(), 1) * 1000
+        page.wait_for_function(done, timeout=remaining)
+        page.wait_for_timeout(300)
+    page.wait_for_function(done, timeout=max(deadline - time.monotonic(), 1) * 1000)
+
+
+def live(page: Page) -> Locator:
+    """Elements of the current run only (a rerun leaves the previous run's elements, marked stale)."""
+    return page.locator(LIVE)
+
+
+def main(page: Page) -> Locator:
+    return page.locator('[data-testid="stMain"]')
+
+
+def sidebar(page: Page) -> Locator:
+    return page.locator('[data-testid="stSidebar"]')
+
+
+def heading(page: Page, text: str) -> Locator:
+    return live(page).get_by_role("heading", name=text, exact=True)
+
+
+def lens_heading(page: Page, text: str) -> Locator:
+    """The bold caption heading a lens's column when the lenses are side by side."""
+    return live(page).get_by_text(text, exact=True)
+
+
+def lens_button(page: Page, label: str) -> Locator:
+    return (
+        sidebar(page)
+        .get_by_role("radiogroup", name="Lens")
+        .get_by_role("radio", name=label, exact=True)
+    )
+
+
+def open_app(page: Page, url: str, title: str, timeout: float = FIRST_LOAD_MS) -> None:
+    """Open a URL and wait for the page's title and the end of the script run."""
+    page.goto(url, timeout=timeout)
+    expect(main(page).locator(LIVE).get_by_role("heading", name=title, level=1)).to_be_visible(
+        timeout=timeout
+    )
+    settle(page, timeout)
+
+
+def assert_no_errors(page: Page) -> None:
+    """No Streamlit exception box and no error alert on the page."""
+    for selector, what in (
+        ('[data-testid="stException"]', "exception"),
+        ('[data-testid="stAlertContentError"]', "error message"),
+    ):
+        boxes = page.locator(selector)
+        shown = [
+            boxes.nth(i).inner_text() for i in range(boxes.count()) if boxes.nth(i).is_visible()
+        ]
+        if shown:
+            log = SERVER_LOG[-1].read_text(errors="replace")[-4000:] if SERVER_LOG else ""
+            pytest.fail(
+                f"{page.url} shows a Streamlit {what}:\n"
+                + "\n---\n".join(shown)
+                + f"\n\nserver log (tail):\n{log}"
+            )
+
+
+def assert_has_chart(page: Page) -> None:
+    expect(live(page).locator(PLOTLY).first).to_be_visible()
+
+
+def headings_shown(page: Page) -> list[str]:
+    return [t.strip() for t in live(page).locator("h3").all_text_contents()]
+
+
+def screenshot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def assert_lens(page: Page, lens: str) -> None:
+    """The lens control shows ``lens`` selected, and the lens headings match it."""
+    expect(lens_button(page, lens)).to_have_attribute("aria-checked", "true")
+    both = lens == "Side by side"
+    for text in (ACTION_HEADING, CHOICE_HEADING):
+        if both:
+            expect(lens_heading(page, text)).to_be_visible()
+        else:
+            expect(lens_heading(page, text)).to_have_count(0)
