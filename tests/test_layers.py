@@ -68,8 +68,10 @@ LIBRARY_HOMES = {
     "sqlalchemy": {"data", "sample"},
     "plotly": {"charts", "present"},
     "kaleido": {"present"},
-    "numpy": {"sample"},
-    "pyarrow": set(),
+    # warm imports them once, under a lock, before a session draws (no first-load race)
+    "numpy": {"sample", "bridge.app.warm"},
+    "pyarrow": {"bridge.app.warm"},
+    "pandas": {"bridge.app.warm"},
 }
 
 #: What a page may import: Streamlit, the UI boundary, screen builders and request types.

@@ -23,6 +23,7 @@ from typing import Any, Generic, Protocol, TypeVar
 import polars as pl
 import streamlit as st
 
+from bridge.app import warm
 from bridge.config.decisions import Decision
 from bridge.config.metrics import Metric
 from bridge.config.partial import PartialRegistry, load_partial_registry
@@ -39,6 +40,10 @@ from bridge.present.tables import Table, csv_bytes
 from bridge.records import RECORDS_SCHEMA
 from bridge.settings import Settings, SettingsError, get_settings
 from bridge.translate.request import LENSES, Coverage, Lens, RawRequest, Request, resolve
+
+# What libraries import lazily (pandas, Plotly's validators), imported once while this module is
+# imported — sessions importing it wait for each other — so no two sessions race them (see warm).
+warm.imports()
 
 log = logging.getLogger("bridge")
 ALL_UNITS = "All business units"

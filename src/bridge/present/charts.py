@@ -818,3 +818,21 @@ def freshness_bars(sources: pl.DataFrame) -> go.Figure:
     )
     return _layout(fig, height=300, legend=False)
 
+
+def warm_up() -> str:
+    """One tiny figure of every trace kind Bridge draws, serialised as the app sends it.
+
+    Plotly imports a trace kind's validators (and numpy) the first time such a figure is built; the
+    app calls this once at start-up, under a lock (:mod:`bridge.app.warm`), so concurrent first
+    sessions never race those imports.
+    """
+    fig = make_subplots(rows=1, cols=2)
+    fig.add_trace(go.Scatter(x=[1, 2], y=[1, 2], mode="lines+markers+text", text=["a", "b"]), 1, 1)
+    fig.add_trace(go.Bar(x=[1, 2], y=[1, 2], orientation="v"), 1, 2)
+    fig.add_trace(go.Heatmap(z=[[1, 2], [3, 4]]))
+    fig.add_shape(type="rect", x0=0, x1=1, y0=0, y1=1)
+    fig.add_annotation(x=1, y=1, text="a")
+    sankey = go.Figure(
+        go.Sankey(node={"label": ["a", "b"]}, link={"source": [0], "target": [1], "value": [1]})
+    )
+    return str(fig.to_json()) + str(sankey.to_json())
