@@ -139,8 +139,10 @@ def test_tradeoffs_bubbles_quadrants_thresholds_and_shares(app: AppTest) -> None
     assert quadrant["Retail Stores"] == "stop" and quadrant["Marketplace"] == "fix"
     labels = {a["text"] for a in bubbles["layout"]["annotations"]}
     assert {"<b>bet</b>", "<b>fix</b>", "<b>harvest</b>", "<b>stop</b>"} <= labels
-    assert "Revenue growth vs last year = +5.0%" in labels  # thresholds labelled on their lines
-    assert "Contribution margin = 10.0%" in labels
+    # thresholds labelled with their values on their own lines (the axes name the metrics)
+    notes = {a["text"]: a for a in bubbles["layout"]["annotations"]}
+    assert notes["+5.0%"]["x"] == pytest.approx(0.05) and notes["+5.0%"].get("xref", "x") == "x"
+    assert notes["10.0%"]["y"] == pytest.approx(0.10) and notes["10.0%"].get("yref", "y") == "y"
     assert len(bubbles["layout"]["shapes"]) >= 4  # quadrants shaded
     legend = [t["name"] for t in bubbles["data"] if t.get("legendgroup") == "legend"]
     assert "bubble area ∝ Revenue (last 12 months)" in legend
@@ -194,7 +196,9 @@ def test_time_horizons_draw_the_period_in_progress_at_its_pace(app: AppTest) -> 
     running = next(t for t in fig["data"] if t.get("name", "").endswith("2026-11 so far"))
     assert running["x"][-1] == "2026-11"
     table = at.dataframe[0].value
-    assert table["Period"].to_list()[0] == "2026-11 so far (29 of 30 days)"
+    # every scope shares the period: said once, above the table (the CSV keeps it on every row)
+    assert "Period" not in table.columns
+    assert "2026-11 so far (29 of 30 days)" in " ".join(c.value for c in at.caption)
     assert "not comparable" not in " ".join(table["vs same period last year"].to_list())
 
 
@@ -236,8 +240,9 @@ def test_frontline_heatmap_trends_and_fix_now(app: AppTest) -> None:
 def test_frontline_choice_lens_compares_whole_months(app: AppTest) -> None:
     at = open_page(app, "frontline", lens="choice", metric="revenue")
     table = at.dataframe[0].value
-    assert set(table["Period"].to_list()) == {"2026-10"}  # the latest whole month, not 29 days
+    assert "Period" not in table.columns  # one period for every scope: named in the caption
     caption = " ".join(c.value for c in at.caption)
+    assert "so far" not in caption  # the latest whole month, not 29 days
     assert "2026-10, the latest whole month, against the same month last year" in caption
 
 

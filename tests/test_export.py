@@ -172,3 +172,18 @@ def test_empty_decisions_say_so(sample_dataset: Dataset, registry: Registry) -> 
         sample_dataset, registry, AS_OF, empty, review(empty, sample_dataset, registry, AS_OF)
     )
     assert "No decision recorded yet." in html and "No decision is due for review." in html
+
+
+def test_a_shared_period_is_said_once_but_kept_in_the_csv(
+    sample_dataset: Dataset, registry: Registry
+) -> None:
+    from bridge.present.format import of
+    from bridge.present.tables import horizon_table
+    from bridge.translate.horizon import horizon
+    from bridge.translate.windows import latest
+
+    last = latest(horizon(sample_dataset, registry, "revenue", "quarter", AS_OF))
+    shown = horizon_table(last, of(registry.metric("revenue")))
+    assert "Period" not in shown.shown.columns
+    assert shown.csv_frame.get_column("Period").n_unique() == 1
+    assert shown.csv_frame.height == shown.shown.height == last.height

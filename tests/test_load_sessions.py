@@ -83,7 +83,9 @@ MAX_GROWTH = 1536 * MIB  # 1.5 GiB
 MAX_FINAL = 3072 * MIB  # 3 GiB
 
 #: Start pages (URL paths) and the lens put in their URL (None: no parameter, i.e. Side by side).
-START_PATHS = ["overview", "trade_offs", "time_horizons", "frontline", "definitions", "data_health"]
+#: Only pages that read differently per lens have the lens control (Definitions, Data health and
+#: the Decision log do not); they are still navigation targets.
+START_PATHS = ["overview", "trade_offs", "time_horizons", "frontline"]
 LENSES = ["Action", "Choice", "Side by side"]
 #: What the URL holds for each lens (the lens control shows the label).
 LENS_IDS = {"Action": "action", "Choice": "choice", "Side by side": "both"}

@@ -38,6 +38,10 @@ from bridge.present.palette import (
 LEGEND_ONLY = "legend"
 
 
+#: A light veil behind labels drawn over data, so a bubble under them does not hide them.
+VEIL = "rgba(255,255,255,0.8)"
+
+
 def _layout(fig: go.Figure, height: int, *, legend: bool = True) -> go.Figure:
     fig.update_layout(
         height=height,
@@ -219,46 +223,44 @@ def _rule_marks(
     ys: Sequence[float],
 ) -> None:
     rule = spec.rule
-    (x0, x1) = x_axis.range or (min([*xs, 0.0]), max([*xs, 1.0]))
-    (y0, y1) = y_axis.range or (min([*ys, 0.0]), max([*ys, 1.0]))
+    (x0, x1) = _padded(x_axis).range or (min([*xs, 0.0]), max([*xs, 1.0]))
+    (y0, y1) = _padded(y_axis).range or (min([*ys, 0.0]), max([*ys, 1.0]))
     if isinstance(rule, Quadrants):
+        # Each area shaded to the plot's edges; its name in the plot's corner on a veil, and the
+        # threshold values on the lines at the plot's edges, so no bubble or its name hides them.
         areas = (
-            (rule.x, x1, rule.y, y1, rule.high_x_high_y, "right", "top"),
-            (rule.x, x1, y0, rule.y, rule.high_x_low_y, "right", "bottom"),
-            (x0, rule.x, rule.y, y1, rule.low_x_high_y, "left", "top"),
-            (x0, rule.x, y0, rule.y, rule.low_x_low_y, "left", "bottom"),
+            (rule.x, x1, rule.y, y1, rule.high_x_high_y, 1, 1),
+            (rule.x, x1, y0, rule.y, rule.high_x_low_y, 1, 0),
+            (x0, rule.x, rule.y, y1, rule.low_x_high_y, 0, 1),
+            (x0, rule.x, y0, rule.y, rule.low_x_low_y, 0, 0),
         )
-        for (ax0, ax1, ay0, ay1, name, xanchor, yanchor), fill in zip(
+        for (ax0, ax1, ay0, ay1, name, corner_x, corner_y), fill in zip(
             areas, QUADRANT_FILLS, strict=True
         ):
             fig.add_shape(
-                type="rect",
-                x0=ax0,
-                x1=ax1,
-                y0=ay0,
-                y1=ay1,
-                fillcolor=fill,
-                line_width=0,
+                type="rect", x0=ax0, x1=ax1, y0=ay0, y1=ay1, fillcolor=fill, line_width=0,
                 layer="below",
-            )
+            )  # fmt: skip
             fig.add_annotation(
-                x=ax1 if xanchor == "right" else ax0,
-                y=ay1 if yanchor == "top" else ay0,
-                text=f"<b>{name}</b>",
-                showarrow=False,
-                xanchor=xanchor,
-                yanchor=yanchor,
-                font={"color": MUTED, "size": 13},
-            )
+                xref="x domain", yref="y domain", x=corner_x, y=corner_y,
+                xanchor="right" if corner_x else "left", yanchor="top" if corner_y else "bottom",
+                text=f"<b>{name}</b>", showarrow=False, font={"color": MUTED, "size": 13},
+                bgcolor=VEIL,
+            )  # fmt: skip
+        # the threshold values alone (the axes name them), on the side with more room
+        right_room = rule.x <= (x0 + x1) / 2
         fig.add_vline(x=rule.x, line_dash=THRESHOLD.symbol, line_color=GRID)
         fig.add_hline(y=rule.y, line_dash=THRESHOLD.symbol, line_color=GRID)
         fig.add_annotation(
-            x=rule.x, y=y1, yanchor="bottom", showarrow=False, font={"size": 11, "color": MUTED},
-            text=f"{spec.x_label} = {spec.x_format.value(rule.x)}",
+            x=rule.x, xshift=4 if right_room else -4, xanchor="left" if right_room else "right",
+            yref="y domain", y=0.01, yanchor="bottom", showarrow=False,
+            font={"size": 11, "color": MUTED}, bgcolor=VEIL,
+            text=spec.x_format.value(rule.x),
         )  # fmt: skip
         fig.add_annotation(
-            x=x0, y=rule.y, xanchor="left", yanchor="bottom", showarrow=False,
-            font={"size": 11, "color": MUTED}, text=f"{spec.y_label} = {spec.y_format.value(rule.y)}",
+            xref="x domain", x=0.01, xanchor="left", y=rule.y, yanchor="bottom", yshift=2,
+            showarrow=False, font={"size": 11, "color": MUTED}, bgcolor=VEIL,
+            text=spec.y_format.value(rule.y),
         )  # fmt: skip
         return
     top = max(x1, y1)

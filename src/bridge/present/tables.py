@@ -132,7 +132,8 @@ HORIZON_COLUMNS = (
 
 
 def horizon_table(latest: pl.DataFrame, fmt: NumberFormat) -> Table:
-    """One row per scope for its latest period, every comparison like for like or marked."""
+    """One row per scope for its latest period, every comparison like for like or marked. When every
+    scope shares that period, the shown table leaves it out (say it once, around the table)."""
     values = fmt.values(latest.get_column("value").to_list())
     rows, raw = [], []
     for r, value in zip(latest.iter_rows(named=True), values, strict=True):
@@ -181,9 +182,13 @@ def horizon_table(latest: pl.DataFrame, fmt: NumberFormat) -> Table:
                 "3-year trend": r["growth_3y"],
             }
         )
-    return table(
+    shared = {row["Period"] for row in rows}
+    columns: tuple[str, ...] = HORIZON_COLUMNS
+    if len(shared) == 1:  # every scope's latest period is the same: said once, in the caption
+        columns = tuple(c for c in HORIZON_COLUMNS if c != "Period")
+    out = table(
         rows,
-        HORIZON_COLUMNS,
+        columns,
         raw,
         help={
             "vs prior period": "A period in progress is compared with the same number of days of "
@@ -193,12 +198,16 @@ def horizon_table(latest: pl.DataFrame, fmt: NumberFormat) -> Table:
             "3-year trend": "Average yearly change of the trailing twelve months over three years.",
         },
     )
+    if raw:  # the CSV keeps the period on every row
+        out = Table(out.shown, table(raw, HORIZON_COLUMNS, raw).raw, out.help)
+    return out
 
 
 def fix_now_table(
     ranked: pl.DataFrame, formats: Mapping[str, NumberFormat], labels: Mapping[str, str]
 ) -> Table:
-    """The ranked misses: team, KPI, value against target, status, and what it feeds (by name)."""
+    """The ranked misses, narrow enough for a side-by-side column: who, which KPI, value against
+    target, status, and what it feeds (by name). The CSV keeps every field apart (unit, period)."""
     rows, raw = [], []
     for r in ranked.iter_rows(named=True):
         fmt = formats[r["metric_id"]]
@@ -206,32 +215,31 @@ def fix_now_table(
         rows.append(
             {
                 "Rank": r["rank"],
-                "Team": r["team_name"],
-                "Business unit": r["business_unit"],
+                "Team": f"{r['team_name']} · {r['business_unit']}",
                 "KPI": r["metric_label"],
-                "Period": r["period_label"],
-                "Value": fmt.value(r["value"]),
-                "Target": fmt.value(r["target"]),
+                "Value vs target": f"{fmt.value(r['value'])} vs {fmt.value(r['target'])}",
                 "Status": status_label(r["status"]),
                 "Feeds": feeds or "—",
             }
         )
-        raw.append({**rows[-1], "Value": r["value"], "Target": r["target"], "Status": r["status"]})
-    columns = (
-        "Rank",
-        "Team",
-        "Business unit",
-        "KPI",
-        "Period",
-        "Value",
-        "Target",
-        "Status",
-        "Feeds",
-    )
-    return table(
-        rows,
-        columns,
-        raw,
+        raw.append(
+            {
+                "Rank": r["rank"],
+                "Team": r["team_name"],
+                "Business unit": r["business_unit"],
+                "KPI": r["metric_label"],
+                "Period": r["period_label"],
+                "Value": r["value"],
+                "Target": r["target"],
+                "Status": r["status"],
+                "Feeds": feeds,
+            }
+        )
+    shown = table(rows, ("Rank", "Team", "KPI", "Value vs target", "Status", "Feeds"))
+    plain = table(raw, tuple(raw[0]) if raw else ("Rank",), raw).raw
+    return Table(
+        shown.shown,
+        plain,
         help={
             "Rank": "Shortfall against target × the team's share of volume: a small miss on a big "
             "team outranks a big miss on a tiny one.",

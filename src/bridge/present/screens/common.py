@@ -153,6 +153,7 @@ def fix_now_panel(
     return Panel(
         title="Fix now",
         table=fix_now_table(ranked.head(TOP_FIXES), formats, labels),
-        caption=f"Misses in the latest complete {grain}, ranked by shortfall × the team's share of "
-        "volume; “Feeds” names the executive metrics each one moves.",
+        caption=f"Misses in the latest complete {grain} ({ranked.item(0, 'period_label')}), "
+        "ranked by shortfall × the team's share of volume; “Feeds” names the executive metrics "
+        "each one moves.",
     )

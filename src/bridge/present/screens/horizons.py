@@ -13,7 +13,7 @@ from bridge.present.screens.common import (
     frontline_panel,
 )
 from bridge.present.screens.model import Inputs, Panel, Row, Screen
-from bridge.present.tables import horizon_table
+from bridge.present.tables import horizon_table, period_text
 from bridge.translate.horizon import horizon
 from bridge.translate.request import HorizonRequest
 from bridge.translate.windows import latest
@@ -68,7 +68,11 @@ def horizons_screen(inputs: Inputs, request: HorizonRequest) -> Screen:
             ),
             notes=notes,
         ),
-        Panel(title="Latest period, compared", table=horizon_table(last, fmt(metric))),
+        Panel(
+            title="Latest period, compared",
+            caption=" · ".join(sorted({period_text(r) for r in last.iter_rows(named=True)})),
+            table=horizon_table(last, fmt(metric)),
+        ),
     )
     feeders = [metric] if "action" in metric.lenses else action_metrics_feeding(registry, metric.id)
     action = tuple(
