@@ -163,3 +163,35 @@ def test_unreachable_server_names_it_without_password(registry: Registry) -> Non
 def test_bad_url_is_a_clear_error() -> None:
     with pytest.raises(SourceError, match="not a SQLAlchemy URL"):
         open_source("this is not a url")
+
+
+def test_dates_stored_as_iso_text_load_the_same_numbers(
+    registry: Registry, sample_db: Path, sample_dataset: Dataset, tmp_path: Path
+) -> None:
+    """Most SQLite files keep dates as TEXT: declared so, the loader reads the same measures
+    (bounds compare as text, days are cut by date()), and `bridge validate` accepts the column."""
+    from bridge.data.checks import database_problems
+
+    copy = tmp_path / "text_dates.sqlite"
+    with sqlite3.connect(sample_db) as src, sqlite3.connect(copy) as dst:
+        src.backup(dst)
+    with sqlite3.connect(copy) as conn:
+        columns = [row[1:3] for row in conn.execute("PRAGMA table_info(tickets)")]
+        declared = ", ".join(
+            f"{name} {'TEXT' if name == 'opened_at' else kind}" for name, kind in columns
+        )
+        conn.executescript(
+            f"ALTER TABLE tickets RENAME TO tickets_typed; CREATE TABLE tickets ({declared}); "
+            "INSERT INTO tickets SELECT * FROM tickets_typed; DROP TABLE tickets_typed;"
+        )
+    engine = open_source(f"sqlite:///{copy}")
+    assert str(reflect(engine, "tickets", None).c["opened_at"].type) == "TEXT"
+    assert database_problems(registry.sources_file, engine, registry.files) == []
+    loaded = load_dataset(engine, registry)
+    engine.dispose()
+    tickets = [m.name for s in registry.sources if s.table == "tickets" for m in s.measures]
+    order = ["measure", "day", "team_id"]
+    want = sample_dataset.measures.filter(pl.col("measure").is_in(tickets)).sort(order)
+    got = loaded.measures.filter(pl.col("measure").is_in(tickets)).sort(order)
+    assert got.height > 0
+    assert got.equals(want)

@@ -421,6 +421,45 @@ def test_time_column_may_be_a_date_or_a_timestamp(
     assert database_problems(sources_with(), source_db(tables)) == []
 
 
+def _text_times(tmp_path: Path, values: list[str]) -> Engine:
+    """The small database with ``orders.ordered_at`` as TEXT (how most SQLite files keep dates)."""
+    tables = {
+        **TABLES,
+        "orders": TABLES["orders"].replace("ordered_at TIMESTAMP", "ordered_at TEXT"),
+    }
+    url = make_db(tmp_path / "text_times.sqlite", tables)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        for i, value in enumerate(values):
+            conn.execute(
+                text("INSERT INTO orders (order_id, ordered_at, team_id) VALUES (:i, :t, 'a')"),
+                {"i": i, "t": value},
+            )
+    engine.dispose()
+    return open_source(url)
+
+
+def test_a_text_time_column_of_iso_dates_is_accepted(tmp_path: Path) -> None:
+    values = ["2026-11-01", "2026-11-01 10:00", "2026-11-02 23:59:59", "2026-11-03T08:15:00.250"]
+    engine = _text_times(tmp_path, values)
+    assert database_problems(sources_with(), engine) == []
+    engine.dispose()
+
+
+def test_text_that_is_no_date_is_listed_with_examples(tmp_path: Path) -> None:
+    good = [f"2026-11-{d:02d} 10:00:00" for d in range(1, 29)]
+    bad = ["garbage", "", "11/15/2026 10:00", "2026-02-30 10:00:00", "2026-11-01T10:00:00-08:00"]
+    engine = _text_times(tmp_path, good + bad)
+    [problem] = database_problems(sources_with(), engine)
+    engine.dispose()
+    assert problem.file == S and problem.location.entry == f"{ORDERS}.time_column"
+    assert "ISO-8601 dates or local timestamps without a zone" in problem.expected
+    assert problem.found.startswith(
+        "5 of 33 values checked in orders.ordered_at that are not, e.g."
+    )
+    assert "''" in problem.found and "'11/15/2026 10:00'" in problem.found
+
+
 @pytest.mark.parametrize("numeric_type", ["INTEGER", "BIGINT", "REAL", "FLOAT", "DECIMAL(10, 2)"])
 def test_sum_over_any_numeric_type(source_db: Callable[..., Engine], numeric_type: str) -> None:
     tables = {**TABLES, "orders": TABLES["orders"].replace("NUMERIC(12, 2)", numeric_type)}
@@ -541,26 +580,13 @@ DATABASE_CASES = [
     ),
     # types
     pytest.param(
-        {"orders": TABLES["orders"].replace("ordered_at TIMESTAMP", "ordered_at TEXT")},
-        {},
-        [
-            P(
-                S,
-                f"{ORDERS}.time_column",
-                "a date or timestamp column",
-                "'ordered_at' of type TEXT",
-            )
-        ],
-        id="time-column-is-text",
-    ),
-    pytest.param(
         {"snapshots": "day INTEGER, team_id TEXT, people INTEGER"},
         {},
         [
             P(
                 S,
                 "sources[1] (name='snapshots').time_column",
-                "a date or timestamp column",
+                "a date, timestamp or ISO-8601 text column",
                 "'day' of type INTEGER",
             )
         ],
@@ -631,7 +657,7 @@ def test_count_needs_no_numeric_column(source_db: Callable[..., Engine]) -> None
 def test_every_database_problem_at_once(source_db: Callable[..., Engine]) -> None:
     tables = {
         **TABLES,
-        "orders": TABLES["orders"].replace("ordered_at TIMESTAMP", "ordered_at TEXT"),
+        "orders": TABLES["orders"].replace("ordered_at TIMESTAMP", "ordered_at INTEGER"),
     }
     del tables["targets"]
     config = sources_with(

@@ -7,14 +7,17 @@ column, and each column of the wrong type, is one :class:`~bridge.errors.Problem
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, column, inspect, select, table
 from sqlalchemy import types as sqltypes
 from sqlalchemy.engine import Inspector
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.sql.expression import ColumnClause
 
 from bridge.config.files import ConfigFiles
 from bridge.config.sources import SourcesFile
@@ -23,6 +26,13 @@ from bridge.errors import Location, Problem, Step
 
 NUMERIC = (sqltypes.Integer, sqltypes.Numeric, sqltypes.Float)
 TEMPORAL = (sqltypes.Date, sqltypes.DateTime)
+#: A time column may also hold ISO-8601 text (how most SQLite files store dates): checked by sample.
+TIME_KINDS = (*TEMPORAL, sqltypes.String)
+#: A day, or a local timestamp without a zone: what sorts and truncates to the right day as text.
+ISO_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?")
+#: How many of the smallest, the largest and the first values a text time column is checked on:
+#: text that is no ISO date sorts before ('', '11/15/2026') or after ('garbage') the dates.
+SAMPLE_ROWS = 50
 Columns = dict[str, sqltypes.TypeEngine[Any]]
 DEFAULT_FILES = ConfigFiles(Path("config"))
 
@@ -42,7 +52,7 @@ def database_problems(
                 f"{type(exc).__name__}: {describe_error(exc, engine.url)}",
             )
         ]
-    check = _Check(inspector, sources, files)
+    check = _Check(inspector, sources, files, engine)
     check.org()
     check.sources()
     check.tables_of_reference()
@@ -54,6 +64,7 @@ class _Check:
     inspector: Inspector
     spec: SourcesFile
     files: ConfigFiles
+    engine: Engine | None = None
     problems: list[Problem] = field(default_factory=list)
     _tables: dict[str | None, set[str]] = field(default_factory=dict)
     _missing_schemas: set[str | None] = field(default_factory=set)
@@ -119,9 +130,12 @@ class _Check:
                 source.time_column,
                 self.at(*entry, "time_column"),
                 source.table,
-                TEMPORAL,
-                "date or timestamp",
+                TIME_KINDS,
+                "date, timestamp or ISO-8601 text",
             )
+            kind = columns.get(source.time_column)
+            if isinstance(kind, sqltypes.String) and not isinstance(kind, TEMPORAL):
+                self.text_times(source.table, source.db_schema, source.time_column, entry)
             self.need(columns, source.team_column, self.at(*entry, "team_column"), source.table)
             self.need(columns, source.id_column, self.at(*entry, "id_column"), source.table)
             for j, measure in enumerate(source.measures):
@@ -144,6 +158,46 @@ class _Check:
                         source.table,
                     )
 
+    def text_times(
+        self, name: str, schema: str | None, time_column: str, entry: tuple[Any, ...]
+    ) -> None:
+        """A text time column must hold ISO dates or local timestamps: checked on its smallest,
+        largest and first values (text that is no date sorts before or after the dates)."""
+        if self.engine is None:
+            return
+        col: ColumnClause[Any] = column(time_column)
+        source = table(name, col, schema=schema)
+        present = col.isnot(None)
+        queries = [
+            select(col).select_from(source).where(present).order_by(col).limit(SAMPLE_ROWS),
+            select(col).select_from(source).where(present).order_by(col.desc()).limit(SAMPLE_ROWS),
+            select(col).select_from(source).where(present).limit(SAMPLE_ROWS),
+        ]
+        try:
+            with self.engine.connect() as conn:
+                values = {str(v) for q in queries for v in conn.execute(q).scalars()}
+        except SQLAlchemyError as exc:
+            self.problems.append(
+                Problem(
+                    self.at(*entry, "time_column"),
+                    "a time column Bridge can read",
+                    describe_error(exc, self.engine.url),
+                )
+            )
+            return
+        bad = sorted(v for v in values if not _iso_day_or_time(v))
+        if bad:
+            shown = ", ".join(repr(v[:40]) for v in bad[:3])
+            self.problems.append(
+                Problem(
+                    self.at(*entry, "time_column"),
+                    "ISO-8601 dates or local timestamps without a zone, as text "
+                    "(like '2026-11-30' or '2026-11-30 14:05:00')",
+                    f"{len(bad)} of {len(values)} values checked in {name}.{time_column} "
+                    f"that are not, e.g. {shown}",
+                )
+            )
+
     def tables_of_reference(self) -> None:
         spec_file = self.spec
         for key, spec in (("targets", spec_file.targets), ("plan", spec_file.plan)):
@@ -155,3 +209,18 @@ class _Check:
             for name in type(spec).model_fields:
                 if name.endswith("_column"):
                     self.need(columns, getattr(spec, name), self.at(key, name), spec.table)
+
+
+def _iso_day_or_time(text: str) -> bool:
+    """``2026-11-30`` or ``2026-11-30 14:05[:00[.123]]`` (``T`` allowed), and a real day and time.
+
+    A UTC offset (``…-08:00``, ``Z``) is refused: SQLite's date() would move such a value to the
+    UTC day, so days would silently shift.
+    """
+    if ISO_TEXT.fullmatch(text) is None:
+        return False
+    try:
+        dt.datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True

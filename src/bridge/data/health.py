@@ -18,13 +18,24 @@ from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Column, ColumnElement, Connection, Engine, and_, case, func, select
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Connection,
+    Engine,
+    Table,
+    and_,
+    case,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy import types as sqltypes
 from sqlalchemy.exc import SQLAlchemyError
 
 from bridge.config.registry import Registry
 from bridge.config.sources import Source
-from bridge.data.load import as_date, day_of, reflect
+from bridge.data.load import NO_UNIT, as_date, day_of, reflect, time_bound
 from bridge.data.urls import describe_error, safe_url
 from bridge.errors import SourceError
 
@@ -77,6 +88,9 @@ def check(engine: Engine, registry: Registry, as_of: dt.date) -> HealthReport:
         with engine.connect() as conn:
             org_spec = registry.sources_file.org
             org = reflect(conn, org_spec.table, org_spec.db_schema)
+            findings.extend(
+                _check_org(conn, org, org_spec.team_column, org_spec.business_unit_column)
+            )
             for source in registry.sources:
                 summary, found = _check_source(conn, source, org.c[org_spec.team_column], as_of)
                 sources.append(summary)
@@ -107,6 +121,45 @@ def check(engine: Engine, registry: Registry, as_of: dt.date) -> HealthReport:
     return report
 
 
+def _check_org(
+    conn: Connection, org: Table, team_column: str, unit_column: str
+) -> list[dict[str, object]]:
+    """Teams the views had to place themselves: without a business unit, or under several."""
+    team, unit = org.c[team_column], org.c[unit_column]
+    no_unit = conn.execute(
+        select(func.count())
+        .select_from(org)
+        .where(team.isnot(None), or_(unit.is_(None), func.trim(unit) == ""))
+    ).scalar_one()
+    several = conn.execute(
+        select(team).where(team.isnot(None), unit.isnot(None)).group_by(team)
+        .having(func.count(unit.distinct()) > 1).order_by(team)
+    ).scalars().all()  # fmt: skip
+    found: list[dict[str, object]] = []
+    if no_unit:
+        found.append(
+            {
+                "source": org.name,
+                "check": "team without a business unit",
+                "rows": no_unit,
+                "effect": f"counted under '{NO_UNIT}'",
+                "detail": f"{unit_column} is empty: set each team's business unit",
+            }
+        )
+    if several:
+        shown = ", ".join(str(t) for t in several[:5]) + (" …" if len(several) > 5 else "")
+        found.append(
+            {
+                "source": org.name,
+                "check": "team in several business units",
+                "rows": len(several),
+                "effect": "counted once, in the first unit alphabetically",
+                "detail": f"teams listed under more than one {unit_column}: {shown}",
+            }
+        )
+    return found
+
+
 def _check_source(
     conn: Connection, source: Source, org_team: Column[Any], as_of: dt.date
 ) -> tuple[dict[str, object], list[dict[str, object]]]:
@@ -126,7 +179,7 @@ def _check_source(
                 }
             )
 
-    bound = _bound(time_col, as_of)
+    bound = time_bound(time_col, as_of)
     numeric = (sqltypes.Integer, sqltypes.Numeric, sqltypes.Float)
     # (check, condition, effect, detail): all counted in ONE scan of the table.
     checks: list[tuple[str, ColumnElement[bool], str, str]] = [
@@ -251,12 +304,6 @@ def _check_source(
     return summary, found
 
 
-def _bound(column: Column[Any], day: dt.date) -> dt.date | dt.datetime:
-    return (
-        dt.datetime.combine(day, dt.time()) if isinstance(column.type, sqltypes.DateTime) else day
-    )
-
-
 def _missing_days(
     conn: Connection, time_col: Column[Any], as_of: dt.date, first_day: dt.date | None
 ) -> list[dt.date]:
@@ -264,7 +311,7 @@ def _missing_days(
     day = day_of(time_col)
     query = (
         select(day)
-        .where(time_col >= _bound(time_col, start), time_col < _bound(time_col, as_of))
+        .where(time_col >= time_bound(time_col, start), time_col < time_bound(time_col, as_of))
         .group_by(day)
     )
     seen = {as_date(r[0]) for r in conn.execute(query).all() if r[0] is not None}

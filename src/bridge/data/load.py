@@ -146,10 +146,16 @@ def reflect(engine: Engine | Any, name: str, schema: str | None) -> Table:
         ) from None
 
 
-def _bound(column: Column[Any], day: dt.date) -> dt.date | dt.datetime:
-    """A date bound typed like the column, so comparisons use its index and storage format."""
+def time_bound(column: Column[Any], day: dt.date) -> dt.date | dt.datetime | str:
+    """A date bound typed like the column, so comparisons use its index and storage format.
+
+    ISO-8601 text (checked by ``bridge validate``) compares as text: ``'2026-11-30 14:05'`` sorts
+    after ``'2026-11-30'`` and before ``'2026-12-01'``.
+    """
     if isinstance(column.type, sqltypes.DateTime):
         return dt.datetime.combine(day, dt.time())
+    if isinstance(column.type, sqltypes.String) and not isinstance(column.type, sqltypes.Date):
+        return day.isoformat()
     return day
 
 
@@ -211,9 +217,9 @@ def measure_query(
     columns = [aggregate(table, m).label(m.name) for m in source.measures]
     query = select(day.label("day"), team.label("team_id"), *columns)
     if start is not None:
-        query = query.where(time_col >= _bound(time_col, start))
+        query = query.where(time_col >= time_bound(time_col, start))
     if end is not None:
-        query = query.where(time_col < _bound(time_col, end))
+        query = query.where(time_col < time_bound(time_col, end))
     return (
         # a row with no time or no team cannot be placed (Data health counts it)
         query.where(time_col.is_not(None), table.c[source.team_column].is_not(None))
@@ -307,7 +313,30 @@ def _load_org(conn: Any, registry: Registry) -> pl.DataFrame:
     team = type_coerce(t.c[org.team_column], String)
     name = type_coerce(t.c[org.team_name_column], String) if org.team_name_column else team
     bu = type_coerce(t.c[org.business_unit_column], String)
-    return _select_frame(conn, [team, name, bu], ORG_SCHEMA)
+    return clean_org(_select_frame(conn, [team, name, bu], ORG_SCHEMA))
+
+
+#: Where a team without a business unit is counted (so units still add up to the company).
+NO_UNIT = "(no business unit)"
+
+
+def clean_org(org: pl.DataFrame) -> pl.DataFrame:
+    """One row per team, every team in exactly one unit (Data health reports what was mended).
+
+    A team without a business unit is counted under :data:`NO_UNIT`; a team listed under several
+    units is counted once, under the first of them alphabetically, so the units' totals add up to
+    the company's; a team without a name shows its id; rows without a team id are dropped.
+    """
+    blank = pl.col("business_unit").is_null() | (pl.col("business_unit").str.strip_chars() == "")
+    return (
+        org.filter(pl.col("team_id").is_not_null())
+        .with_columns(
+            business_unit=pl.when(blank).then(pl.lit(NO_UNIT)).otherwise(pl.col("business_unit")),
+            team_name=pl.coalesce("team_name", "team_id"),
+        )
+        .sort("team_id", "business_unit")
+        .unique("team_id", keep="first", maintain_order=True)
+    )
 
 
 def _load_targets(conn: Any, registry: Registry) -> pl.DataFrame:

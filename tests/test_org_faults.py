@@ -1,0 +1,92 @@
+"""A broken org table is contained: a team without a business unit, or under two, is counted once,
+every page renders, the units add up to the company, and Data health says what it mended."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import polars as pl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from bridge.config.registry import Registry
+from bridge.data.health import check
+from bridge.data.load import NO_UNIT, clean_org, load_dataset, open_source
+from bridge.dataset import ORG_SCHEMA
+from bridge.translate.horizon import horizon
+from tests.apptesting import PAGES, open_page
+from tests.conftest import AS_OF
+
+
+@pytest.fixture(scope="module")
+def broken_org(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample company with one team's unit NULL and another team listed under two units."""
+    copy = tmp_path_factory.mktemp("org") / "broken_org.sqlite"
+    with sqlite3.connect(sample_db) as src, sqlite3.connect(copy) as dst:
+        src.backup(dst)
+    with sqlite3.connect(copy) as conn:
+        # a real org table often has no key and no NOT NULL: rebuild the sample's without them
+        conn.executescript(
+            "PRAGMA foreign_keys = OFF; PRAGMA legacy_alter_table = ON; "
+            "ALTER TABLE org_teams RENAME TO org_typed; "
+            "CREATE TABLE org_teams (team_id TEXT, team_name TEXT, business_unit TEXT); "
+            "INSERT INTO org_teams SELECT team_id, team_name, business_unit FROM org_typed; "
+            "DROP TABLE org_typed;"
+        )
+        teams = [r[0] for r in conn.execute("SELECT team_id FROM org_teams ORDER BY team_id")]
+        conn.execute("UPDATE org_teams SET business_unit = NULL WHERE team_id = ?", (teams[0],))
+        conn.execute(
+            "INSERT INTO org_teams SELECT team_id, team_name, 'Zeta Unit' FROM org_teams "
+            "WHERE team_id = ?",
+            (teams[1],),
+        )
+    return copy
+
+
+def test_clean_org_places_every_team_once() -> None:
+    org = pl.DataFrame(
+        [("t1", "One", None), ("t2", None, "B"), ("t2", "Two", "A"), ("t3", "Three", " "),
+         (None, "ghost", "A")],
+        schema=ORG_SCHEMA, orient="row",
+    )  # fmt: skip
+    assert clean_org(org).sort("team_id").rows() == [
+        ("t1", "One", NO_UNIT),
+        ("t2", "Two", "A"),
+        ("t3", "Three", NO_UNIT),
+    ]
+
+
+def test_units_add_up_to_the_company(broken_org: Path, registry: Registry) -> None:
+    engine = open_source(f"sqlite:///{broken_org}")
+    dataset = load_dataset(engine, registry)
+    engine.dispose()
+    assert dataset.org.get_column("team_id").is_unique().all()
+    assert NO_UNIT in dataset.org.get_column("business_unit").to_list()
+    view = horizon(dataset, registry, "revenue", "quarter", AS_OF)
+    latest = view.filter(pl.col("period_start") == pl.col("period_start").max())
+    units = latest.filter(pl.col("level") == "business_unit").get_column("value").sum()
+    company = latest.filter(pl.col("level") == "company").get_column("value").item()
+    assert units == pytest.approx(company, rel=1e-12)
+
+
+def test_data_health_names_what_it_mended(broken_org: Path, registry: Registry) -> None:
+    engine = open_source(f"sqlite:///{broken_org}")
+    report = check(engine, registry, AS_OF)
+    engine.dispose()
+    found = {r["check"]: r for r in report.findings.iter_rows(named=True)}
+    assert found["team without a business unit"]["rows"] == 1
+    assert found["team without a business unit"]["effect"] == f"counted under '{NO_UNIT}'"
+    assert found["team in several business units"]["rows"] == 1
+    assert "counted once" in found["team in several business units"]["effect"]
+
+
+@pytest.mark.parametrize("page", ["overview", "trade-offs", "time-horizons", "frontline", "data_health"])
+def test_every_page_renders(
+    app: AppTest, broken_org: Path, monkeypatch: pytest.MonkeyPatch, page: str
+) -> None:
+    monkeypatch.setenv("BRIDGE_SOURCE_URL", f"sqlite:///{broken_org}")
+    at = open_page(app, page)
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    assert page in PAGES
