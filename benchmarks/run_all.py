@@ -3,15 +3,18 @@
 Usage::
 
     .venv/bin/python benchmarks/run_all.py [--db PATH] [--loader-repeat 3] [--views-repeat 3]
-        [--app-repeat 3] [--scale-events 10000000] [--scale-url URL]
+        [--app-repeat 3] [--browser-repeat 3] [--scale-events 10000000] [--scale-url URL]
 
 (``make bench`` runs it.) Generation is timed while it creates the shared database in a temporary
-folder (skipped with ``--db``); then the loader, views, refresh and app benchmarks run on it, and
+folder (skipped with ``--db``); then the loader, views, refresh and app benchmarks run on it, then
+the browser benchmark (``bench_browser``: Bridge and the floor app served side by side, timed in
+Debian's Chromium; skipped with a note when Chromium is missing, or with ``--browser-repeat 0``), and
 last the PostgreSQL scale benchmark (``bench_scale``: 10 million events against the naive baseline,
 and the app side at 1 and 10 million events) when the server answers — ``--scale-events 0`` skips
 it, and an unreachable server is reported, not an error. Each benchmark writes
 ``benchmarks/results/<name>.{json,md}``; this script prints one summary table and writes
-``benchmarks/results/summary.{md,json}``. Takes about 8 minutes on a quiet 2-core machine.
+``benchmarks/results/summary.{md,json}``. Takes about 8 minutes on a quiet 2-core machine, plus a
+few minutes for the browser rounds.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import bench_app
+import bench_browser
 import bench_loader
 import bench_refresh
 import bench_sample
@@ -59,6 +63,29 @@ def _row(report: Report, key: str, label: str | None = None) -> list[str]:
 
 def _ratio_row(report: Report, key: str, label: str) -> list[str]:
     return [label, f"{report.get_ratio(key).value:.2f}×", "", "", "ratio of medians, same run"]
+
+
+def browser_rows(browser: Report) -> list[list[str]]:
+    """The floor's figures, then every Bridge / floor ratio with its goal (met or not)."""
+    rows = [
+        _row(browser, key, "browser " + browser.get(key).label)
+        for key in ("floor:switch", "floor:widget", "floor:first")
+        if any(m.key == key for m in browser.measurements)
+    ]
+    measured = {m.key: m for m in browser.measurements}
+    for ratio in browser.ratios:
+        goal = bench_browser.goal_for(ratio.key)
+        if goal is None:
+            verdict = "ratio of medians, same run"
+        else:
+            met = bench_browser.goal_met(ratio.value, goal[1])
+            verdict = f"{goal[0]}: {'met' if met else 'NOT met'}"
+        # The Bridge median next to the ratio (none for the median of the ratios).
+        m = measured.get(bench_browser.measurement_of(ratio.key))
+        shown = f" ({m.show(m.median)} {m.unit})" if m else ""
+        runs = str(len(m.samples)) if m else ""
+        rows.append([f"browser {ratio.label}", f"{ratio.value:.2f}×{shown}", "", runs, verdict])
+    return rows
 
 
 def summary_rows(reports: dict[str, Report]) -> list[list[str]]:
@@ -107,6 +134,8 @@ def summary_rows(reports: dict[str, Report]) -> list[list[str]]:
             _row(app, "grain_new", "app grain change (screen built)"),
             _row(app, "slowest_visit", "app " + app.get("slowest_visit").label),
         ]
+    if "browser" in reports:
+        rows += browser_rows(reports["browser"])
     if "scale" in reports:
         scale = reports["scale"]
         rows += [
@@ -157,6 +186,9 @@ def main() -> None:
     parser.add_argument("--views-repeat", type=int, default=3)
     parser.add_argument("--app-repeat", type=int, default=3)
     parser.add_argument(
+        "--browser-repeat", type=int, default=3, help="0 skips the browser benchmark"
+    )
+    parser.add_argument(
         "--scale-events", type=int, default=10_000_000, help="0 skips the PostgreSQL benchmark"
     )
     parser.add_argument("--scale-url", default=bench_scale.DEFAULT_URL)
@@ -185,6 +217,13 @@ def main() -> None:
             ("app", lambda: bench_app.run(db, args.app_repeat)),
         ]
         skipped: list[str] = []
+        if args.browser_repeat and bench_browser.CHROMIUM is None:
+            skipped.append(
+                "browser benchmark skipped: Chromium is not installed (make system-deps)"
+            )
+            print(skipped[-1], flush=True)
+        elif args.browser_repeat:
+            steps.append(("browser", lambda: bench_browser.run(db, args.browser_repeat)))
         if args.scale_events:
             problem = postgres_problem(args.scale_url)
             if problem is None:
