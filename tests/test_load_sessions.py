@@ -314,7 +314,13 @@ async def assert_page(page: Page, base: str, path: str, lens: str) -> None:
         else r"(\?(?!.*lens=).*)?$"
     )
     await expect(page).to_have_url(re.compile(rf"^{re.escape(base)}/{url_path(path)}{query}"))
-    await expect(lens_button(page, lens)).to_have_attribute("aria-checked", "true")
+    if path in START_PATHS:
+        await expect(lens_button(page, lens)).to_have_attribute("aria-checked", "true")
+    else:  # the lens is carried on in the URL, and the page says it reads the same in every lens
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        await expect(
+            sidebar.get_by_text("Lens: this page reads the same in every lens.")
+        ).to_be_visible()
 
 
 @dataclass

@@ -81,7 +81,9 @@ def test_data_health_names_what_it_mended(broken_org: Path, registry: Registry) 
     assert "counted once" in found["team in several business units"]["effect"]
 
 
-@pytest.mark.parametrize("page", ["overview", "trade-offs", "time-horizons", "frontline", "data_health"])
+@pytest.mark.parametrize(
+    "page", ["overview", "trade-offs", "time-horizons", "frontline", "data_health"]
+)
 def test_every_page_renders(
     app: AppTest, broken_org: Path, monkeypatch: pytest.MonkeyPatch, page: str
 ) -> None:

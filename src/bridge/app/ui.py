@@ -11,6 +11,7 @@ plain data (:class:`~bridge.present.screens.model.Inputs`) and rendered here.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import time
@@ -136,7 +137,9 @@ def _queries(_registry: Registry, config_key: float, dialect: str) -> dict[str, 
     return {source.name: source_sql(source, dialect) for source in _registry.sources}
 
 
-@st.cache_data(show_spinner="Translating…", max_entries=64)
+# A resource, not data: a screen is frozen and only read, so it is shared as it is (cache_data would
+# pickle and unpickle every figure on every rerun).
+@st.cache_resource(show_spinner="Translating…", max_entries=64)
 def _screen(
     name: str,
     key: tuple[object, ...],
@@ -457,16 +460,18 @@ def show(builder: Callable[[Inputs, R], Screen], page: Page[R]) -> Screen | None
     """Build the page's screen (cached) and render it in the request's lens; errors become messages
     (and None is returned)."""
     wanted = page.request
+    # Screens hold every lens's panels (render picks the lens): one build serves all three.
+    built = dataclasses.replace(wanted, lens="both")
     try:
         screen = _screen(
             builder.__name__,
-            wanted.key(),
+            built.key(),
             page.data_token,
             page.config_key,
             page.decisions_token,
             builder,
             page.inputs,
-            wanted,
+            built,
         )
     except BridgeError as exc:
         st.error(str(exc))
