@@ -232,3 +232,22 @@ def test_bad_settings_are_all_listed_at_once(
     assert "setting query_timeout_seconds (BRIDGE_QUERY_TIMEOUT_SECONDS)" in err
     assert "BRIDGE_TEST_POSTGRES_URL" not in err  # the test suite's own variables are not settings
     assert "soon" not in err
+
+
+@pytest.mark.parametrize(
+    "state",
+    ["{source}", "sqlite:///{path}", "sqlite:///file:{path}?uri=true"],
+)
+def test_a_state_url_that_is_the_source_is_refused(
+    env: None,
+    sample_url: str,
+    sample_db: Path,
+    state: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Bridge's own tables must never be created in the user's data."""
+    monkeypatch.setenv("BRIDGE_STATE_URL", state.format(source=sample_url, path=sample_db))
+    code, out, err = run(capsys, "validate")
+    assert code == 2 and out == ""
+    assert "BRIDGE_STATE_URL points at the source database (BRIDGE_SOURCE_URL)" in err

@@ -147,6 +147,21 @@ def test_source_is_opened_read_only(sample_url: str) -> None:
         assert conn.execute(text("SELECT COUNT(*) FROM orders")).scalar_one() > 1_000_000
 
 
+@pytest.mark.parametrize("query", ["?uri=true", "?uri=true&mode=rw", "?mode=rwc&uri=true"])
+def test_a_sqlite_uri_url_is_read_only_too(tmp_path: Path, query: str) -> None:
+    """``sqlite:///file:…?uri=true`` (with its own mode) must not open a way to write."""
+    db = tmp_path / "uri.sqlite"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE t (x INTEGER)")
+        conn.execute("INSERT INTO t VALUES (1)")
+    engine = open_source(f"sqlite:///file:{db}{query}")
+    with pytest.raises(OperationalError, match="readonly"), engine.begin() as conn:
+        conn.execute(text("DELETE FROM t"))
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM t")).scalar_one() == 1
+    engine.dispose()
+
+
 def test_missing_sqlite_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(SourceError, match=r"no SQLite database at .*nowhere\.sqlite"):
         open_source(f"sqlite:///{tmp_path / 'nowhere.sqlite'}")

@@ -92,13 +92,39 @@ def get_settings() -> Settings:
     name, and every value of the wrong type or range.
     """
     problems = unknown_variables(os.environ)
+    settings = None
     try:
         settings = Settings()
     except ValidationError as exc:
         problems += invalid_values(exc)
-    if problems:
+    if settings is not None and same_database(
+        settings.source_url.get_secret_value(), settings.state_url.get_secret_value()
+    ):
+        problems.append(
+            "BRIDGE_STATE_URL points at the source database (BRIDGE_SOURCE_URL): Bridge would "
+            "create its own tables in your data; point it at another database (the default is "
+            f"{DEFAULT_STATE_URL})"
+        )
+    if problems or settings is None:
         raise SettingsError("; ".join(problems))
     return settings
+
+
+def same_database(a: str, b: str) -> bool:
+    """Whether two URLs name the same database: the same text, or the same SQLite file."""
+    if a.strip() == b.strip():
+        return True
+    files = [_sqlite_file(url) for url in (a, b)]
+    return None not in files and files[0] == files[1]
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The file an ``sqlite:///path`` URL (or ``sqlite:///file:path?...`` URI) names, resolved."""
+    scheme, sep, rest = url.partition(":///")
+    if not sep or not scheme.startswith("sqlite"):
+        return None
+    path = rest.split("?", 1)[0].removeprefix("file:")
+    return None if path in ("", ":memory:") else Path(path).resolve()
 
 
 def known_variables() -> list[str]:

@@ -88,8 +88,12 @@ def open_source(url: str | SecretStr, *, timeout_seconds: int = 30) -> Engine:
 
 def _sqlite_read_only(url: URL) -> URL:
     database = url.database or ""
-    if database in ("", ":memory:") or database.startswith("file:"):
+    if database in ("", ":memory:"):
         return url
+    if database.startswith("file:"):
+        # A URI the user wrote (``sqlite:///file:/path?uri=true``): its own mode (rw, rwc) would
+        # allow writes, so read-only is imposed on it too.
+        return url.set(query={**url.query, "mode": "ro", "uri": "true"})
     path = Path(database)
     if not path.exists():
         raise SourceError(
