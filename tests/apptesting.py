@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from streamlit.testing.v1 import AppTest
@@ -38,9 +39,14 @@ def figures(at: AppTest) -> list[dict[str, Any]]:
     return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
 
 
+def shown(text: str) -> str:
+    """What a person reads: the app escapes Markdown in every text from data or config."""
+    return re.sub(r"\\(.)", r"\1", text)
+
+
 def headings(at: AppTest) -> list[str]:
     """The panel headings of the page, in order."""
-    return [h.value for h in at.subheader]
+    return [shown(h.value) for h in at.subheader]
 
 
 def page_text(at: AppTest) -> str:
@@ -53,4 +59,4 @@ def page_text(at: AppTest) -> str:
         *(w.value for w in at.warning),
         *(e.value for e in at.error),
     ]
-    return "\n".join(str(p) for p in parts)
+    return "\n".join(shown(str(p)) for p in parts)

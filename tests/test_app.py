@@ -16,7 +16,7 @@ from bridge.config.registry import Registry
 from bridge.dataset import Dataset
 from bridge.present.format import of
 from bridge.translate.horizon import horizon
-from tests.apptesting import PAGES, figures, headings, open_page, page_text
+from tests.apptesting import PAGES, figures, headings, open_page, page_text, shown
 from tests.configs import apply_edits, replace
 from tests.conftest import AS_OF
 
@@ -27,7 +27,7 @@ UNITS = ["Enterprise Software", "Logistics Services", "Marketplace", "Retail Sto
 def test_every_page_renders_in_every_lens(app: AppTest, page: str) -> None:
     for lens in ("action", "choice", "both"):
         at = open_page(app, page, lens=lens)
-        assert not at.error, [e.value for e in at.error]
+        assert not at.error, [shown(e.value) for e in at.error]
         assert figures(at), f"{page} in {lens} lens shows no chart"
 
 
@@ -45,9 +45,9 @@ def record_retail_stop(
 def test_decision_log_records_lists_and_marks_a_decision(app: AppTest) -> None:
     at = open_page(app, "decision_log", unit="Retail Stores", decision="stop")
     assert not at.error
-    assert "No decision recorded" in " ".join(c.value for c in at.caption)
+    assert "No decision recorded" in " ".join(shown(c.value) for c in at.caption)
     at = record_retail_stop(at)
-    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert not at.exception and not at.error, [shown(e.value) for e in at.error]
     table = at.dataframe[0].value
     assert table["Business unit"].to_list() == ["Retail Stores"]
     assert table["Rationale"].to_list() == ["Revenue and margin fall year after year."]
@@ -67,8 +67,8 @@ def test_decision_log_records_lists_and_marks_a_decision(app: AppTest) -> None:
 def test_decision_form_refuses_bad_input_and_writes_nothing(app: AppTest) -> None:
     at = open_page(app, "decision_log", unit="Retail Stores", decision="stop")
     at = record_retail_stop(at, rationale="   ")
-    assert at.error and "rationale" in at.error[0].value
-    assert "No decision recorded" in " ".join(c.value for c in at.caption)
+    assert at.error and "rationale" in shown(at.error[0].value)
+    assert "No decision recorded" in " ".join(shown(c.value) for c in at.caption)
 
 
 def test_tradeoffs_offers_the_decisions_own_choices_for_the_selected_unit(app: AppTest) -> None:
@@ -90,7 +90,7 @@ def test_overview_is_a_scorecard_paired_with_the_teams_behind(app: AppTest) -> N
     assert "Fix now" in names
     cards = at.metric
     assert len(cards) == 3
-    assert cards[0].label.startswith("Northwind Group · 2026 Q4 so far (60 of 92 days)")
+    assert shown(cards[0].label).startswith("Northwind Group · 2026 Q4 so far (60 of 92 days)")
     assert re.fullmatch(r"\$\d+\.\dM", cards[0].value)
     assert cards[2].value.endswith("%")
 
@@ -106,7 +106,7 @@ def test_overview_cards_follow_the_business_unit_filter(
     for card, metric in zip(cards, headline, strict=True):
         view = horizon(sample_dataset, registry, metric.id, "quarter", AS_OF, periods=1)
         value = view.filter(pl.col("scope") == "Marketplace").get_column("value")[0]
-        assert card.label.startswith("Marketplace · 2026 Q4 so far")
+        assert shown(card.label).startswith("Marketplace · 2026 Q4 so far")
         assert card.value == of(metric).value(value)
 
 
@@ -151,7 +151,7 @@ def test_tradeoffs_bubbles_quadrants_thresholds_and_shares(app: AppTest) -> None
         "share of investment (hatched)",
         "share of contribution (solid)",
     ]
-    caption = " ".join(c.value for c in at.caption)
+    caption = " ".join(shown(c.value) for c in at.caption)
     assert (
         "Rule: bet: Revenue growth vs last year ≥ +5.0% and Contribution margin ≥ 10.0%" in caption
     )
@@ -198,7 +198,7 @@ def test_time_horizons_draw_the_period_in_progress_at_its_pace(app: AppTest) -> 
     table = at.dataframe[0].value
     # every scope shares the period: said once, above the table (the CSV keeps it on every row)
     assert "Period" not in table.columns
-    assert "2026-11 so far (29 of 30 days)" in " ".join(c.value for c in at.caption)
+    assert "2026-11 so far (29 of 30 days)" in " ".join(shown(c.value) for c in at.caption)
     assert "not comparable" not in " ".join(table["vs same period last year"].to_list())
 
 
@@ -209,7 +209,7 @@ def test_an_early_period_is_not_compared(app: AppTest) -> None:
     assert set(table["vs same period last year"].to_list()) == {
         "not comparable: partial period: only 2 of 30 days so far"
     }
-    notes = " ".join(w.value for w in at.warning)
+    notes = " ".join(shown(w.value) for w in at.warning)
     assert "partial period: only 2 of 30 days so far" in notes
 
 
@@ -241,7 +241,7 @@ def test_frontline_choice_lens_compares_whole_months(app: AppTest) -> None:
     at = open_page(app, "frontline", lens="choice", metric="revenue")
     table = at.dataframe[0].value
     assert "Period" not in table.columns  # one period for every scope: named in the caption
-    caption = " ".join(c.value for c in at.caption)
+    caption = " ".join(shown(c.value) for c in at.caption)
     assert "so far" not in caption  # the latest whole month, not 29 days
     assert "2026-10, the latest whole month, against the same month last year" in caption
 
@@ -295,7 +295,7 @@ def test_query_parameters_restore_a_view(app: AppTest) -> None:
     }
     company = next(t for t in fig["data"] if t["name"] == "Northwind Group")
     assert company["x"][-1] == "2026-05"  # as of June 30: June is still in progress
-    assert "**Action lens · frontline**" not in [c.value for c in at.caption]
+    assert "**Action lens · frontline**" not in [shown(c.value) for c in at.caption]
     assert at.query_params["metric"] == "contribution_margin"
 
 
@@ -312,7 +312,9 @@ def test_hostile_query_parameters_are_harmless(app: AppTest, hostile: str) -> No
     )
     assert not at.exception
     assert figures(at)  # fell back to defaults
-    assert len(at.error) == 1 and len(at.error[0].value) < 2000  # named once, not echoed whole
+    assert (
+        len(at.error) == 1 and len(shown(at.error[0].value)) < 2000
+    )  # named once, not echoed whole
 
 
 # --- what is missing is said, never claimed away -------------------------------------------------
@@ -350,7 +352,7 @@ def test_no_plan_configured_says_so(
     assert not at.exception and not at.error
     text = page_text(at)
     assert "No plan is set for Revenue in Northwind Group: add rows to the plan table" in text
-    assert "plan:" not in " ".join(c.value for c in at.caption)
+    assert "plan:" not in " ".join(shown(c.value) for c in at.caption)
     at = open_page(app, "time-horizons", lens="choice")
     assert set(at.dataframe[0].value["vs plan"].to_list()) == {"no plan set"}
 
@@ -393,7 +395,7 @@ def test_a_broken_metric_is_reported_and_the_rest_still_works(
     monkeypatch.setenv("BRIDGE_CONFIG_DIR", str(config_copy))
     at = open_page(app, "overview")
     assert not at.exception and not at.error
-    warning = at.warning[0].value
+    warning = shown(at.warning[0].value)
     assert "metrics.toml" in warning and "orders_late" in warning  # file, entry, what was found
     assert "leaves out metric 'on_time_rate'" in warning
     # the headline metrics that do not depend on it are still shown
@@ -416,7 +418,7 @@ def test_a_broken_decision_leaves_the_other_decisions_and_pages(
     monkeypatch.setenv("BRIDGE_CONFIG_DIR", str(config_copy))
     at = open_page(app, "trade-offs")
     assert not at.exception and not at.error
-    assert "decision 'invest'" in at.warning[0].value
+    assert "decision 'invest'" in shown(at.warning[0].value)
     assert at.selectbox(key="decision").options == [
         "Which business do we bet on?",
         "What do we stop?",
@@ -435,7 +437,9 @@ def test_an_unreadable_metrics_file_stops_every_page_with_the_problem(
         at = open_page(app, page)
         assert not at.exception
         assert at.error, f"{page}: a broken config must be reported"
-        assert "metrics.toml" in at.error[0].value and "valid TOML" in at.error[0].value
+        assert "metrics.toml" in shown(at.error[0].value) and "valid TOML" in shown(
+            at.error[0].value
+        )
         assert not figures(at)
 
 
@@ -457,7 +461,7 @@ def test_a_mistyped_setting_stops_the_app_with_its_name(
 ) -> None:
     monkeypatch.setenv("BRIDGE_DATABASE_URL", "postgresql+psycopg://me:hunter2@db:5432/shop")
     at = open_page(app, "overview")
-    errors = " ".join(e.value for e in at.error)
+    errors = " ".join(shown(e.value) for e in at.error)
     assert "unknown setting BRIDGE_DATABASE_URL in the environment: did you mean" in errors
     assert "hunter2" not in page_text(at)
     assert not at.exception

@@ -19,7 +19,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from bridge.sample import generate
-from tests.apptesting import figures, open_page
+from tests.apptesting import figures, open_page, shown
 from tests.conftest import AS_OF
 
 
@@ -31,10 +31,10 @@ def test_unreachable_server_is_a_clear_message_without_the_password(
     started = time.monotonic()
     at = open_page(app, "overview")
     assert time.monotonic() - started < 60  # bounded by the connect timeout, never a hang
-    shown = " ".join(e.value for e in at.error)
-    assert shown.startswith("Bridge cannot read its data")
-    assert "bob:***@127.0.0.1:1/sales" in shown
-    everything = shown + " ".join(str(el.value) for el in at.markdown) + str(at.session_state)
+    on_page = " ".join(shown(e.value) for e in at.error)
+    assert on_page.startswith("Bridge cannot read its data")
+    assert "bob:***@127.0.0.1:1/sales" in on_page
+    everything = on_page + " ".join(str(el.value) for el in at.markdown) + str(at.session_state)
     assert "s3cr3t-pw" not in everything
     assert [b.label for b in at.button] == ["Retry"]
 
@@ -45,7 +45,7 @@ def test_the_app_recovers_when_the_database_returns(
     later = tmp_path / "later.sqlite"
     monkeypatch.setenv("BRIDGE_SOURCE_URL", f"sqlite:///{later}")
     at = open_page(app, "overview")
-    assert "no SQLite database at" in at.error[0].value
+    assert "no SQLite database at" in shown(at.error[0].value)
     assert not figures(at)
     shutil.copy(sample_db, later)  # the database comes back
     at = at.button[0].click().run()
@@ -69,7 +69,7 @@ def test_a_database_lost_while_working_is_reported_then_recovered(
     st.cache_resource.clear()
     at.run()
     assert not at.exception
-    assert at.error and "Bridge cannot read its data" in at.error[0].value
+    assert at.error and "Bridge cannot read its data" in shown(at.error[0].value)
     away.rename(live)  # it is back
     at = at.button[0].click().run()
     assert not at.error and figures(at)
@@ -82,7 +82,7 @@ def test_an_unreachable_decision_store_leaves_the_pages_working(
     monkeypatch.setenv("BRIDGE_QUERY_TIMEOUT_SECONDS", "2")
     at = open_page(app, "trade-offs")
     assert figures(at)
-    warning = " ".join(w.value for w in at.warning)
+    warning = " ".join(shown(w.value) for w in at.warning)
     assert "Decision records are unavailable" in warning
     assert "hunter22" not in warning and "ann:***@" in warning
 
@@ -172,7 +172,7 @@ def test_a_real_server_stopped_while_working_then_restarted(
     at.run()
     assert time.monotonic() - started < 60  # a clear failure, not a hang
     assert not at.exception
-    message = " ".join(e.value for e in at.error)
+    message = " ".join(shown(e.value) for e in at.error)
     assert message.startswith("Bridge cannot read its data")
     assert f"127.0.0.1:{private_postgres.port}/postgres" in message
     assert not figures(at)

@@ -15,7 +15,7 @@ from bridge.data.health import check
 from bridge.data.load import NO_UNIT, clean_org, load_dataset, open_source
 from bridge.dataset import ORG_SCHEMA
 from bridge.translate.horizon import horizon
-from tests.apptesting import PAGES, open_page
+from tests.apptesting import PAGES, open_page, shown
 from tests.conftest import AS_OF
 
 
@@ -90,5 +90,36 @@ def test_every_page_renders(
     monkeypatch.setenv("BRIDGE_SOURCE_URL", f"sqlite:///{broken_org}")
     at = open_page(app, page)
     assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
+    assert not at.error, [shown(e.value) for e in at.error]
     assert page in PAGES
+
+
+HOSTILE = "![x](http://127.0.0.1:9/x.png) **Retail** _Stores_"
+
+
+@pytest.fixture(scope="module")
+def hostile_names(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample company with a business unit whose name is Markdown (an image from a URL)."""
+    copy = tmp_path_factory.mktemp("names") / "hostile_names.sqlite"
+    with sqlite3.connect(sample_db) as src, sqlite3.connect(copy) as dst:
+        src.backup(dst)
+    with sqlite3.connect(copy) as conn:
+        conn.execute(
+            "UPDATE org_teams SET business_unit = ? WHERE business_unit = 'Retail Stores'",
+            (HOSTILE,),
+        )
+    return copy
+
+
+@pytest.mark.parametrize("page", ["overview", "trade-offs", "time-horizons"])
+def test_names_from_data_are_text_never_markdown(
+    app: AppTest, hostile_names: Path, monkeypatch: pytest.MonkeyPatch, page: str
+) -> None:
+    monkeypatch.setenv("BRIDGE_SOURCE_URL", f"sqlite:///{hostile_names}")
+    at = open_page(app, page, unit=HOSTILE)
+    assert not at.exception and not at.error, [shown(e.value) for e in at.error]
+    raw = [
+        str(e.value) for e in [*at.caption, *at.subheader, *at.info, *at.warning, *at.markdown]
+    ] + [m.label for m in at.metric]
+    assert any(HOSTILE in shown(text) for text in raw)  # the name is shown, as it is
+    assert not any("![x](" in text or "**Retail**" in text for text in raw)  # never as Markdown

@@ -27,7 +27,7 @@ from bridge.translate.request import (
     TradeoffRequest,
     resolve,
 )
-from tests.apptesting import open_page
+from tests.apptesting import open_page, shown
 from tests.conftest import AS_OF
 
 TODAY = dt.date(2026, 12, 3)
@@ -153,8 +153,8 @@ def test_cli_and_url_refuse_with_the_same_message(
     assert printed.startswith("error: ")
     message = printed.removeprefix("error: ")
     at = open_page(app, page, **params)
-    shown = [e.value for e in at.error]
-    assert shown == [f"{message} — showing the default instead."]
+    on_page = [shown(e.value) for e in at.error]
+    assert on_page == [f"{message} — showing the default instead."]
 
 
 # --- as-of lives only in the core --------------------------------------------------------------

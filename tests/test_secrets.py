@@ -13,7 +13,7 @@ from bridge.data.load import first_days, open_source
 from bridge.data.urls import safe_url
 from bridge.errors import SourceError
 from bridge.settings import Settings
-from tests.apptesting import open_page
+from tests.apptesting import open_page, shown
 
 PASSWORD = "p@ss:w/rd-Zx9"
 URL = "postgresql+psycopg://analyst:p%40ss%3Aw%2Frd-Zx9@127.0.0.1:1/sales"
@@ -80,5 +80,7 @@ def test_ui_hides_the_password(
     monkeypatch.setenv("BRIDGE_STATE_URL", URL.replace("/sales", "/bridge"))
     monkeypatch.setenv("BRIDGE_QUERY_TIMEOUT_SECONDS", "2")
     at = open_page(app, "overview")
-    shown = " ".join(str(e.value) for e in [*at.error, *at.warning, *at.markdown, *at.caption])
-    assert at.error and not leaked(shown) and not leaked(caplog.text)
+    on_page = " ".join(
+        shown(str(e.value)) for e in [*at.error, *at.warning, *at.markdown, *at.caption]
+    )
+    assert at.error and not leaked(on_page) and not leaked(caplog.text)

@@ -14,12 +14,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import re
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, overload
 
 import polars as pl
 import streamlit as st
@@ -224,7 +225,7 @@ def start_page(kind: type[R]) -> Page[R]:
     coverage = Coverage.of(dataset, dt.date.today())
     request = _resolve(kind, registry, coverage)
     _sidebar_controls(request, coverage)
-    st.caption(_data_line(registry, coverage, request))
+    st.caption(literal(_data_line(registry, coverage, request)))
     state, decisions = _decision_store(settings)
     dialect = engine.dialect.name
     inputs = Inputs(dataset, registry, decisions, _queries(registry, stamp, dialect), dialect)
@@ -299,14 +300,14 @@ def _control_value(key: str, value: object) -> None:
 
 def _config_problems(partial: PartialRegistry) -> Registry:
     """Show the config's problems (all of them, on every page); stop if nothing usable is left."""
-    listed = "\n".join(f"- {p}" for p in partial.problems)
+    listed = "\n".join(f"- {literal(str(p))}" for p in partial.problems)
     if partial.registry is None:
         st.error(f"The configuration has problems, so no view can be computed:\n\n{listed}")
         st.stop()
     if partial.problems:
         st.warning(
             "The configuration has problems. Until they are fixed, Bridge leaves out "
-            + (", ".join(partial.left_out) or "the broken entries")
+            + (literal(", ".join(partial.left_out)) or "the broken entries")
             + " (and anything built on them); everything else below is unaffected.\n\n"
             + listed
         )
@@ -320,12 +321,12 @@ def _decision_store(settings: Settings) -> tuple[Any | None, pl.DataFrame]:
         state = _state_engine(url, settings.query_timeout_seconds)
         return state, list_records(state)
     except BridgeError as exc:
-        st.warning(f"Decision records are unavailable ({safe_url(url)}): {exc}")
+        st.warning(literal(f"Decision records are unavailable ({safe_url(url)}): {exc}"))
         return None, pl.DataFrame(schema=RECORDS_SCHEMA)
 
 
 def _source_failure(exc: BridgeError) -> None:
-    st.error(f"Bridge cannot read its data: {exc}")
+    st.error(literal(f"Bridge cannot read its data: {exc}"))
     if st.button("Retry", key="retry_source"):
         _dataset.clear()
         _engine.clear()
@@ -523,28 +524,42 @@ def _slug(text: str) -> str:
 _CHART_CONFIG = {"displaylogo": False, "responsive": True}
 
 
+#: Markdown's (and Streamlit's directives') special characters, escaped in text from data or config.
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+@overload
+def literal(text: str) -> str: ...
+@overload
+def literal(text: None) -> None: ...
+def literal(text: str | None) -> str | None:
+    """Text shown as it is: a unit named ``![x](http://…)`` or ``**big**`` is not Markdown."""
+    return None if text is None else _MARKDOWN.sub(r"\\\1", text)
+
+
 def _panel(panel: Panel, key: str) -> None:
-    st.subheader(panel.title, help=panel.help, anchor=False)
+    # Every text of a screen carries names from data and config: shown literally, never as Markdown.
+    st.subheader(literal(panel.title), help=literal(panel.help), anchor=False)
     if panel.caption:
-        st.caption(panel.caption)
+        st.caption(literal(panel.caption))
     for message in panel.info:
-        st.info(message, icon=":material/info:")
+        st.info(literal(message), icon=":material/info:")
     if panel.cards:
         for column, card in zip(st.columns(len(panel.cards)), panel.cards, strict=True):
             column.metric(
-                card.label,
+                literal(card.label),
                 card.value,
                 card.delta,
                 delta_color=card.delta_color,
                 delta_arrow=card.arrow,
-                delta_description=card.versus,
-                help=card.help,
+                delta_description=literal(card.versus),
+                help=literal(card.help),
                 border=True,
                 chart_data=list(card.spark) or None,
                 chart_type="line",
             )
             if card.note:
-                column.caption(card.note)
+                column.caption(literal(card.note))
     if panel.figure is not None:
         if panel.select_key:
             select_key = panel.select_key
@@ -558,7 +573,7 @@ def _panel(panel: Panel, key: str) -> None:
         else:
             st.plotly_chart(panel.figure, key=f"chart-{key}", config=_CHART_CONFIG)
     for note in panel.notes:
-        st.warning(note, icon=":material/warning:")
+        st.warning(literal(note), icon=":material/warning:")
     if panel.table is not None:
         _table(panel.table, panel.title, key)
     if panel.code:
