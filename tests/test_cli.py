@@ -184,7 +184,15 @@ def test_export_brief(
     assert printed.startswith("wrote the executive brief for data before 2026-11-30")
     html = out.read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>") and "Which business do we bet on?" in html
-    assert not (out.parent / "brief.html.tmp").exists()
+    assert [p.name for p in out.parent.iterdir()] == ["brief.html"]  # nothing left behind
+    # a second export keeps the first unless told to replace it
+    code, printed, err = run(capsys, "export", "brief", "--out", str(out), "--as-of", "2026-11-30")
+    assert code == 1 and printed == ""
+    assert err.strip() == f"error: {out} already exists; pass --force to replace it"
+    code, _, err = run(capsys, "export", "brief", "--out", str(out), "--force")
+    assert code == 0, err
+    code, _, err = run(capsys, "export", "brief", "--out", str(out.parent))
+    assert code == 1 and "is a folder; give a file name" in err and "Traceback" not in err
 
 
 def test_refresh_is_incremental_the_second_time(

@@ -2,7 +2,7 @@
 
 Stages, in the direction data flows (README, "How it is built")::
 
-    foundation (errors, settings, calendar, dataset, records)
+    foundation (errors, settings, calendar, dataset, records, output)
       → config (specs, registry, rules)  → data (databases)    ┐
                                          → translate (pure)    ├→ app (CLI, the Streamlit boundary)
                                             → present (formats, charts, screens, brief)  ┘
@@ -34,6 +34,7 @@ STAGES = {
     "bridge.calendar": "foundation",
     "bridge.dataset": "foundation",
     "bridge.records": "foundation",
+    "bridge.output": "foundation",
     "bridge.config": "config",
     "bridge.data": "data",
     "bridge.translate": "translate",

@@ -62,6 +62,7 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("what", choices=["brief"])
     e.add_argument("--out", type=Path, required=True, help="the HTML file to write")
     e.add_argument("--as-of", metavar="DATE", help="views use data before this day")
+    e.add_argument("--force", action="store_true", help="replace the file if it exists")
 
     r = sub.add_parser("refresh", help="refresh the measure cache (incremental unless --full)")
     r.add_argument("--full", action="store_true", help="read all history again")
@@ -218,6 +219,7 @@ def cmd_view(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from bridge.data.state import list_records, open_state
+    from bridge.output import write_file
     from bridge.present.export import brief_html
     from bridge.translate.request import resolve
     from bridge.translate.review import review
@@ -235,10 +237,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         review(decisions, opened.dataset, opened.registry, end),
     )
     out: Path = args.out
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(html, encoding="utf-8")
-    tmp.replace(out)  # never a half-written brief
+    write_file(out, html.encode("utf-8"), force=args.force)  # all or nothing, never via a link
     print(f"wrote the executive brief for data before {end} to {out} ({len(html) // 1024:,} KiB)")
     return EXIT_OK
 
