@@ -4,6 +4,7 @@ views exclude or flag it as the report says."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -136,6 +137,10 @@ def test_clean_data_has_no_findings(tmp_path: Path, registry_dir: Path) -> None:
         ),
         (insert((1009, "2026-01-05 10:00:00", "zz", 5.0)), {"team not in org table": 1}),
         (
+            insert((1010, "2026-01-05 10:00:00", "a", float("inf"))),
+            {"not a finite number in amount": 1},
+        ),
+        (
             lambda c: c.execute(
                 "DELETE FROM events WHERE date(at) IN ('2026-01-10', '2026-01-11')"
             ),
@@ -205,3 +210,71 @@ def test_the_sample_company_is_healthy_but_for_days_without_tickets(
     report = check(open_source(sample_url), registry, dt.date(2026, 11, 30))
     assert set(report.sources.get_column("status")) == {"fresh"}
     assert report.findings.get_column("check").to_list() == ["empty sla_rate"]
+
+
+def test_an_infinite_amount_is_left_out_of_the_sum(tmp_path: Path, registry_dir: Path) -> None:
+    """One infinite row must not make the day's, the unit's and the company's sums infinite."""
+    registry = load_registry(registry_dir)
+    url = build(tmp_path / "db.sqlite", insert((1010, "2026-01-05 10:00:00", "a", float("inf"))))
+    measures = load_dataset(open_source(url), registry).measures
+    day = measures.filter(
+        (pl.col("day") == dt.date(2026, 1, 5)) & (pl.col("team_id") == "a")
+    ).select("measure", "value")
+    assert dict(day.iter_rows()) == {"amount": 30.0, "events": 4.0}  # the row is still an event
+    assert measures.get_column("value").is_finite().all()
+
+
+POSTGRES_URL = os.environ.get(
+    "BRIDGE_TEST_POSTGRES_URL", "postgresql+psycopg://root@127.0.0.1:5432/test"
+)
+
+
+def test_nan_and_infinity_on_postgresql(registry_dir: Path) -> None:
+    """PostgreSQL stores NaN and ±Infinity in a double: left out of every sum, and counted."""
+    from sqlalchemy import create_engine, text
+
+    schema = "bridge_nan_test"
+    admin = create_engine(POSTGRES_URL)
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+            conn.execute(text(f"CREATE TABLE {schema}.org (team TEXT PRIMARY KEY, unit TEXT)"))
+            conn.execute(text(f"INSERT INTO {schema}.org VALUES ('a', 'North'), ('b', 'South')"))
+            conn.execute(
+                text(
+                    f"CREATE TABLE {schema}.events (event_id INTEGER, at TIMESTAMP, team TEXT, "
+                    "amount DOUBLE PRECISION)"
+                )
+            )
+            conn.execute(
+                text(
+                    f"INSERT INTO {schema}.events VALUES (1, '2026-01-05 10:00', 'a', 10), "
+                    "(2, '2026-01-05 11:00', 'a', 'NaN'), (3, '2026-01-05 12:00', 'a', 'Infinity'), "
+                    "(4, '2026-01-05 12:00', 'b', '-Infinity'), (5, '2026-01-05 13:00', 'b', 7)"
+                )
+            )
+        config = registry_dir.parent / "pg-config"
+        config.mkdir()
+        for name in ("sources.toml", "metrics.toml"):
+            text_ = (registry_dir / name).read_text()
+            if name == "sources.toml":
+                text_ = text_.replace('table = "org"', f'table = "org"\nschema = "{schema}"')
+                text_ = text_.replace('table = "events"', f'table = "events"\nschema = "{schema}"')
+            (config / name).write_text(text_)
+        registry = load_registry(config)
+        engine = open_source(POSTGRES_URL)
+        amounts = dict(
+            load_dataset(engine, registry)
+            .measures.filter(pl.col("measure") == "amount")
+            .select("team_id", "value")
+            .iter_rows()
+        )
+        assert amounts == {"a": 10.0, "b": 7.0}
+        found = dict(check(engine, registry, AS_OF).findings.select("check", "rows").iter_rows())
+        assert found["not a finite number in amount"] == 3
+        engine.dispose()
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        admin.dispose()

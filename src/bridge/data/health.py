@@ -214,6 +214,16 @@ def _check_source(
                 f"measure {measure.name} ignores rows with no value",
             )
         )
+        if measure.agg != "count":
+            checks.append(
+                (
+                    f"not a finite number in {measure.column}",
+                    # x - x is NaN for NaN and ±inf on PostgreSQL, NULL on SQLite: never 0
+                    and_(col.is_not(None), func.coalesce(col - col, 1) != 0, time_col < bound),
+                    "excluded",
+                    f"NaN or infinite values: measure {measure.name} leaves them out",
+                )
+            )
         if measure.agg == "sum" and isinstance(col.type, numeric):
             checks.append(
                 (

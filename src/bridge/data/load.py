@@ -190,9 +190,22 @@ def condition(table: Table, cond: Condition) -> ColumnElement[bool]:
     raise AssertionError(cond.op)  # pragma: no cover - Literal is closed
 
 
+def finite(value: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The value where it is a finite number, else NULL — on every dialect, in SQL.
+
+    ``x - x = 0`` holds for every finite number and fails for NaN and ±infinity (PostgreSQL stores
+    both; SQLite turns ``inf - inf`` into NULL), so one NaN never makes a whole sum NaN. Data health
+    counts the rows left out.
+    """
+    return case((value - value == 0, value), else_=None)
+
+
 def aggregate(table: Table, measure: Measure) -> ColumnElement[float]:
-    """The aggregate expression of one measure (``count`` with a ``where`` is a conditional count)."""
+    """The aggregate expression of one measure (``count`` with a ``where`` is a conditional count);
+    sums, minima and maxima take finite numbers only."""
     target: ColumnElement[Any] = table.c[measure.column] if measure.column else literal(1)
+    if measure.column and measure.agg != "count":
+        target = finite(target)
     if measure.where:
         target = case((and_(*(condition(table, c) for c in measure.where)), target), else_=None)
     expr: ColumnElement[Any]
