@@ -137,6 +137,10 @@ def test_clean_data_has_no_findings(tmp_path: Path, registry_dir: Path) -> None:
         ),
         (insert((1009, "2026-01-05 10:00:00", "zz", 5.0)), {"team not in org table": 1}),
         (
+            insert((1011, "garbage", "a", 5.0), (1012, "", "b", 5.0), (1013, 1700000000, "b", 5.0)),
+            {"time that is no date": 3},
+        ),
+        (
             insert((1010, "2026-01-05 10:00:00", "a", float("inf"))),
             {"not a finite number in amount": 1},
         ),

@@ -123,3 +123,46 @@ def test_names_from_data_are_text_never_markdown(
     ] + [m.label for m in at.metric]
     assert any(HOSTILE in shown(text) for text in raw)  # the name is shown, as it is
     assert not any("![x](" in text or "**Retail**" in text for text in raw)  # never as Markdown
+
+
+@pytest.fixture(scope="module")
+def garbage_times(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample company with orders whose time is no date: text, empty, US-style, an epoch."""
+    copy = tmp_path_factory.mktemp("times") / "garbage_times.sqlite"
+    with sqlite3.connect(sample_db) as src, sqlite3.connect(copy) as dst:
+        src.backup(dst)
+    with sqlite3.connect(copy) as conn:
+        for offset, value in enumerate(["garbage", "", "11/15/2026 10:00", 1700000000]):
+            conn.execute(
+                "UPDATE orders SET ordered_at = ? WHERE order_id = "
+                "(SELECT order_id FROM orders ORDER BY order_id LIMIT 1 OFFSET ?)",
+                (value, offset),
+            )
+    return copy
+
+
+@pytest.mark.parametrize("page", ["overview", "data_health"])
+def test_times_that_are_no_dates_are_contained(
+    app: AppTest, garbage_times: Path, monkeypatch: pytest.MonkeyPatch, page: str
+) -> None:
+    monkeypatch.setenv("BRIDGE_SOURCE_URL", f"sqlite:///{garbage_times}")
+    at = open_page(app, page)
+    assert not at.exception and not at.error, [shown(e.value) for e in at.error]
+    if page == "data_health":
+        findings = next(d.value for d in at.dataframe if "Check" in d.value.columns)
+        row = findings[findings["Check"] == "time that is no date"].iloc[0]
+        assert row["Rows"] == "4" and row["What the views do"] == "excluded"
+
+
+def test_the_cli_names_times_that_are_no_dates(
+    garbage_times: Path, monkeypatch: pytest.MonkeyPatch, clean_settings: None, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    from bridge.app.cli import main
+
+    monkeypatch.setenv("BRIDGE_SOURCE_URL", f"sqlite:///{garbage_times}")
+    monkeypatch.setenv("BRIDGE_CACHE_DIR", str(tmp_path / "cache"))
+    assert main(["view", "horizon"]) == 1
+    err = capsys.readouterr().err
+    assert "sources[0] (name='orders').time_column: expected ISO-8601 dates" in err
+    assert "'11/15/2026 10:00'" in err and "'1700000000'" in err and "Traceback" not in err

@@ -134,7 +134,10 @@ class _Check:
                 "date, timestamp or ISO-8601 text",
             )
             kind = columns.get(source.time_column)
-            if isinstance(kind, sqltypes.String) and not isinstance(kind, TEMPORAL):
+            text = isinstance(kind, sqltypes.String) and not isinstance(kind, TEMPORAL)
+            # SQLite keeps any value in a DATE/DATETIME column: its values are checked like text
+            sqlite = self.engine is not None and self.engine.dialect.name == "sqlite"
+            if kind is not None and (text or (sqlite and isinstance(kind, TEMPORAL))):
                 self.text_times(source.table, source.db_schema, source.time_column, entry)
             self.need(columns, source.team_column, self.at(*entry, "team_column"), source.table)
             self.need(columns, source.id_column, self.at(*entry, "id_column"), source.table)

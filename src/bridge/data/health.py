@@ -190,6 +190,12 @@ def _check_source(
             f"{source.time_column} is empty: the row has no day",
         ),
         (
+            "time that is no date",
+            and_(time_col.is_not(None), day_of(time_col).is_(None)),
+            "excluded",
+            f"{source.time_column} holds a value that reads as no day (e.g. text or a number)",
+        ),
+        (
             "no team",
             team.is_(None),
             "excluded",
@@ -197,7 +203,7 @@ def _check_source(
         ),
         (
             "in the future",
-            time_col >= bound,
+            and_(time_col >= bound, day_of(time_col).is_not(None)),
             "excluded",
             f"{source.time_column} on or after {as_of}: outside every view",
         ),
@@ -237,8 +243,9 @@ def _check_source(
     counts = conn.execute(
         select(
             func.count(),
-            func.min(time_col),
-            func.max(time_col),
+            # first and last *day*: a time that reads as no day is left out (and counted below)
+            func.min(day_of(time_col)),
+            func.max(day_of(time_col)),
             *(func.count(case((cond, 1))) for _, cond, _, _ in checks),
         ).select_from(table)
     ).one()

@@ -313,7 +313,9 @@ def _load_source(
     )
     return (
         wide.unpivot(index=["day", "team_id"], on=names, variable_name="measure")
-        .drop_nulls("value")
+        # a time that reads as no day ('garbage', '') has no place in any period: Data health
+        # counts those rows ("time that is no date")
+        .drop_nulls(["day", "value"])
         .select(MEASURES_SCHEMA.names())
         .cast(MEASURES_SCHEMA)
     )
@@ -399,12 +401,31 @@ def first_days(engine: Engine, registry: Registry) -> dict[str, dt.date]:
         with engine.connect() as conn:
             for source in registry.sources:
                 table = reflect(conn, source.table, source.db_schema)
-                value = conn.execute(select(func.min(table.c[source.time_column]))).scalar()
-                if value is not None:
-                    found[source.name] = as_date(value)
+                col = table.c[source.time_column]
+                # the raw value (no driver-side parsing): a value that is no date sorts first
+                value = conn.execute(select(type_coerce(func.min(col), String))).scalar()
+                day = read_day(value)
+                if value is not None and day is None:
+                    # ...so the first value that reads as a day is asked for (a full scan, only
+                    # when such values exist; Data health counts them)
+                    day = read_day(conn.execute(select(func.min(day_of(col)))).scalar())
+                if day is not None:
+                    found[source.name] = day
     except SQLAlchemyError as exc:
         raise SourceError(_describe(exc, engine)) from None
     return found
+
+
+def read_day(value: object) -> dt.date | None:
+    """The day of a date, timestamp or ISO text; None for anything else (``'garbage'``, an int)."""
+    if isinstance(value, dt.date | dt.datetime):
+        return as_date(value)
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
 
 
 def as_date(value: object) -> dt.date:
