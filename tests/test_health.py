@@ -145,6 +145,10 @@ def test_clean_data_has_no_findings(tmp_path: Path, registry_dir: Path) -> None:
             {"not a finite number in amount": 1},
         ),
         (
+            insert((1014, "2026-01-05 10:00:00", "a", "12,50 EUR")),
+            {"not a finite number in amount": 1},
+        ),
+        (
             lambda c: c.execute(
                 "DELETE FROM events WHERE date(at) IN ('2026-01-10', '2026-01-11')"
             ),
@@ -216,15 +220,23 @@ def test_the_sample_company_is_healthy_but_for_days_without_tickets(
     assert report.findings.get_column("check").to_list() == ["empty sla_rate"]
 
 
-def test_an_infinite_amount_is_left_out_of_the_sum(tmp_path: Path, registry_dir: Path) -> None:
+def test_an_infinite_or_text_amount_is_left_out_of_the_sum(
+    tmp_path: Path, registry_dir: Path
+) -> None:
     """One infinite row must not make the day's, the unit's and the company's sums infinite."""
     registry = load_registry(registry_dir)
-    url = build(tmp_path / "db.sqlite", insert((1010, "2026-01-05 10:00:00", "a", float("inf"))))
+    url = build(
+        tmp_path / "db.sqlite",
+        insert(
+            (1010, "2026-01-05 10:00:00", "a", float("inf")),
+            (1014, "2026-01-05 11:00:00", "a", "12,50 EUR"),  # text: never read as 12
+        ),
+    )
     measures = load_dataset(open_source(url), registry).measures
     day = measures.filter(
         (pl.col("day") == dt.date(2026, 1, 5)) & (pl.col("team_id") == "a")
     ).select("measure", "value")
-    assert dict(day.iter_rows()) == {"amount": 30.0, "events": 4.0}  # the row is still an event
+    assert dict(day.iter_rows()) == {"amount": 30.0, "events": 5.0}  # the rows are still events
     assert measures.get_column("value").is_finite().all()
 
 

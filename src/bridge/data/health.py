@@ -27,6 +27,7 @@ from sqlalchemy import (
     and_,
     case,
     func,
+    not_,
     or_,
     select,
 )
@@ -35,7 +36,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bridge.config.registry import Registry
 from bridge.config.sources import Source
-from bridge.data.load import NO_UNIT, as_date, day_of, reflect, time_bound
+from bridge.data.load import NO_UNIT, as_date, day_of, is_number, reflect, time_bound
 from bridge.data.urls import describe_error, safe_url
 from bridge.errors import SourceError
 
@@ -224,10 +225,13 @@ def _check_source(
             checks.append(
                 (
                     f"not a finite number in {measure.column}",
-                    # x - x is NaN for NaN and ±inf on PostgreSQL, NULL on SQLite: never 0
-                    and_(col.is_not(None), func.coalesce(col - col, 1) != 0, time_col < bound),
+                    and_(
+                        col.is_not(None),
+                        not_(func.coalesce(is_number(col), False)),
+                        time_col < bound,
+                    ),
                     "excluded",
-                    f"NaN or infinite values: measure {measure.name} leaves them out",
+                    f"NaN, infinite or text values: measure {measure.name} leaves them out",
                 )
             )
         if measure.agg == "sum" and isinstance(col.type, numeric):

@@ -16,6 +16,7 @@ from typing import Any
 import polars as pl
 from pydantic import SecretStr
 from sqlalchemy import (
+    Boolean,
     Column,
     ColumnElement,
     Date,
@@ -190,14 +191,35 @@ def condition(table: Table, cond: Condition) -> ColumnElement[bool]:
     raise AssertionError(cond.op)  # pragma: no cover - Literal is closed
 
 
-def finite(value: ColumnElement[Any]) -> ColumnElement[Any]:
-    """The value where it is a finite number, else NULL — on every dialect, in SQL.
+class is_number(FunctionElement[bool]):
+    """True where a value is a finite number — on every dialect, in SQL.
 
     ``x - x = 0`` holds for every finite number and fails for NaN and ±infinity (PostgreSQL stores
-    both; SQLite turns ``inf - inf`` into NULL), so one NaN never makes a whole sum NaN. Data health
-    counts the rows left out.
+    both; SQLite turns ``inf - inf`` into NULL). SQLite also keeps text in a numeric column, which
+    arithmetic would read as its leading digits (``'12,50 EUR'`` as 12): there the value must also
+    be stored as a number.
     """
-    return case((value - value == 0, value), else_=None)
+
+    type = Boolean()
+    inherit_cache = True
+
+
+@compiles(is_number)
+def _is_number_default(element: is_number, compiler: SQLCompiler, **kw: Any) -> str:
+    value = compiler.process(element.clauses, **kw)
+    return f"({value} - {value} = 0)"
+
+
+@compiles(is_number, "sqlite")
+def _is_number_sqlite(element: is_number, compiler: SQLCompiler, **kw: Any) -> str:
+    value = compiler.process(element.clauses, **kw)
+    return f"(typeof({value}) IN ('integer', 'real') AND {value} - {value} = 0)"
+
+
+def finite(value: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The value where it is a finite number, else NULL (see :class:`is_number`): one NaN or one
+    text never makes a whole sum wrong. Data health counts the rows left out."""
+    return case((is_number(value), value), else_=None)
 
 
 def aggregate(table: Table, measure: Measure) -> ColumnElement[float]:
