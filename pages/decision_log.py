@@ -10,7 +10,5 @@ st.title("Decision log")
 page = ui.start_page(DecisionLogRequest)
 ui.decision_picker(page, allow_all=True)
 screen = ui.show(decision_log_screen, page)
-with st.expander("Record a decision", expanded=False):
-    placements = screen.placements if screen is not None else {}
-    ui.decision_form(page, page.request.decision, page.request.unit, placements, key="log_form")
+ui.record_section(page, screen, key="log_form", per_unit=False)
 ui.export_section(page)

@@ -12,5 +12,5 @@ left, right = st.columns([2, 1])
 with left:
     ui.metric_picker(page, "action")
 with right:
-    ui.grain_picker(page, ("day", "week"))
+    ui.grain_picker(page)
 ui.show(frontline_screen, page)

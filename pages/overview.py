@@ -8,5 +8,5 @@ from bridge.translate.request import OverviewRequest
 
 st.title("Overview")
 page = ui.start_page(OverviewRequest)
-ui.grain_picker(page, ("month", "quarter", "year"))
+ui.grain_picker(page)
 ui.show(overview_screen, page)

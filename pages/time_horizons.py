@@ -12,5 +12,5 @@ left, right = st.columns([2, 1])
 with left:
     ui.metric_picker(page, "choice")
 with right:
-    ui.grain_picker(page, ("month", "quarter", "year"))
+    ui.grain_picker(page)
 ui.show(horizons_screen, page)

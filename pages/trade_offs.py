@@ -10,7 +10,4 @@ st.title("Trade-offs")
 page = ui.start_page(TradeoffRequest)
 ui.decision_picker(page)
 screen = ui.show(tradeoffs_screen, page)
-unit = page.request.unit
-if unit is not None and screen is not None:
-    with st.expander(f"Record a decision for {unit}", expanded=False):
-        ui.decision_form(page, page.request.decision, unit, screen.placements, key="tradeoff_form")
+ui.record_section(page, screen, key="tradeoff_form", per_unit=True)

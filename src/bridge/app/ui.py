@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, Protocol, TypeVar, overload
+from typing import Any, ClassVar, Generic, Protocol, TypeVar, overload
 
 import polars as pl
 import streamlit as st
@@ -60,6 +60,8 @@ class WithMetric(Protocol):
 
 
 class WithGrain(Protocol):
+    GRAINS: ClassVar[tuple[str, ...]]
+
     @property
     def grain(self) -> str: ...
 
@@ -400,12 +402,12 @@ def metric_picker(page: Page[WithMetric], lens: str | None) -> None:
     )
 
 
-def grain_picker(page: Page[WithGrain], options: Sequence[str]) -> None:
-    """The grain in view (URL ``grain``)."""
+def grain_picker(page: Page[WithGrain]) -> None:
+    """The grain in view (URL ``grain``), among those its view offers."""
     _control_value("grain", page.request.grain)
     st.segmented_control(
         "Grain",
-        list(options),
+        list(page.request.GRAINS),
         key="grain",
         required=True,
         on_change=lambda: _set_param("grain", _changed("grain", "")),
@@ -603,7 +605,18 @@ def _table(shown: Table, title: str, key: str) -> None:
 # --- decisions: record and export -------------------------------------------------------------
 
 
-def decision_form(
+def record_section(page: Page[Any], screen: Screen | None, *, key: str, per_unit: bool) -> None:
+    """ "Record a decision" under a page, for the decision and business unit in view, pre-filled
+    with where the screen's decision places the unit; ``per_unit``: only once a unit is picked."""
+    unit = page.request.unit
+    if per_unit and (unit is None or screen is None):
+        return
+    placements = screen.placements if screen is not None else {}
+    with st.expander(f"Record a decision for {unit}" if per_unit else "Record a decision"):
+        _decision_form(page, page.request.decision, unit, placements, key=key)
+
+
+def _decision_form(
     page: Page[Any],
     decision: Decision | None,
     unit: str | None,

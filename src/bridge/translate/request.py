@@ -171,12 +171,16 @@ class Request:
 @dataclass(frozen=True, kw_only=True)
 class OverviewRequest(Request):
     VIEW: ClassVar[ViewName] = "overview"
+    #: The grains this view offers (the grain picker's options).
+    GRAINS: ClassVar[tuple[str, ...]] = get_args(ExecutiveGrain)
     grain: ExecutiveGrain
 
 
 @dataclass(frozen=True, kw_only=True)
 class HorizonRequest(Request):
     VIEW: ClassVar[ViewName] = "horizon"
+    #: The grains this view offers (the grain picker's options).
+    GRAINS: ClassVar[tuple[str, ...]] = get_args(ExecutiveGrain)
     metric: Metric
     grain: ExecutiveGrain
 
@@ -184,6 +188,8 @@ class HorizonRequest(Request):
 @dataclass(frozen=True, kw_only=True)
 class FrontlineRequest(Request):
     VIEW: ClassVar[ViewName] = "frontline"
+    #: The grains this view offers (the grain picker's options).
+    GRAINS: ClassVar[tuple[str, ...]] = get_args(FrontlineGrain)
     metric: Metric
     grain: FrontlineGrain
 
@@ -191,6 +197,8 @@ class FrontlineRequest(Request):
 @dataclass(frozen=True, kw_only=True)
 class FixNowRequest(Request):
     VIEW: ClassVar[ViewName] = "fix_now"
+    #: The grains this view offers (the grain picker's options).
+    GRAINS: ClassVar[tuple[str, ...]] = get_args(FrontlineGrain)
     grain: FrontlineGrain
 
 
@@ -203,6 +211,8 @@ class TradeoffRequest(Request):
 @dataclass(frozen=True, kw_only=True)
 class ConsistencyRequest(Request):
     VIEW: ClassVar[ViewName] = "consistency"
+    #: The grains this view offers (the grain picker's options).
+    GRAINS: ClassVar[tuple[str, ...]] = get_args(ConsistencyWindow)
     metric: RatioMetric
     grain: ConsistencyWindow
 
