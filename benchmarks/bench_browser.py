@@ -43,14 +43,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
-import signal
-import socket
-import subprocess
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from functools import partial
@@ -60,19 +54,22 @@ from urllib.parse import parse_qs, urlsplit
 
 from common import BENCH_DIR, RESULTS_DIR, ROOT, Measurement, Ratio, Report, main_for, median
 
-CHROMIUM = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else shutil.which("chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.servers import (
+    BUBBLE_CENTRE_JS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    LIVE,
+    SCRIPT_DONE,
+    STALE,
+    bridge_env,
+    free_port,
+    start,
+    stop,
+    streamlit_command,
+    wait_healthy,
+)
+
 VIEWPORT = {"width": 1440, "height": 1000}
-STREAMLIT = ROOT / ".venv" / "bin" / "streamlit"
 FLOOR_DIR = BENCH_DIR / "floor_app"
 
 SERVER_START_S = 90
@@ -91,9 +88,6 @@ SWITCH_GOAL = 2.0
 MEDIAN_GOAL = 1.5
 FIRST_PAGE_GOAL = 3.0
 
-SCRIPT_DONE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
-STALE = '[data-testid="stElementContainer"][data-stale="true"]'
-LIVE = '[data-testid="stElementContainer"]:not([data-stale="true"])'
 SETTLED_JS = (
     f"() => !!document.querySelector('{SCRIPT_DONE}') && !document.querySelector('{STALE}')"
 )
@@ -125,15 +119,6 @@ INTERACTIONS = {
 }
 #: The floor's pages: sidebar link text (= title) -> URL path.
 FLOOR_PAGES = {"Floor one": "one", "Floor two": "two", "Floor three": "three"}
-BUBBLE_CENTRE_JS = """(gd, unit) => {
-  const i = gd._fullData.findIndex(trace => trace.name === unit);
-  if (i < 0) return null;
-  const trace = gd.querySelectorAll('g.scatterlayer g.trace')[i];
-  const point = trace && trace.querySelector('path.point');
-  if (!point) return null;
-  const box = point.getBoundingClientRect();
-  return {x: box.x + box.width / 2, y: box.y + box.height / 2};
-}"""
 
 Samples = dict[str, list[float]]
 Page = Any  # playwright.sync_api.Page (imported lazily: the module must import without Playwright)
@@ -141,31 +126,6 @@ Locator = Any
 
 
 # --- servers ----------------------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _healthy(base: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-            return bool(response.read().decode().strip() == "ok")
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """End the server and anything it started (its own process group)."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        if process.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, sig)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=10)
 
 
 @contextlib.contextmanager
@@ -180,56 +140,29 @@ def running_server(
     ``.streamlit/config.toml`` (which hides Streamlit's menu) does not apply to it.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BRIDGE_")}
-    command = [
-        str(STREAMLIT),
-        "run",
-        "app.py",
-        "--server.headless",
-        "true",
-        "--server.address",
-        "127.0.0.1",
-        "--server.port",
-        str(port),
-        "--browser.gatherUsageStats",
-        "false",
-    ]
+    command = streamlit_command(port)
     if app == "bridge":
         assert db is not None
         cwd = ROOT
-        env.update(
-            BRIDGE_SOURCE_URL=f"sqlite:///{db}",
-            BRIDGE_CONFIG_DIR=str(ROOT / "config"),
-            BRIDGE_STATE_URL=f"sqlite:///{folder / 'state.sqlite'}",
-            BRIDGE_CACHE_DIR=str(cache_dir or folder / "cache"),
-            BRIDGE_CACHE_TTL_SECONDS=str(CACHE_TTL_SECONDS),
-        )
+        env = bridge_env(f"sqlite:///{db}", folder, cache_dir)
+        env["BRIDGE_CACHE_TTL_SECONDS"] = str(CACHE_TTL_SECONDS)
     else:
         cwd = FLOOR_DIR
+        env = {k: v for k, v in os.environ.items() if not k.startswith("BRIDGE_")}
         # Bridge's viewer toolbar, and Streamlit's own menu (the floor's page links).
         command += ["--client.toolbarMode", "viewer", "--client.showSidebarNavigation", "true"]
     log_path = folder / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
+    process = start(command, cwd, env, log_path)
     try:
-        deadline = time.monotonic() + SERVER_START_S
-        while not _healthy(base):
-            if process.poll() is not None:
-                raise RuntimeError(
-                    f"{app}: streamlit exited with {process.returncode}:\n{log_path.read_text()}"
-                )
-            if time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"{app}: streamlit not healthy after {SERVER_START_S} s:\n{log_path.read_text()}"
-                )
-            time.sleep(0.1)
+        try:
+            wait_healthy(process, base, log_path, SERVER_START_S)
+        except RuntimeError as exc:
+            raise RuntimeError(f"{app}: {exc}") from None
         yield base
     finally:
-        _stop(process)
+        stop(process)
 
 
 @contextlib.contextmanager

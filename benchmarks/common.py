@@ -36,9 +36,11 @@ MIB = 1024 * 1024
 T = TypeVar("T")
 Unit = Literal["s", "ms", "MiB", "rows"]
 
-# The benchmarks import the library from src/ even when the project is not installed editable.
-if str(ROOT / "src") not in sys.path:
-    sys.path.insert(0, str(ROOT / "src"))
+# The benchmarks import the library from src/ even when the project is not installed editable, and
+# the browser benchmark starts servers and Chromium with the tests' own plumbing (tests/servers.py).
+for _path in (ROOT / "src", ROOT):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
 
 
 # --- measurements -------------------------------------------------------------------------------

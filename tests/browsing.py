@@ -7,14 +7,7 @@ Import it only once Chromium is known to exist (the test modules skip themselves
 from __future__ import annotations
 
 import contextlib
-import os
-import shutil
-import signal
-import socket
-import subprocess
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -29,9 +22,20 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-from tests.conftest import CHROMIUM_ARGS, ROOT
+from tests.servers import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    LIVE,
+    ROOT,
+    SCRIPT_DONE,
+    bridge_env,
+    free_port,
+    start,
+    stop,
+    streamlit_command,
+    wait_healthy,
+)
 
-CHROMIUM = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else shutil.which("chromium")
 NO_CHROMIUM = (
     "Chromium is not installed (/usr/bin/chromium, or `chromium` on PATH); "
     "install it with `make system-deps` (Debian's package) to run the browser tests"
@@ -49,8 +53,6 @@ SERVER_START_S = 60
 #: The running server's log, quoted when a page shows an error.
 SERVER_LOG: list[Path] = []
 
-SCRIPT_DONE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
-LIVE = '[data-testid="stElementContainer"]:not([data-stale="true"])'
 PLOTLY = '.js-plotly-plot, [data-testid="stPlotlyChart"]'
 ACTION_HEADING = "Action lens · frontline"
 CHOICE_HEADING = "Choice lens · executive"
@@ -68,31 +70,6 @@ PAGES = {  # sidebar link text -> (URL path, page title)
 # --- the server and the browser ---------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _healthy(base: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-            return bool(response.read().decode().strip() == "ok")
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """End the server and anything it started (its own process group); never leave it running."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        if process.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, sig)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=10)
-
-
 @contextlib.contextmanager
 def running_server(
     sample_url: str, folder: Path, *, wait: bool = True, cache_dir: Path | None = None
@@ -100,49 +77,23 @@ def running_server(
     """Start ``make run``'s command on a free port (yields as soon as it is healthy, or at once
     with ``wait=False``); stop it and everything it started when done. The measure cache lives in
     ``folder`` unless ``cache_dir`` is given (servers that share one load from the source once)."""
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BRIDGE_")}
-    env.update(
-        BRIDGE_SOURCE_URL=sample_url,
-        BRIDGE_CONFIG_DIR=str(ROOT / "config"),
-        # Bridge's own database (decision records) goes to a temporary folder, not the repository.
-        BRIDGE_STATE_URL=f"sqlite:///{folder / 'state.sqlite'}",
-        BRIDGE_CACHE_DIR=str(cache_dir or folder / "cache"),
-    )
     log_path = folder / "server.log"
-    command = [
-        str(ROOT / ".venv" / "bin" / "streamlit"),
-        "run",
-        "app.py",
-        "--server.headless",
-        "true",
-        "--server.address",
-        "127.0.0.1",
-        "--server.port",
-        str(port),
-        "--browser.gatherUsageStats",
-        "false",
-    ]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
+    process = start(
+        streamlit_command(port), ROOT, bridge_env(sample_url, folder, cache_dir), log_path
+    )
     try:
-        deadline = time.monotonic() + SERVER_START_S
-        while wait and not _healthy(base):
-            if process.poll() is not None:
-                pytest.fail(f"streamlit exited with {process.returncode}:\n{log_path.read_text()}")
-            if time.monotonic() > deadline:
-                pytest.fail(
-                    f"streamlit was not healthy after {SERVER_START_S} s:\n{log_path.read_text()}"
-                )
-            time.sleep(0.25)
+        if wait:
+            try:
+                wait_healthy(process, base, log_path, SERVER_START_S)
+            except RuntimeError as exc:
+                pytest.fail(str(exc))
         SERVER_LOG.append(log_path)
         yield base
     finally:
         SERVER_LOG.clear()
-        _stop(process)
+        stop(process)
 
 
 @contextlib.contextmanager

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,17 +17,6 @@ from bridge.dataset import Dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG_DIR = ROOT / "config"
-#: Debian's Chromium, headless, with nothing reaching out to the network (no sandbox: tests run as root in CI).
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 #: Every test sees the demo company as of this day (a Monday, inside a quarter in progress).
 AS_OF = dt.date(2026, 11, 30)
 
@@ -53,6 +43,14 @@ def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("sample") / "sample.sqlite"
     generate(f"sqlite:///{path}", as_of=AS_OF)
     return path
+
+
+def sample_copy(sample_db: Path, path: Path) -> sqlite3.Connection:
+    """A copy of the sample company at ``path``, opened for a test to break it (commit on close:
+    use it as a context manager)."""
+    with sqlite3.connect(sample_db) as src, sqlite3.connect(path) as dst:
+        src.backup(dst)
+    return sqlite3.connect(path)
 
 
 @pytest.fixture(scope="session")

@@ -45,6 +45,7 @@ from tests.browsing import (  # noqa: E402
     settle,
     sidebar,
 )
+from tests.servers import BUBBLE_CENTRE_JS  # noqa: E402
 
 # --- tests ------------------------------------------------------------------------------------------
 
@@ -115,18 +116,6 @@ def test_lens_switch_shows_the_matching_panels(page: Page, server: str) -> None:
     assert "lens=" not in page.url  # the default lens is not written
     assert_no_errors(page)
     screenshot(page, "lens_side_by_side")
-
-
-#: The centre (viewport pixels) of one business unit's bubble in the trade-off chart.
-BUBBLE_CENTRE_JS = """(gd, unit) => {
-  const i = gd._fullData.findIndex(trace => trace.name === unit);
-  if (i < 0) return null;
-  const trace = gd.querySelectorAll('g.scatterlayer g.trace')[i];
-  const point = trace && trace.querySelector('path.point');
-  if (!point) return null;
-  const box = point.getBoundingClientRect();
-  return {x: box.x + box.width / 2, y: box.y + box.height / 2};
-}"""
 
 
 def test_clicking_a_bubble_drills_down_to_the_unit(page: Page, server: str) -> None:

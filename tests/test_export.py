@@ -20,7 +20,8 @@ from bridge.present.export import ExportUnavailable, brief_html, png_bytes
 from bridge.present.tables import csv_bytes
 from bridge.records import RECORDS_SCHEMA, parse_input
 from bridge.translate.review import review
-from tests.conftest import AS_OF, CHROMIUM_ARGS, ROOT
+from tests.conftest import AS_OF, ROOT
+from tests.servers import CHROMIUM_ARGS
 
 #: A resource the browser would fetch: src/href attributes, CSS url() and @import.
 EXTERNAL = re.compile(

@@ -1,0 +1,119 @@
+"""Streamlit servers and Debian's Chromium, as the real-browser tests and the browser benchmark start
+them: plain functions (no pytest), so ``benchmarks/bench_browser.py`` uses the very same plumbing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else shutil.which("chromium")
+#: Debian's Chromium, headless, with nothing reaching out to the network (no sandbox: tests run as
+#: root in CI).
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCRIPT_DONE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+STALE = '[data-testid="stElementContainer"][data-stale="true"]'
+LIVE = '[data-testid="stElementContainer"]:not([data-stale="true"])'
+#: The centre (viewport pixels) of one business unit's bubble in the trade-off chart.
+BUBBLE_CENTRE_JS = """(gd, unit) => {
+  const i = gd._fullData.findIndex(trace => trace.name === unit);
+  if (i < 0) return null;
+  const trace = gd.querySelectorAll('g.scatterlayer g.trace')[i];
+  const point = trace && trace.querySelector('path.point');
+  if (!point) return null;
+  const box = point.getBoundingClientRect();
+  return {x: box.x + box.width / 2, y: box.y + box.height / 2};
+}"""
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def healthy(base: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+            return bool(response.read().decode().strip() == "ok")
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def streamlit_command(port: int) -> list[str]:
+    """``make run``'s command on ``port``."""
+    return [
+        str(ROOT / ".venv" / "bin" / "streamlit"),
+        "run",
+        "app.py",
+        "--server.headless",
+        "true",
+        "--server.address",
+        "127.0.0.1",
+        "--server.port",
+        str(port),
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+
+
+def bridge_env(source_url: str, folder: Path, cache_dir: Path | None = None) -> dict[str, str]:
+    """The environment without the caller's BRIDGE_* variables: the given source, the shipped
+    config, Bridge's own database and the measure cache in ``folder`` (or ``cache_dir``)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BRIDGE_")}
+    env.update(
+        BRIDGE_SOURCE_URL=source_url,
+        BRIDGE_CONFIG_DIR=str(ROOT / "config"),
+        BRIDGE_STATE_URL=f"sqlite:///{folder / 'state.sqlite'}",
+        BRIDGE_CACHE_DIR=str(cache_dir or folder / "cache"),
+    )
+    return env
+
+
+def start(command: list[str], cwd: Path, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """The server in a process group of its own (so :func:`stop` ends all it starts), logging to
+    ``log``."""
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def wait_healthy(process: subprocess.Popen[bytes], base: str, log: Path, seconds: float) -> None:
+    """Until the server answers its health check; RuntimeError (with the log) if it dies or is late."""
+    deadline = time.monotonic() + seconds
+    while not healthy(base):
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {process.returncode}:\n{log.read_text()}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"streamlit was not healthy after {seconds} s:\n{log.read_text()}")
+        time.sleep(0.1)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """End the server and anything it started (its own process group); never leave it running."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        if process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=10)
