@@ -15,7 +15,7 @@ from bridge.config.registry import Registry
 from bridge.data.load import first_days, load_dataset, measure_query, open_source, reflect
 from bridge.dataset import MEASURES_SCHEMA, Dataset
 from bridge.errors import SourceError
-from tests.conftest import AS_OF
+from tests.conftest import AS_OF, sample_copy
 
 
 def _raw(db: Path, sql: str, *params: object) -> dict[tuple[str, str], tuple[float, ...]]:
@@ -188,9 +188,7 @@ def test_dates_stored_as_iso_text_load_the_same_numbers(
     from bridge.data.checks import database_problems
 
     copy = tmp_path / "text_dates.sqlite"
-    with sqlite3.connect(sample_db) as src, sqlite3.connect(copy) as dst:
-        src.backup(dst)
-    with sqlite3.connect(copy) as conn:
+    with sample_copy(sample_db, copy) as conn:
         columns = [row[1:3] for row in conn.execute("PRAGMA table_info(tickets)")]
         declared = ", ".join(
             f"{name} {'TEXT' if name == 'opened_at' else kind}" for name, kind in columns

@@ -3,7 +3,6 @@ every page renders, the units add up to the company, and Data health says what i
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import polars as pl
@@ -16,16 +15,14 @@ from bridge.data.load import NO_UNIT, clean_org, load_dataset, open_source
 from bridge.dataset import ORG_SCHEMA
 from bridge.translate.horizon import horizon
 from tests.apptesting import PAGES, open_page, shown
-from tests.conftest import AS_OF
+from tests.conftest import AS_OF, sample_copy
 
 
 @pytest.fixture(scope="module")
 def broken_org(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample company with one team's unit NULL and another team listed under two units."""
     copy = tmp_path_factory.mktemp("org") / "broken_org.sqlite"
-    with sqlite3.connect(sample_db) as src, sqlite3.connect(copy) as dst:
-        src.backup(dst)
-    with sqlite3.connect(copy) as conn:
+    with sample_copy(sample_db, copy) as conn:
         # a real org table often has no key and no NOT NULL: rebuild the sample's without them
         conn.executescript(
             "PRAGMA foreign_keys = OFF; PRAGMA legacy_alter_table = ON; "
@@ -101,9 +98,7 @@ HOSTILE = "![x](http://127.0.0.1:9/x.png) **Retail** _Stores_"
 def hostile_names(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample company with a business unit whose name is Markdown (an image from a URL)."""
     copy = tmp_path_factory.mktemp("names") / "hostile_names.sqlite"
-    with sqlite3.connect(sample_db) as src, sqlite3.connect(copy) as dst:
-        src.backup(dst)
-    with sqlite3.connect(copy) as conn:
+    with sample_copy(sample_db, copy) as conn:
         conn.execute(
             "UPDATE org_teams SET business_unit = ? WHERE business_unit = 'Retail Stores'",
             (HOSTILE,),
@@ -129,9 +124,7 @@ def test_names_from_data_are_text_never_markdown(
 def garbage_times(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample company with orders whose time is no date: text, empty, US-style, an epoch."""
     copy = tmp_path_factory.mktemp("times") / "garbage_times.sqlite"
-    with sqlite3.connect(sample_db) as src, sqlite3.connect(copy) as dst:
-        src.backup(dst)
-    with sqlite3.connect(copy) as conn:
+    with sample_copy(sample_db, copy) as conn:
         for offset, value in enumerate(["garbage", "", "11/15/2026 10:00", 1700000000]):
             conn.execute(
                 "UPDATE orders SET ordered_at = ? WHERE order_id = "
