@@ -59,6 +59,7 @@ from tests.servers import (
     CHROMIUM,
     CHROMIUM_ARGS,
     LIVE,
+    PAGES,
     SCRIPT_DONE,
     STALE,
     bridge_env,
@@ -93,16 +94,9 @@ SETTLED_JS = (
 )
 ERRORS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
 
-#: Bridge's sidebar link text -> (URL path, page title), in the order a round visits them.
-BRIDGE_PAGES = {
-    "Trade-offs": ("trade_offs", "Trade-offs"),
-    "Time horizons": ("time_horizons", "Time horizons"),
-    "Frontline": ("frontline", "Frontline"),
-    "Decision log": ("decision_log", "Decision log"),
-    "Definitions & lineage": ("definitions", "Definitions & lineage"),
-    "Data health": ("data_health", "Data health"),
-    "Overview": ("overview", "Overview"),
-}
+#: Bridge's sidebar link text -> (URL path, page title), in the order a round visits them: from the
+#: Overview (where a round starts) through every other page, and back.
+BRIDGE_PAGES = {link: PAGES[link] for link in (*list(PAGES)[1:], "Overview")}
 #: Bridge's interactions: key -> label (in the order a round does them).
 INTERACTIONS = {
     "lens_choice": "lens → Choice (Overview)",

@@ -56,15 +56,6 @@ SERVER_LOG: list[Path] = []
 PLOTLY = '.js-plotly-plot, [data-testid="stPlotlyChart"]'
 ACTION_HEADING = "Action lens · frontline"
 CHOICE_HEADING = "Choice lens · executive"
-PAGES = {  # sidebar link text -> (URL path, page title)
-    "Overview": ("overview", "Overview"),
-    "Trade-offs": ("trade_offs", "Trade-offs"),
-    "Time horizons": ("time_horizons", "Time horizons"),
-    "Frontline": ("frontline", "Frontline"),
-    "Decision log": ("decision_log", "Decision log"),
-    "Definitions & lineage": ("definitions", "Definitions & lineage"),
-    "Data health": ("data_health", "Data health"),
-}
 
 
 # --- the server and the browser ---------------------------------------------------------------------

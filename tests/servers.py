@@ -29,6 +29,15 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+PAGES = {  # Bridge's sidebar link text -> (URL path, page title)
+    "Overview": ("overview", "Overview"),
+    "Trade-offs": ("trade_offs", "Trade-offs"),
+    "Time horizons": ("time_horizons", "Time horizons"),
+    "Frontline": ("frontline", "Frontline"),
+    "Decision log": ("decision_log", "Decision log"),
+    "Definitions & lineage": ("definitions", "Definitions & lineage"),
+    "Data health": ("data_health", "Data health"),
+}
 SCRIPT_DONE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 STALE = '[data-testid="stElementContainer"][data-stale="true"]'
 LIVE = '[data-testid="stElementContainer"]:not([data-stale="true"])'

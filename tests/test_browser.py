@@ -29,7 +29,6 @@ from tests.browsing import (  # noqa: E402
     ACTION_HEADING,
     CHOICE_HEADING,
     LIVE,
-    PAGES,
     RERUN_MS,
     assert_has_chart,
     assert_lens,
@@ -45,7 +44,10 @@ from tests.browsing import (  # noqa: E402
     settle,
     sidebar,
 )
-from tests.servers import BUBBLE_CENTRE_JS  # noqa: E402
+from tests.servers import (  # noqa: E402
+    BUBBLE_CENTRE_JS,
+    PAGES,
+)
 
 # --- tests ------------------------------------------------------------------------------------------
 

@@ -24,13 +24,13 @@ from playwright.sync_api import Browser  # noqa: E402
 
 from tests.browsing import (  # noqa: E402
     FIRST_LOAD_MS,
-    PAGES,
     VIEWPORT,
     assert_no_errors,
     main,
     running_server,
     settle,
 )
+from tests.servers import PAGES  # noqa: E402
 
 ROUNDS = 5
 SIX_PAGES = list(PAGES.values())[:6]

@@ -54,10 +54,10 @@ from tests.browsing import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
     LIVE,
-    PAGES,
     SCRIPT_DONE,
     SERVER_LOG,
 )
+from tests.servers import PAGES  # noqa: E402
 
 ARTIFACTS = ROOT / "test-artifacts" / "load"
 

@@ -28,7 +28,6 @@ from playwright.sync_api import Browser, Page, expect  # noqa: E402
 
 from tests.browsing import (  # noqa: E402
     FIRST_LOAD_MS,
-    PAGES,
     SCRIPT_DONE,
     assert_no_errors,
     main,
@@ -36,6 +35,7 @@ from tests.browsing import (  # noqa: E402
     running_server,
 )
 from tests.conftest import ROOT  # noqa: E402
+from tests.servers import PAGES  # noqa: E402
 
 SHOTS = ROOT / "test-artifacts" / "pages"
 VIEWPORTS = {"desktop": (1440, 1000), "phone": (390, 844)}

@@ -26,6 +26,7 @@ from bridge.translate.request import CLI_VIEWS, Coverage, RawRequest
 
 if TYPE_CHECKING:
     from bridge.data.load import Engine
+    from bridge.data.refresh import RefreshStats
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -137,30 +138,38 @@ class Opened:
     engine: Engine
     dataset: Dataset
     coverage: Coverage
+    #: What the measure cache did for this load (read from the source, kept from disk).
+    refresh: RefreshStats
+
+
+def _connect(settings: Settings) -> tuple[Registry, Engine]:
+    """The strict registry and the source database, opened read-only."""
+    from bridge.config.registry import load_registry
+    from bridge.data.load import open_source
+
+    registry = load_registry(settings.config_dir)
+    return registry, open_source(
+        settings.source_url, timeout_seconds=settings.query_timeout_seconds
+    )
 
 
 def _open(settings: Settings, *, full: bool = False, max_age: float | None = None) -> Opened:
     """The registry and the measures (from the cache within ``max_age`` seconds of a refresh)."""
-    from bridge.config.registry import load_registry
-    from bridge.data.load import open_source
     from bridge.data.refresh import MeasureCache
 
-    registry = load_registry(settings.config_dir)
-    engine = open_source(settings.source_url, timeout_seconds=settings.query_timeout_seconds)
+    registry, engine = _connect(settings)
     cache = MeasureCache(settings.cache_dir, settings.late_arriving_days)
     today = dt.date.today()
     dataset = cache.load(engine, registry, today=today, full=full, max_age=max_age, verify=True)
-    return Opened(registry, engine, dataset, Coverage.of(dataset, today))
+    assert cache.last is not None  # every load records what it did
+    return Opened(registry, engine, dataset, Coverage.of(dataset, today), cache.last)
 
 
 def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
-    from bridge.config.registry import load_registry
     from bridge.data.checks import database_problems
-    from bridge.data.load import open_source
     from bridge.data.urls import safe_url
 
-    registry = load_registry(settings.config_dir)
-    engine = open_source(settings.source_url, timeout_seconds=settings.query_timeout_seconds)
+    registry, engine = _connect(settings)
     problems = database_problems(registry.sources_file, engine, registry.files)
     if problems:
         raise ConfigError(problems)
@@ -243,16 +252,8 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
-    from bridge.config.registry import load_registry
-    from bridge.data.load import open_source
-    from bridge.data.refresh import MeasureCache
-
-    registry = load_registry(settings.config_dir)
-    engine = open_source(settings.source_url, timeout_seconds=settings.query_timeout_seconds)
-    cache = MeasureCache(settings.cache_dir, settings.late_arriving_days)
-    dataset = cache.load(engine, registry, full=args.full, verify=True)
-    stats = cache.last
-    assert stats is not None
+    opened = _open(settings, full=args.full)
+    stats, dataset = opened.refresh, opened.dataset
     read = "all days" if stats.read_from is None else f"the days from {stats.read_from} on"
     print(
         f"{stats.mode} refresh: read {read} from the database, kept {stats.cached_rows:,} cached "
