@@ -3,6 +3,7 @@ every page renders, the units add up to the company, and Data health says what i
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
@@ -14,7 +15,7 @@ from bridge.data.health import check
 from bridge.data.load import NO_UNIT, clean_org, load_dataset, open_source
 from bridge.dataset import ORG_SCHEMA
 from bridge.translate.horizon import horizon
-from tests.apptesting import PAGES, open_page, shown
+from tests.apptesting import PAGES, figures, open_page, shown
 from tests.conftest import AS_OF, sample_copy
 
 
@@ -91,7 +92,8 @@ def test_every_page_renders(
     assert page in PAGES
 
 
-HOSTILE = "![x](http://127.0.0.1:9/x.png) **Retail** _Stores_"
+HOSTILE = "![x](http://127.0.0.1:9/x.png) **Retail** _Stores_ <a href='http://127.0.0.1:9/'>&</a>"
+HOSTILE_TEAM = "<b>Fulfil</b>ment <a href='http://127.0.0.1:9/'>go</a>"
 
 
 @pytest.fixture(scope="module")
@@ -102,6 +104,9 @@ def hostile_names(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         conn.execute(
             "UPDATE org_teams SET business_unit = ? WHERE business_unit = 'Retail Stores'",
             (HOSTILE,),
+        )
+        conn.execute(
+            "UPDATE org_teams SET team_name = ? WHERE team_id = 'ret-checkout'", (HOSTILE_TEAM,)
         )
     return copy
 
@@ -118,6 +123,36 @@ def test_names_from_data_are_text_never_markdown(
     ] + [m.label for m in at.metric]
     assert any(HOSTILE in shown(text) for text in raw)  # the name is shown, as it is
     assert not any("![x](" in text or "**Retail**" in text for text in raw)  # never as Markdown
+
+
+def _chart_texts(spec: object, key: str = "") -> Iterator[str]:
+    """Every string of a Plotly figure that Plotly may render (not ``customdata``, which the app
+    reads back, nor ``legendgroup``, a key Plotly never shows)."""
+    if isinstance(spec, dict):
+        for k, v in spec.items():
+            if k not in ("customdata", "legendgroup"):
+                yield from _chart_texts(v, k)
+    elif isinstance(spec, list):
+        for v in spec:
+            yield from _chart_texts(v, key)
+    elif isinstance(spec, str):
+        yield spec
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_names_from_data_are_text_in_charts_too(
+    app: AppTest, hostile_names: Path, monkeypatch: pytest.MonkeyPatch, page: str
+) -> None:
+    monkeypatch.setenv("BRIDGE_SOURCE_URL", f"sqlite:///{hostile_names}")
+    at = open_page(app, page, unit=HOSTILE)
+    assert not at.exception and not at.error, [shown(e.value) for e in at.error]
+    texts = [t for f in figures(at) for t in _chart_texts(f)]
+    assert not [t for t in texts if "<a " in t or "<b>Fulfil" in t]  # never a link, never bold
+    if page in ("overview", "trade-offs", "time-horizons", "frontline"):
+        everything = " ".join(texts)  # the names are shown, as they are (Plotly decodes these)
+        assert "&lt;a href='http://127.0.0.1:9/'&gt;&amp;&lt;/a&gt;" in everything
+    if page in ("frontline", "time-horizons"):  # the unit's teams
+        assert "&lt;b&gt;Fulfil&lt;/b&gt;ment" in " ".join(texts)
 
 
 @pytest.fixture(scope="module")

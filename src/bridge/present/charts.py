@@ -34,6 +34,19 @@ from bridge.present.palette import (
     TO_DATE,
 )
 
+
+def plain(text: object) -> str:
+    """A name from data or config as Plotly shows it literally: Plotly reads ``<b>``, ``<br>``,
+    ``<a href>`` and a few other tags in every text, tick, hover and legend, and decodes ``&lt;``,
+    ``&gt;`` and ``&amp;``. Every string a chart did not write itself passes through here (not
+    ``customdata``, which the app reads back raw)."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def plains(texts: Sequence[object]) -> list[str]:
+    return [plain(t) for t in texts]
+
+
 #: Trace names of the legend-only entries that explain a chart's marks.
 LEGEND_ONLY = "legend"
 
@@ -152,21 +165,22 @@ def tradeoff_bubbles(
     biggest = max([*sizes, 1e-9])
     for row, size in zip(placed.iter_rows(named=True), sizes, strict=True):
         unit = row["business_unit"]
+        name = plain(unit)
         hover = (
-            f"<b>{unit}</b><br>{spec.x_label}: {spec.x_format.value(row['x'])}"
-            f"<br>{spec.y_label}: {spec.y_format.value(row['y'])}"
-            f"<br>{spec.size_label}: {spec.size_format.value(row['size'])}"
-            f"<br>quadrant: {row['quadrant'] or MISSING}"
+            f"<b>{name}</b><br>{plain(spec.x_label)}: {spec.x_format.value(row['x'])}"
+            f"<br>{plain(spec.y_label)}: {spec.y_format.value(row['y'])}"
+            f"<br>{plain(spec.size_label)}: {spec.size_format.value(row['size'])}"
+            f"<br>quadrant: {plain(row['quadrant'] or MISSING)}"
         )
         if unit in spec.decided:
-            hover += f"<br>{DECISION.glyph} {spec.decided[unit]}"
+            hover += f"<br>{DECISION.glyph} {plain(spec.decided[unit])}"
         fig.add_trace(
             go.Scatter(
                 x=[row["x"]],
                 y=[row["y"]],
                 mode="markers+text",
-                name=unit,
-                text=[f"{unit} {DECISION.glyph}" if unit in spec.decided else unit],
+                name=name,
+                text=[f"{name} {DECISION.glyph}" if unit in spec.decided else name],
                 textposition="top center",
                 customdata=[[unit, row["quadrant"]]],
                 marker={
@@ -181,9 +195,9 @@ def tradeoff_bubbles(
         )
     _apply_axis(fig, _padded(x_axis), "x")
     _apply_axis(fig, _padded(y_axis), "y")
-    fig.update_xaxes(title=spec.x_label, zeroline=False, showgrid=True)
-    fig.update_yaxes(title=spec.y_label, zeroline=False, showgrid=True)
-    _legend_entry(fig, f"bubble area ∝ {spec.size_label}", symbol="circle", color="#BBBBBB")
+    fig.update_xaxes(title=plain(spec.x_label), zeroline=False, showgrid=True)
+    fig.update_yaxes(title=plain(spec.y_label), zeroline=False, showgrid=True)
+    _legend_entry(fig, f"bubble area ∝ {plain(spec.size_label)}", symbol="circle", color="#BBBBBB")
     _legend_entry(fig, FRONTIER.text, symbol="circle-open", color="#000000", size=12)
     _legend_entry(fig, THRESHOLD.text, dash=THRESHOLD.symbol)
     if spec.decided:
@@ -244,7 +258,7 @@ def _rule_marks(
             fig.add_annotation(
                 xref="x domain", yref="y domain", x=corner_x, y=corner_y,
                 xanchor="right" if corner_x else "left", yanchor="top" if corner_y else "bottom",
-                text=f"<b>{name}</b>", showarrow=False, font={"color": MUTED, "size": 13},
+                text=f"<b>{plain(name)}</b>", showarrow=False, font={"color": MUTED, "size": 13},
                 bgcolor=VEIL,
             )  # fmt: skip
         # the threshold values alone (the axes name them), on the side with more room
@@ -283,7 +297,7 @@ def _rule_marks(
             fill="tonexty",
             fillcolor="rgba(136,136,136,0.12)",
             line={"width": 0},
-            name=f"{rule.on} (within ±{SHARE.value(rule.band)} of y = x)",
+            name=f"{plain(rule.on)} (within ±{SHARE.value(rule.band)} of y = x)",
             hoverinfo="skip",
         )
     )
@@ -299,7 +313,7 @@ def _rule_marks(
     )
     for text, x, y in ((rule.above, x0, y1), (rule.below, x1, y0)):
         fig.add_annotation(
-            x=x, y=y, text=f"<b>{text}</b>", showarrow=False,
+            x=x, y=y, text=f"<b>{plain(text)}</b>", showarrow=False,
             xanchor="left" if x == x0 else "right", yanchor="top" if y == y1 else "bottom",
             font={"color": MUTED, "size": 13},
         )  # fmt: skip
@@ -309,6 +323,7 @@ def share_bars(view: pl.DataFrame, colours: Mapping[str, str]) -> go.Figure:
     """Share of investment against share of contribution, per business unit."""
     fig = go.Figure()
     units = view.get_column("business_unit").to_list()
+    names = plains(units)
     shares: list[float | None] = []
     for column, name, pattern in (
         ("investment_share", "share of investment (hatched)", "/"),
@@ -318,7 +333,7 @@ def share_bars(view: pl.DataFrame, colours: Mapping[str, str]) -> go.Figure:
         shares += values
         fig.add_trace(
             go.Bar(
-                x=units,
+                x=names,
                 y=values,
                 name=name,
                 marker={"color": [colours.get(u) for u in units], "pattern": {"shape": pattern}},
@@ -357,7 +372,7 @@ def horizon_multiples(
     fig = make_subplots(
         rows=rows,
         cols=cols,
-        subplot_titles=scopes,
+        subplot_titles=plains(scopes),
         shared_xaxes=True,
         vertical_spacing=0.16 if rows > 1 else 0.1,
         horizontal_spacing=0.07,
@@ -374,7 +389,7 @@ def horizon_multiples(
         hover = [
             f"{label}: {text} · vs last year {fmt.change(ch, kind)}"
             if ok
-            else f"{label}: {text} · not comparable with last year: {why}"
+            else f"{label}: {text} · not comparable with last year: {plain(why)}"
             for label, text, ch, kind, ok, why in zip(
                 labels,
                 texts[: whole.height],
@@ -390,7 +405,7 @@ def horizon_multiples(
                 x=labels,
                 y=whole.get_column("value").to_list(),
                 mode="lines+markers",
-                name=scope,
+                name=plain(scope),
                 line={"color": colour},
                 hovertext=hover,
                 hoverinfo="text",
@@ -412,7 +427,7 @@ def horizon_multiples(
                 x=labels,
                 y=whole.get_column("last_year_value").to_list(),
                 mode="lines",
-                name=f"{scope} · last year",
+                name=f"{plain(scope)} · last year",
                 line={"color": colour, "dash": LAST_YEAR.symbol, "width": 1},
                 showlegend=False,
                 hoverinfo="skip",
@@ -462,7 +477,7 @@ def _pace_trace(
     versus = (
         f"vs the same {row['days']} days last year {change}"
         if row["last_year_comparable"]
-        else f"not comparable with last year: {row['last_year_reason']}"
+        else f"not comparable with last year: {plain(row['last_year_reason'])}"
     )
     basis = row["pace_basis"]
     projection = (
@@ -479,7 +494,7 @@ def _pace_trace(
         x=xs,
         y=ys,
         mode="lines+markers",
-        name=f"{scope} · {label} so far",
+        name=f"{plain(scope)} · {label} so far",
         line={"color": colour, "dash": "dot", "width": 1},
         marker={
             "symbol": ["circle", TO_DATE.symbol][-len(xs) :],
@@ -521,7 +536,7 @@ def _star_decisions(
             mode="markers",
             name="decision",
             marker={"symbol": DECISION.symbol, "size": 15, "color": "#000000"},
-            hovertext=mine.get_column("text").to_list(),
+            hovertext=plains(mine.get_column("text").to_list()),
             hoverinfo="text",
             showlegend=False,
         ),
@@ -561,7 +576,7 @@ def frontline_heatmap(
             h_row.append(
                 ""
                 if r is None
-                else f"{team} · {shown[p]}<br>{fmt.value(r['value'])} vs target "
+                else f"{plain(team)} · {shown[p]}<br>{fmt.value(r['value'])} vs target "
                 f"{fmt.value(r['target'])}<br>{status.glyph if status else ''} {r['status']}"
             )
         z.append(z_row)
@@ -577,7 +592,7 @@ def frontline_heatmap(
         go.Heatmap(
             z=z,
             x=[shown[p] for p in periods],
-            y=teams,
+            y=plains(teams),
             text=text,
             texttemplate="%{text}",
             textfont={"color": "rgba(255,255,255,0.85)", "size": 10},
@@ -600,8 +615,8 @@ def frontline_heatmap(
             key = "business_unit" if mark["scope_level"] == "business_unit" else "team_id"
             for name in teams_of.filter(pl.col(key) == mark["scope"]).get_column("team_name"):
                 xs.append(shown[mark["period_label"]])
-                ys.append(name)
-                texts.append(mark["text"])
+                ys.append(plain(name))
+                texts.append(plain(mark["text"]))
         if xs:
             fig.add_trace(
                 go.Scatter(
@@ -639,7 +654,7 @@ def frontline_trends(view: pl.DataFrame, fmt: NumberFormat, teams: Sequence[str]
     for i, team in enumerate(teams):
         part = whole.filter(pl.col("team_id") == team).sort("period_start")
         colour = OKABE_ITO[i % len(OKABE_ITO)]
-        name = part.get_column("team_name")[0] if part.height else team
+        name = plain(part.get_column("team_name")[0] if part.height else team)
         labels = part.get_column("period_label").to_list()
         ys, targets = part.get_column("value").to_list(), part.get_column("target").to_list()
         values += ys + targets
@@ -687,7 +702,8 @@ def unit_bars(
     """One bar pair per scope (``scope``, ``value``, ``last_year_value``): a period (or the part of
     it so far) against the same span last year — never a part against a whole."""
     fig = go.Figure()
-    scopes = values.get_column("scope").to_list()
+    scopes = plains(values.get_column("scope").to_list())
+    now, before = plain(now), plain(before)
     current = values.get_column("value").to_list()
     last_year = values.get_column("last_year_value").to_list()
     fig.add_trace(
@@ -726,7 +742,7 @@ def lineage_sankey(links: pl.DataFrame) -> go.Figure:
     index = {n: i for i, n in enumerate(nodes)}
     fig = go.Figure(
         go.Sankey(
-            node={"label": nodes, "pad": 18, "thickness": 14, "color": "#56B4E9"},
+            node={"label": plains(nodes), "pad": 18, "thickness": 14, "color": "#56B4E9"},
             link={
                 "source": [index[s] for s in links.get_column("source").to_list()],
                 "target": [index[t] for t in links.get_column("target").to_list()],
@@ -741,7 +757,10 @@ def lineage_sankey(links: pl.DataFrame) -> go.Figure:
 def status_bars(summary: pl.DataFrame) -> go.Figure:
     """Teams on track / at risk / off track / without target per unit and KPI (stacked)."""
     fig = go.Figure()
-    labels = [f"{u} · {k}" for u, k in summary.select("business_unit", "metric_label").iter_rows()]
+    labels = [
+        f"{plain(u)} · {plain(k)}"
+        for u, k in summary.select("business_unit", "metric_label").iter_rows()
+    ]
     most = 0
     for column, name in (
         ("on_track", "on track"),
@@ -776,7 +795,7 @@ def status_bars(summary: pl.DataFrame) -> go.Figure:
 
 def method_bars(view: pl.DataFrame, fmt: NumberFormat) -> go.Figure:
     """The canonical value of a rate against the shortcuts teams use (consistency view)."""
-    names = view.get_column("label").to_list()
+    names = plains(view.get_column("label").to_list())
     values = view.get_column("value").to_list()
     safe = view.get_column("safely_aggregable").to_list()
     fig = go.Figure(
@@ -803,7 +822,7 @@ def freshness_bars(sources: pl.DataFrame) -> go.Figure:
     status = sources.get_column("status").to_list()
     fig = go.Figure(
         go.Bar(
-            x=sources.get_column("source").to_list(),
+            x=plains(sources.get_column("source").to_list()),
             y=behind,
             marker={"color": [colours.get(s, STATUSES["off track"].colour) for s in status]},
             text=status,
