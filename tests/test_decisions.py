@@ -7,6 +7,7 @@ import datetime as dt
 import multiprocessing
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -20,7 +21,7 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import Engine, make_url
 
 from bridge.config.registry import Registry
-from bridge.data.state import list_records, open_state, record, records
+from bridge.data.state import StateError, list_records, open_state, record, records
 from bridge.dataset import ORG_SCHEMA
 from bridge.records import RecordError, parse_input
 from bridge.translate.review import review
@@ -166,6 +167,51 @@ def test_the_same_uid_with_other_content_is_refused(state_url: str, registry: Re
     assert problem.found == f"record #{first} already stored under it with a different rationale"
     assert count(engine) == 1
     assert list_records(engine).row(0, named=True)["rationale"] == entry()["rationale"]
+    engine.dispose()
+
+
+def test_a_state_file_deleted_while_running_is_reported_and_nothing_is_lost(
+    registry: Registry, tmp_path: Path
+) -> None:
+    """An open SQLite connection keeps writing to a deleted file: the page would say "recorded" and
+    the decision vanish at the next start. The write is checked against the file there now."""
+    live, away = tmp_path / "state.sqlite", tmp_path / "moved-away.sqlite"
+    engine = open_state(f"sqlite:///{live}")
+    record(engine, registry, ORG, parse_input(entry()), now=NOW)
+    live.rename(away)  # deleted or moved while Bridge runs
+    with pytest.raises(StateError) as info:
+        record(engine, registry, ORG, parse_input(entry(rationale="The second one.")), now=NOW)
+    assert str(info.value) == (
+        f"could not store the decision: Bridge's database file {live} is gone (deleted or moved "
+        "while Bridge was running). Put it back, or point BRIDGE_STATE_URL at where it is now and "
+        "restart Bridge"
+    )
+    with pytest.raises(StateError, match=r"could not read the decisions: .* is gone"):
+        list_records(engine)
+    assert not live.exists()  # no new empty file took the decision's place
+    away.rename(live)  # put back: the same engine writes to it again
+    record(engine, registry, ORG, parse_input(entry(rationale="The second one.")), now=NOW)
+    assert sorted(list_records(engine).get_column("rationale")) == [
+        entry()["rationale"], "The second one."
+    ]  # fmt: skip
+    engine.dispose()
+
+
+def test_a_state_file_replaced_while_running_gets_the_next_write(
+    registry: Registry, tmp_path: Path
+) -> None:
+    """A file restored from a backup (another file under the same name): writes go to it, the file
+    a person will open, not to the one it replaced."""
+    live, backup = tmp_path / "state.sqlite", tmp_path / "backup.sqlite"
+    engine = open_state(f"sqlite:///{live}")
+    record(engine, registry, ORG, parse_input(entry()), now=NOW)
+    engine_b = open_state(f"sqlite:///{backup}")  # an empty store, then restored over the live one
+    engine_b.dispose()
+    os.replace(backup, live)
+    record(engine, registry, ORG, parse_input(entry(rationale="After the restore.")), now=NOW)
+    with sqlite3.connect(live) as conn:  # what is in the file on disk now
+        rows = conn.execute("SELECT rationale FROM decision_records").fetchall()
+    assert rows == [("After the restore.",)]
     engine.dispose()
 
 

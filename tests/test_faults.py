@@ -11,7 +11,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -85,6 +85,35 @@ def test_an_unreachable_decision_store_leaves_the_pages_working(
     warning = " ".join(shown(w.value) for w in at.warning)
     assert "Decision records are unavailable" in warning
     assert "hunter22" not in warning and "ann:***@" in warning
+
+
+TYPED = "Margin has fallen for three years; the stores cannot fund the online move."
+
+
+def _fill_and_submit(at: AppTest, before_submit: Callable[[], None]) -> AppTest:
+    at.text_area[0].set_value(TYPED)
+    at.text_input[0].set_value("Dana Ortiz")
+    before_submit()  # the store fails between typing and submitting
+    return next(b for b in at.button if b.label == "Record the decision").click().run()
+
+
+def _kept_and_told(at: AppTest, message: str) -> None:
+    assert not at.exception
+    errors = " ".join(shown(e.value) for e in at.error)
+    assert message in errors, errors
+    assert not at.success  # never "recorded"
+    assert at.text_area[0].value == TYPED  # what the person typed is still there, to try again
+    assert at.text_input[0].value == "Dana Ortiz"
+
+
+def test_a_state_file_deleted_before_submit_keeps_the_typed_decision(
+    app: AppTest, tmp_path: Path
+) -> None:
+    at = open_page(app, "decision_log", unit="Retail Stores", decision="stop")
+    live = tmp_path / "state.sqlite"  # the app fixture's decision store
+    at = _fill_and_submit(at, lambda: live.rename(tmp_path / "moved.sqlite"))
+    _kept_and_told(at, f"Bridge's database file {live} is gone (deleted or moved")
+    assert not live.exists()  # no new empty store took the decision
 
 
 # --- a real PostgreSQL server, stopped and started again -----------------------------------------
@@ -184,3 +213,20 @@ def test_a_real_server_stopped_while_working_then_restarted(
     at = at.button[0].click().run()
     assert not at.error and not at.exception
     assert figures(at)
+
+
+@pytest.mark.postgres
+def test_a_state_server_down_at_submit_keeps_the_typed_decision(
+    app: AppTest, private_postgres: PrivateServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BRIDGE_STATE_URL", private_postgres.url)
+    monkeypatch.setenv("BRIDGE_QUERY_TIMEOUT_SECONDS", "3")
+    at = open_page(app, "decision_log", unit="Retail Stores", decision="stop")
+    assert not at.warning, [shown(w.value) for w in at.warning]
+    at = _fill_and_submit(at, private_postgres.stop)
+    _kept_and_told(at, f"could not store the decision in {private_postgres.url}")
+    private_postgres.start()  # back: the same typed text is recorded with one click
+    at = next(b for b in at.button if b.label == "Record the decision").click().run()
+    assert not at.error, [shown(e.value) for e in at.error]
+    table = at.dataframe[0].value
+    assert table["Rationale"].to_list() == [TYPED]

@@ -317,14 +317,17 @@ def _config_problems(partial: PartialRegistry) -> Registry:
 
 
 def _decision_store(settings: Settings) -> tuple[Any | None, pl.DataFrame]:
-    """Bridge's own database and its decision records; if it fails, pages work without them."""
+    """Bridge's own database and its decision records; if it fails, pages work without them. A store
+    that opened but cannot be read now is still returned: the decision form stays on the page (with
+    what was typed in it), and a submit says why it could not be stored."""
     url = settings.state_url.get_secret_value()
+    state = None
     try:
         state = _state_engine(url, settings.query_timeout_seconds)
         return state, list_records(state)
     except BridgeError as exc:
         st.warning(literal(f"Decision records are unavailable ({safe_url(url)}): {exc}"))
-        return None, pl.DataFrame(schema=RECORDS_SCHEMA)
+        return state, pl.DataFrame(schema=RECORDS_SCHEMA)
 
 
 def _source_failure(exc: BridgeError) -> None:
@@ -631,8 +634,14 @@ def _decision_form(
     from bridge.records import RecordError, parse_input
 
     registry = page.registry
-    if page.state is None or not registry.decisions:
-        st.info("Recording decisions needs Bridge's own database (BRIDGE_STATE_URL).")
+    if not registry.decisions:
+        st.info("Recording decisions needs a decision in the configuration (decisions.toml).")
+        return
+    if page.state is None:
+        st.info(
+            "Decisions cannot be recorded while Bridge's own database (BRIDGE_STATE_URL) is "
+            "unavailable: see the warning above."
+        )
         return
     if decision is None:
         st.info("Pick a decision above to record a choice for it.")

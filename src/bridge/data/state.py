@@ -11,10 +11,13 @@ submission never creates two records. Their review against what happened is
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
+import sqlite3
 import time
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 from pydantic import SecretStr
@@ -35,9 +38,11 @@ from sqlalchemy import (
     insert,
     select,
 )
+from sqlalchemy.engine import URL
 from sqlalchemy.exc import (
     ArgumentError,
     DBAPIError,
+    DisconnectionError,
     IntegrityError,
     SQLAlchemyError,
 )
@@ -92,9 +97,11 @@ def open_state(url: str | SecretStr, *, timeout_seconds: int = 30) -> Engine:
     parsed = parse_url(url, "state database URL (BRIDGE_STATE_URL)")
     kwargs: dict[str, object] = {"pool_pre_ping": True}
     backend = parsed.get_backend_name()
+    live: Path | None = None
     if backend == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        live = _sqlite_file(parsed)
+        if live is not None:
+            kwargs["creator"] = _open_existing(live, timeout_seconds)
         kwargs["connect_args"] = {"timeout": timeout_seconds}
     elif backend in ("postgresql", "mysql", "mariadb"):
         kwargs["connect_args"] = {"connect_timeout": timeout_seconds}
@@ -104,11 +111,87 @@ def open_state(url: str | SecretStr, *, timeout_seconds: int = 30) -> Engine:
         raise StateError(f"cannot open {safe_url(parsed)}: {exc}") from None
     if backend == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    if live is not None:
+        _follow_the_file(engine, live)
     try:
         ensure_schema(engine)
     except SQLAlchemyError as exc:
         raise StateError(f"{safe_url(parsed)} failed: {describe_error(exc, parsed)}") from None
     return engine
+
+
+def _sqlite_file(url: URL) -> Path | None:
+    """The state file of a SQLite URL, created here, once (none for memory or a URI of its own)."""
+    database = url.database or ""
+    if database in ("", ":memory:") or database.startswith("file:"):
+        return None
+    path = Path(database).resolve()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        sqlite3.connect(path).close()
+    except (OSError, sqlite3.Error) as exc:
+        raise StateError(f"cannot create Bridge's database file {path}: {exc}") from None
+    return path
+
+
+def _open_existing(path: Path, timeout_seconds: int) -> Any:
+    """Connections that open the state file only if it is there (``mode=rw``): a file deleted while
+    Bridge runs is an error, never a new empty file that takes the decisions."""
+    uri = f"{path.as_uri()}?mode=rw"
+
+    def connect() -> sqlite3.Connection:
+        return sqlite3.connect(uri, uri=True, timeout=timeout_seconds, check_same_thread=False)
+
+    return connect
+
+
+def _file_id(path: Path) -> tuple[int, int] | None:
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return (found.st_dev, found.st_ino)
+
+
+def _follow_the_file(engine: Engine, path: Path) -> None:
+    """Every connection is checked against the file at ``path`` when it is taken from the pool: one
+    opened on a file since deleted or replaced (restored from a backup, moved) is dropped and a new
+    one opened on the file there now — or, if there is none, the read or write fails and says so.
+    (An open SQLite connection keeps writing to a deleted file: those writes would vanish.)"""
+
+    def remember(_dbapi_connection: Any, connection_record: Any) -> None:
+        connection_record.info["bridge_file"] = _file_id(path)
+
+    def verify(_dbapi_connection: Any, connection_record: Any, _proxy: Any) -> None:
+        if _file_id(path) != connection_record.info.get("bridge_file"):
+            raise DisconnectionError(f"{path} was deleted or replaced")
+
+    event.listen(engine, "connect", remember)
+    event.listen(engine, "checkout", verify)
+
+
+def _checkpoint(engine: Engine) -> None:
+    """On SQLite, a write is moved from the write-ahead log into the file itself at once: a WAL left
+    beside a file that is then replaced (a backup restored) would otherwise be replayed into it."""
+    if engine.url.get_backend_name() == "sqlite":
+        with contextlib.suppress(SQLAlchemyError), engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")  # best effort: it is stored
+
+
+def _failed(doing: str, engine: Engine, exc: SQLAlchemyError) -> StateError:
+    """A :class:`StateError` for a read or write that failed, naming a state file that is gone."""
+    database = engine.url.database or ""
+    if engine.url.get_backend_name() == "sqlite" and database not in ("", ":memory:"):
+        path = Path(database).resolve()
+        if not path.exists():
+            return StateError(
+                f"could not {doing}: Bridge's database file {path} is gone (deleted or moved while "
+                "Bridge was running). Put it back, or point BRIDGE_STATE_URL at where it is now "
+                "and restart Bridge"
+            )
+    return StateError(
+        f"could not {doing} in {safe_url(engine.url)}: {describe_error(exc, engine.url)}"
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
@@ -202,20 +285,21 @@ def record(
     if problems:
         raise RecordError(problems)
     row = entry.model_dump() | {"created_at": now}
+    key = None
     try:
         with engine.begin() as conn:
-            result = conn.execute(insert(records).values(**row))
-            key = result.inserted_primary_key
-            if key and key[0] is not None:
-                return int(key[0])
+            key = conn.execute(insert(records).values(**row)).inserted_primary_key
     except IntegrityError:
         pass  # the same record_uid was stored already (a retry): fall through to its id
     except SQLAlchemyError as exc:
-        raise StateError(
-            f"could not store the decision in {safe_url(engine.url)}: "
-            f"{describe_error(exc, engine.url)}"
-        ) from None
-    return _stored_id(engine, row)
+        raise _failed("store the decision", engine, exc) from None
+    _checkpoint(engine)
+    if key and key[0] is not None:
+        return int(key[0])
+    try:
+        return _stored_id(engine, row)
+    except SQLAlchemyError as exc:
+        raise _failed("store the decision", engine, exc) from None
 
 
 def _stored_id(engine: Engine, row: dict[str, object]) -> int:
@@ -269,8 +353,5 @@ def list_records(
         with engine.connect() as conn:
             rows = conn.execute(query).all()
     except SQLAlchemyError as exc:
-        raise StateError(
-            f"could not read decisions from {safe_url(engine.url)}: "
-            f"{describe_error(exc, engine.url)}"
-        ) from None
+        raise _failed("read the decisions", engine, exc) from None
     return pl.DataFrame([tuple(r) for r in rows], schema=RECORDS_SCHEMA, orient="row")
