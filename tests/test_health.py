@@ -141,6 +141,12 @@ def test_clean_data_has_no_findings(tmp_path: Path, registry_dir: Path) -> None:
             {"time that is no date": 3},
         ),
         (
+            insert(
+                (1015, "2026-01-05T23:30:00-08:00", "a", 5.0), (1016, "2026-01-05 06:00Z", "b", 5.0)
+            ),
+            {"time with a UTC offset": 2},
+        ),
+        (
             insert((1010, "2026-01-05 10:00:00", "a", float("inf"))),
             {"not a finite number in amount": 1},
         ),
@@ -238,6 +244,19 @@ def test_an_infinite_or_text_amount_is_left_out_of_the_sum(
     ).select("measure", "value")
     assert dict(day.iter_rows()) == {"amount": 30.0, "events": 5.0}  # the rows are still events
     assert measures.get_column("value").is_finite().all()
+
+
+def test_a_time_with_a_utc_offset_counts_on_the_day_as_written(
+    tmp_path: Path, registry_dir: Path
+) -> None:
+    """SQLite's date() moves '…23:30-08:00' to the next (UTC) day; PostgreSQL and MariaDB keep the
+    day as written, and so does Bridge on every dialect: the row stays in its day and period."""
+    registry = load_registry(registry_dir)
+    url = build(tmp_path / "db.sqlite", insert((1015, "2026-01-31T23:30:00-08:00", "a", 5.0)))
+    measures = load_dataset(open_source(url), registry).measures
+    amounts = measures.filter((pl.col("measure") == "amount") & (pl.col("team_id") == "a"))
+    by_day = dict(amounts.select("day", "value").iter_rows())
+    assert by_day[dt.date(2026, 1, 31)] == 35.0 and by_day[dt.date(2026, 2, 1)] == 30.0
 
 
 POSTGRES_URL = os.environ.get(

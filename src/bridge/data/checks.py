@@ -28,8 +28,11 @@ NUMERIC = (sqltypes.Integer, sqltypes.Numeric, sqltypes.Float)
 TEMPORAL = (sqltypes.Date, sqltypes.DateTime)
 #: A time column may also hold ISO-8601 text (how most SQLite files store dates): checked by sample.
 TIME_KINDS = (*TEMPORAL, sqltypes.String)
-#: A day, or a local timestamp without a zone: what sorts and truncates to the right day as text.
-ISO_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?")
+#: A day, or a timestamp (with or without a UTC offset): what sorts and truncates to the right day
+#: as text. A time with an offset counts on the day as written (see ``bridge.data.load.day_of``).
+ISO_TEXT = re.compile(
+    r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?"
+)
 #: How many of the smallest, the largest and the first values a text time column is checked on:
 #: text that is no ISO date sorts before ('', '11/15/2026') or after ('garbage') the dates.
 SAMPLE_ROWS = 50
@@ -164,7 +167,7 @@ class _Check:
     def text_times(
         self, name: str, schema: str | None, time_column: str, entry: tuple[Any, ...]
     ) -> None:
-        """A text time column must hold ISO dates or local timestamps: checked on its smallest,
+        """A text time column must hold ISO dates or timestamps: checked on its smallest,
         largest and first values (text that is no date sorts before or after the dates)."""
         if self.engine is None:
             return
@@ -194,8 +197,8 @@ class _Check:
             self.problems.append(
                 Problem(
                     self.at(*entry, "time_column"),
-                    "ISO-8601 dates or local timestamps without a zone, as text "
-                    "(like '2026-11-30' or '2026-11-30 14:05:00')",
+                    "ISO-8601 dates or timestamps, as text (like '2026-11-30', "
+                    "'2026-11-30 14:05:00' or '2026-11-30T14:05:00-08:00')",
                     f"{len(bad)} of {len(values)} values checked in {name}.{time_column} "
                     f"that are not, e.g. {shown}",
                 )
@@ -215,11 +218,9 @@ class _Check:
 
 
 def _iso_day_or_time(text: str) -> bool:
-    """``2026-11-30`` or ``2026-11-30 14:05[:00[.123]]`` (``T`` allowed), and a real day and time.
-
-    A UTC offset (``…-08:00``, ``Z``) is refused: SQLite's date() would move such a value to the
-    UTC day, so days would silently shift.
-    """
+    """``2026-11-30`` or ``2026-11-30 14:05[:00[.123]][Z|±HH:MM]`` (``T`` allowed), and a real day
+    and time. A UTC offset is read, never applied: the row counts on the day as written, on every
+    dialect (Data health counts such rows)."""
     if ISO_TEXT.fullmatch(text) is None:
         return False
     try:

@@ -2,7 +2,8 @@
 
 A second, separate reader of the source database: where :mod:`bridge.data.load` aggregates measures, this
 module counts row-level problems — nulls, negative amounts, duplicate ids, events in the future,
-missing days, teams absent from the org table, time-zone-aware timestamps, an empty database. All
+missing days, teams absent from the org table, time-zone-aware timestamps, text times with a UTC
+offset, an empty database. All
 queries are aggregates with bound parameters on the read-only source engine.
 
 Each finding says its *effect* on the views, so no number is silently wrong:
@@ -30,6 +31,7 @@ from sqlalchemy import (
     not_,
     or_,
     select,
+    type_coerce,
 )
 from sqlalchemy import types as sqltypes
 from sqlalchemy.exc import SQLAlchemyError
@@ -209,6 +211,17 @@ def _check_source(
             f"{source.time_column} on or after {as_of}: outside every view",
         ),
     ]
+    if conn.dialect.name == "sqlite" or isinstance(time_col.type, sqltypes.String):
+        written = type_coerce(time_col, sqltypes.String())  # SQLite keeps text in any column
+        checks.append(
+            (
+                "time with a UTC offset",
+                or_(written.like("%+__:__"), written.like("%-__:__"), written.like("%Z")),
+                "included, flagged",
+                f"{source.time_column} holds times with a UTC offset (like '…T23:30:00-08:00'): "
+                "each counts on the day as written, not moved to UTC or to one time zone",
+            )
+        )
     for measure in source.measures:
         if measure.column is None:
             continue

@@ -115,7 +115,8 @@ def _mysql_read_only(dbapi_connection: Any, _record: Any) -> None:
 
 
 class day_of(FunctionElement[dt.date]):
-    """The calendar day of a date or timestamp column, as a DATE, on every dialect."""
+    """The calendar day of a date or timestamp column, as a DATE, on every dialect. A timestamp
+    written as text with a UTC offset counts on the day as written (no conversion to UTC)."""
 
     type = Date()
     inherit_cache = True
@@ -128,8 +129,10 @@ def _day_default(element: day_of, compiler: SQLCompiler, **kw: Any) -> str:
 
 @compiles(day_of, "sqlite")
 def _day_sqlite(element: day_of, compiler: SQLCompiler, **kw: Any) -> str:
-    # SQLite has no DATE type: date() gives 'YYYY-MM-DD' text, which the Date type parses.
-    return f"date({compiler.process(element.clauses, **kw)})"
+    # SQLite has no DATE type: date() gives 'YYYY-MM-DD' text, which the Date type parses. Only the
+    # first ten characters are read: date() would move a time with a UTC offset ('…23:30-08:00')
+    # to the UTC day, while PostgreSQL and MariaDB keep the day as written, and so does Bridge.
+    return f"date(substr({compiler.process(element.clauses, **kw)}, 1, 10))"
 
 
 @compiles(day_of, "mysql")
