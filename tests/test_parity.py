@@ -333,7 +333,7 @@ def test_source_engine_is_read_only(server: Backend, sql: str) -> None:
 @pytest.mark.parametrize(
     ("dialect", "expected"),
     [
-        ("sqlite", "date(orders.ordered_at)"),
+        ("sqlite", "date(substr(orders.ordered_at, 1, 10))"),
         ("postgresql", "CAST(orders.ordered_at AS DATE)"),
         ("mysql", "DATE(orders.ordered_at)"),
         ("mariadb", "DATE(orders.ordered_at)"),
