@@ -190,7 +190,11 @@ def test_the_cli_names_times_that_are_no_dates(
 
     monkeypatch.setenv("BRIDGE_SOURCE_URL", f"sqlite:///{garbage_times}")
     monkeypatch.setenv("BRIDGE_CACHE_DIR", str(tmp_path / "cache"))
-    assert main(["view", "horizon"]) == 1
+    assert main(["validate"]) == 1  # validate names them, with examples...
     err = capsys.readouterr().err
     assert "sources[0] (name='orders').time_column: expected ISO-8601 dates" in err
     assert "'11/15/2026 10:00'" in err and "'1700000000'" in err and "Traceback" not in err
+    assert "views leave such rows out; Data health counts them" in err
+    assert main(["view", "horizon", "--format", "csv"]) == 0  # ...views leave them out
+    out, err = capsys.readouterr()
+    assert out.startswith("level,scope,") and not err

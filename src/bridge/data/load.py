@@ -122,9 +122,35 @@ class day_of(FunctionElement[dt.date]):
     inherit_cache = True
 
 
+#: The start of an ISO day as text: a four-digit year from 1000, a month 01-12, a day 01-31.
+_ISO_DAY = "^[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+
+
+def _is_text(element: day_of) -> bool:
+    (value,) = element.clauses.clauses
+    return isinstance(value.type, sqltypes.String) and not isinstance(value.type, sqltypes.Date)
+
+
 @compiles(day_of)
 def _day_default(element: day_of, compiler: SQLCompiler, **kw: Any) -> str:
     return f"CAST({compiler.process(element.clauses, **kw)} AS DATE)"
+
+
+@compiles(day_of, "postgresql")
+def _day_postgresql(element: day_of, compiler: SQLCompiler, **kw: Any) -> str:
+    value = compiler.process(element.clauses, **kw)
+    if not _is_text(element):
+        return f"CAST({value} AS DATE)"
+    # Text: one value that is no date ('garbage', '2026-02-30') would make CAST fail the whole
+    # query. Only ISO days are cast, and only once the day is known to exist in its month (the
+    # first of the month plus day - 1 stays in the month); anything else is NULL, like SQLite.
+    day = f"substr({value}, 1, 10)"
+    month_start = f"CAST(substr({value}, 1, 8) || '01' AS DATE)"
+    shifted = f"{month_start} + (CAST(substr({value}, 9, 2) AS INTEGER) - 1)"
+    return (
+        f"CASE WHEN {value} ~ '{_ISO_DAY}' THEN CASE WHEN EXTRACT(MONTH FROM {shifted}) = "
+        f"CAST(substr({value}, 6, 2) AS INTEGER) THEN CAST({day} AS DATE) END END"
+    )
 
 
 @compiles(day_of, "sqlite")
@@ -132,13 +158,26 @@ def _day_sqlite(element: day_of, compiler: SQLCompiler, **kw: Any) -> str:
     # SQLite has no DATE type: date() gives 'YYYY-MM-DD' text, which the Date type parses. Only the
     # first ten characters are read: date() would move a time with a UTC offset ('…23:30-08:00')
     # to the UTC day, while PostgreSQL and MariaDB keep the day as written, and so does Bridge.
-    return f"date(substr({compiler.process(element.clauses, **kw)}, 1, 10))"
+    # date() also passes '2026-02-30' through as it is (and reads a bare number as a Julian day):
+    # a day after the 28th must survive normalising ('+0 days'), and a day needs its '-'. Both
+    # are NULL then, as on the other dialects.
+    value = compiler.process(element.clauses, **kw)
+    day = f"substr({value}, 1, 10)"
+    return (
+        f"CASE WHEN substr({value}, 9, 2) <= '28' AND substr({value}, 5, 1) = '-' "
+        f"THEN date({day}) WHEN date({day}, '+0 days') = {day} THEN {day} END"
+    )
 
 
 @compiles(day_of, "mysql")
 @compiles(day_of, "mariadb")
 def _day_mysql(element: day_of, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"DATE({compiler.process(element.clauses, **kw)})"
+    value = compiler.process(element.clauses, **kw)
+    if not _is_text(element):
+        return f"DATE({value})"
+    # Text: DATE() reads '1700000000' as '2017-00-00' and '0000-00-00' as itself (no day at all);
+    # only ISO days are read (a day that does not exist, '2026-02-30', is NULL already).
+    return f"CASE WHEN {value} REGEXP '{_ISO_DAY}' THEN DATE(substr({value}, 1, 10)) END"
 
 
 # --- building queries --------------------------------------------------------------------------

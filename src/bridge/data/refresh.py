@@ -84,7 +84,9 @@ class MeasureCache:
         less than ``max_age`` seconds ago, else reading only what the cache does not hold.
 
         With ``verify``, a load that goes to the database first checks that the database agrees
-        with the config (:func:`bridge.data.checks.database_problems`), raising ConfigError if not.
+        with the config (:func:`bridge.data.checks.database_problems`: tables, columns and types;
+        rows holding values that are no date are left out, not refused), raising ConfigError if
+        not.
         """
         today = today or dt.date.today()
         key = cache_key(engine, registry)
@@ -98,7 +100,9 @@ class MeasureCache:
                 self.last = RefreshStats("cached", None, cached.dataset.measures.height)
                 return cached.dataset
             if verify:
-                problems = database_problems(registry.sources_file, engine, registry.files)
+                problems = database_problems(
+                    registry.sources_file, engine, registry.files, values=False
+                )
                 if problems:
                     raise ConfigError(problems)
             firsts = {name: str(day) for name, day in first_days(engine, registry).items()}
