@@ -29,6 +29,7 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -41,10 +42,11 @@ from bridge.app.cli import main
 from bridge.config.registry import Registry
 from bridge.data.health import check
 from bridge.data.load import NO_UNIT, load_dataset, open_source
+from bridge.present.format import MISSING
 from bridge.sample import generate
 from bridge.settings import get_settings
 from bridge.translate.evaluate import UNASSIGNED
-from tests.apptesting import PAGES, open_page, shown
+from tests.apptesting import PAGES, figures, open_page, shown
 
 AS_OF = dt.date(2026, 11, 30)  # the variants' first day without data
 EVENTS = 20_000
@@ -109,19 +111,23 @@ def _ids(ids: tuple[int, ...]) -> str:
     return ", ".join(str(i) for i in ids)
 
 
-def _set_times(values: list[str]) -> Callable[[str], list[str]]:
+#: A fault's SQL for a dialect, rewriting (some of) the given orders.
+Writer = Callable[[str, tuple[int, ...]], list[str]]
+
+
+def _set_times(values: list[str]) -> Writer:
     """Orders' times set to these values (as text), one order each."""
 
-    def sql(_dialect: str) -> list[str]:
+    def sql(_dialect: str, ids: tuple[int, ...]) -> list[str]:
         return [
             f"UPDATE orders SET ordered_at = '{value}' WHERE order_id = {order_id}"
-            for value, order_id in zip(values, ORDER_IDS, strict=False)
+            for value, order_id in zip(values, ids, strict=False)
         ]
 
     return sql
 
 
-def _same_day_with_offset(dialect: str) -> list[str]:
+def _same_day_with_offset(dialect: str, ids: tuple[int, ...]) -> list[str]:
     """Three orders' times rewritten late in the evening with a UTC offset: the same day as written
     (SQLite's date() would have moved them to the next, UTC, day)."""
     day = "substr(ordered_at, 1, 10)"
@@ -130,14 +136,13 @@ def _same_day_with_offset(dialect: str) -> list[str]:
         if dialect == "mariadb"
         else f"{day} || 'T23:30:00-08:00'"
     )
-    return [f"UPDATE orders SET ordered_at = {joined} WHERE order_id IN ({_ids(ORDER_IDS[:3])})"]
+    return [f"UPDATE orders SET ordered_at = {joined} WHERE order_id IN ({_ids(ids[:3])})"]
 
 
-def _set_revenue(value: str, count: int) -> Callable[[str], list[str]]:
-    def sql(_dialect: str) -> list[str]:
-        return [
-            f"UPDATE orders SET revenue = {value} WHERE order_id IN ({_ids(ORDER_IDS[:count])})"
-        ]
+def _set_revenue(value: str | Callable[[str], str], count: int) -> Writer:
+    def sql(dialect: str, ids: tuple[int, ...]) -> list[str]:
+        written = value(dialect) if callable(value) else value
+        return [f"UPDATE orders SET revenue = {written} WHERE order_id IN ({_ids(ids[:count])})"]
 
     return sql
 
@@ -148,8 +153,8 @@ class Fault:
     dialects: tuple[str, ...]
     #: The schema the fault needs (applied to the clean company too).
     schema: dict[str, list[str]]
-    #: The fault itself, per dialect.
-    write: Callable[[str], list[str]]
+    #: The fault itself, per dialect, on the given orders.
+    write: Writer
     #: (check, rows, effect) Data health must add to the clean company's findings.
     finding: tuple[str, int, str]
     #: "orders": the rewritten orders' team-days may change; "units": business units may change
@@ -182,8 +187,8 @@ FAULTS = [
         "no time",
         ALL,
         TEXT_TIMES,
-        lambda _d: [
-            f"UPDATE orders SET ordered_at = NULL WHERE order_id IN ({_ids(ORDER_IDS[:2])})"
+        lambda _d, ids: [
+            f"UPDATE orders SET ordered_at = NULL WHERE order_id IN ({_ids(ids[:2])})"
         ],
         ("no time", 2, "excluded"),
         "orders",
@@ -208,7 +213,7 @@ FAULTS = [
         "infinite revenue",
         ("sqlite", "postgresql"),
         {},
-        lambda d: _set_revenue("9e999" if d == "sqlite" else "'Infinity'", 1)(d),
+        _set_revenue(lambda d: "9e999" if d == "sqlite" else "'Infinity'", 1),
         ("not a finite number in revenue", 1, "excluded"),
         "orders",
     ),
@@ -232,9 +237,9 @@ FAULTS = [
         "orders of a team in no org table",
         ALL,
         {},
-        lambda d: [
+        lambda d, ids: [
             *NO_TEAM_KEY[d],
-            f"UPDATE orders SET team_id = 'ghost' WHERE order_id IN ({_ids(ORDER_IDS[:3])})",
+            f"UPDATE orders SET team_id = 'ghost' WHERE order_id IN ({_ids(ids[:3])})",
         ],
         ("team not in org table", 3, "included, flagged"),
         "orders",
@@ -243,7 +248,9 @@ FAULTS = [
         "a team without a business unit",
         ALL,
         LOOSE_ORG,
-        lambda _d: ["UPDATE org_teams SET business_unit = NULL WHERE team_id = 'ret-checkout'"],
+        lambda _d, _ids: [
+            "UPDATE org_teams SET business_unit = NULL WHERE team_id = 'ret-checkout'"
+        ],
         ("team without a business unit", 1, "counted under '(no business unit)'"),
         "units",
     ),
@@ -251,7 +258,7 @@ FAULTS = [
         "a team in two business units",
         ALL,
         LOOSE_ORG,
-        lambda _d: [
+        lambda _d, _ids: [
             "INSERT INTO org_teams SELECT team_id, team_name, 'Zeta Unit' FROM org_typed "
             "WHERE team_id = 'mkt-ads'"
         ],
@@ -358,7 +365,7 @@ def _build(fault: Fault, dialect: str, databases: Callable[[str], str]) -> Varia
         generate(url, as_of=AS_OF, events=EVENTS, history_years=2)
         _run(url, fault.schema.get(dialect, []))
     before = _touched(broken)
-    _run(broken, fault.write(dialect))
+    _run(broken, fault.write(dialect, ORDER_IDS))
     return Variant(clean, broken, before | _touched(broken))
 
 
@@ -411,6 +418,21 @@ def _horizon(csv_text: str) -> dict[tuple[str, str, str], Shown]:
         )
         for r in csv.DictReader(io.StringIO(csv_text))
     }
+
+
+def _empty_bars(specs: list[dict[str, Any]]) -> list[str]:
+    """Categories of a bar chart where every bar is "n/a" (nothing to draw, yet a place on the axis)."""
+    empty = []
+    for spec in specs:
+        bars = [t for t in spec["data"] if t.get("type") == "bar" and "text" in t]
+        if not bars:
+            continue
+        texts: dict[str, list[str]] = {}
+        for trace in bars:
+            for x, label in zip(trace.get("x", []), trace["text"], strict=False):
+                texts.setdefault(str(x), []).append(str(label))
+        empty += [x for x, labels in texts.items() if all(label == MISSING for label in labels)]
+    return empty
 
 
 def _same(a: str, b: str) -> bool:
@@ -498,6 +520,39 @@ def test_a_fault_is_contained(
         at = open_page(app, page)
         assert not at.exception, (page, [e.value for e in at.exception])
         assert not at.error, (page, [shown(e.value) for e in at.error])
+        assert not _empty_bars(figures(at)), page  # a unit without numbers is not drawn as n/a
     findings = next(d.value for d in at.dataframe if "Check" in d.value.columns)
     shown_row = findings[findings["Check"] == check_name].iloc[0]
     assert (shown_row["Rows"], shown_row["What the views do"]) == (f"{rows:,}", effect)
+
+
+# --- every SQLite fault at once (for the real-browser pass) ------------------------------------
+
+#: Names from data that are Markdown and HTML: shown as written, never rendered.
+HOSTILE_UNIT = "![x](http://127.0.0.1:9/x.png) **Retail** <a href='http://127.0.0.1:9/'>&</a>"
+HOSTILE_TEAM = "<b>Check</b>out <a href='http://127.0.0.1:9/'>go</a>"
+
+
+def broken_company(path: Path) -> str:
+    """A small sample company on SQLite with every SQLite fault above, each in its own orders, and
+    a business unit and a team named in Markdown and HTML; returns its URL."""
+    url = f"sqlite:///{path}"
+    generate(url, as_of=AS_OF, events=EVENTS, history_years=2)
+    statements = [*TEXT_TIMES["sqlite"], *LOOSE_ORG["sqlite"]]
+    for n, fault in enumerate(f for f in FAULTS if "sqlite" in f.dialects):
+        statements += fault.write("sqlite", tuple(i + 100 * n for i in ORDER_IDS))
+    _run(url, statements)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE org_teams SET business_unit = :name WHERE business_unit = 'Retail Stores'"
+            ),
+            {"name": HOSTILE_UNIT},
+        )
+        conn.execute(
+            text("UPDATE org_teams SET team_name = :name WHERE team_id = 'ret-checkout'"),
+            {"name": HOSTILE_TEAM},
+        )
+    engine.dispose()
+    return url

@@ -218,6 +218,24 @@ def test_a_stale_source(tmp_path: Path, registry_dir: Path) -> None:
     ).to_list() == [9]
 
 
+def test_a_row_in_the_future_does_not_make_a_stale_source_fresh(
+    tmp_path: Path, registry_dir: Path
+) -> None:
+    registry = load_registry(registry_dir)
+
+    def stopped_weeks_ago_but_for_2099(conn: sqlite3.Connection) -> None:
+        conn.execute("DELETE FROM events WHERE at >= '2026-02-20'")
+        conn.execute("INSERT INTO events VALUES (2001, '2099-06-01 10:00:00', 'a', 5.0)")
+
+    report = check(open_source(build(tmp_path / "db.sqlite", stopped_weeks_ago_but_for_2099)),
+                   registry, AS_OF)  # fmt: skip
+    row = report.sources.row(0, named=True)
+    assert (row["last_day"], row["status"], row["days_behind"]) == (
+        dt.date(2026, 2, 19), "stale", 9
+    )  # fmt: skip
+    assert dict(report.findings.select("check", "rows").iter_rows())["in the future"] == 1
+
+
 def test_the_sample_company_is_healthy_but_for_days_without_tickets(
     registry: Registry, sample_url: str
 ) -> None:

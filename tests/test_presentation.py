@@ -156,6 +156,46 @@ def test_every_page_in_every_lens_reads_right(browser: Browser, fresh: str, size
     assert not found, "\n".join(found)
 
 
+#: Links and images a page holds (HTML and the charts' SVG), by where they point.
+LINKS_JS = """() => Array.from(document.querySelectorAll('a, img, image')).map(e =>
+  e.getAttribute('href') || e.getAttribute('xlink:href') || e.getAttribute('src') || '')"""
+
+
+@pytest.fixture(scope="module")
+def broken(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A server on a small company with every SQLite fault of the fault suite at once."""
+    from tests.test_fault_suite import broken_company
+
+    folder = tmp_path_factory.mktemp("broken-server")
+    with running_server(broken_company(folder / "broken.sqlite"), folder) as base:
+        yield base
+
+
+def test_a_broken_company_reads_without_a_traceback(browser: Browser, broken: str) -> None:
+    """Times that are no date, with a UTC offset or none, an order in 2099, infinite and text
+    revenue, negative revenue, orders of a team in no org table, a team without a unit and one in
+    two, a unit and a team named in Markdown and HTML: every page in every lens (desktop) and every
+    page on a phone shows no exception, no error, no link or image from the data, and reads right."""
+    found: list[str] = []
+    for size, lenses in (("desktop", LENSES), ("phone", ("both",))):
+        width, height = VIEWPORTS[size]
+        context = browser.new_context(viewport={"width": width, "height": height})
+        page = context.new_page()
+        for path, title in PAGES.values():
+            for lens in ("both",) if path in SAME_IN_EVERY_LENS else lenses:
+                open_app(page, f"{broken}/{'' if path == 'overview' else path}?lens={lens}", title)
+                assert_no_errors(page)
+                assert "Traceback" not in page.locator("body").inner_text()
+                from_data = [h for h in page.evaluate(LINKS_JS) if "127.0.0.1:9" in h]
+                assert not from_data, f"{path} ({lens}, {size}) links to {from_data}"
+                full_height(page, width, height)
+                page.screenshot(path=str(SHOTS / f"broken-{path}-{lens}-{size}.png"))
+                found += [f"{path} ({lens}, {size}): {p}" for p in problems_on(page, width)]
+                page.set_viewport_size({"width": width, "height": height})
+        context.close()
+    assert not found, "\n".join(found)
+
+
 def test_the_checks_can_fail(browser: Browser, tmp_path: Path) -> None:
     """A page with a repeated tick, a raw float and a too-wide body is caught on each count."""
     page = browser.new_page(viewport={"width": 390, "height": 844})

@@ -260,9 +260,11 @@ def _check_source(
     counts = conn.execute(
         select(
             func.count(),
-            # first and last *day*: a time that reads as no day is left out (and counted below)
+            # first and last *day*: a time that reads as no day is left out (and counted below),
+            # and the last day is the last before the as-of: one row in 2099 (counted as "in the
+            # future") must not make a source that stopped weeks ago look fresh
             func.min(day_of(time_col)),
-            func.max(day_of(time_col)),
+            func.max(case((time_col < bound, day_of(time_col)))),
             *(func.count(case((cond, 1))) for _, cond, _, _ in checks),
         ).select_from(table)
     ).one()

@@ -700,8 +700,10 @@ def unit_bars(
     before: str = "the same days last year",
 ) -> go.Figure:
     """One bar pair per scope (``scope``, ``value``, ``last_year_value``): a period (or the part of
-    it so far) against the same span last year — never a part against a whole."""
+    it so far) against the same span last year — never a part against a whole. A scope with no
+    number in either (a unit whose teams had no rows then) takes no place on the axis."""
     fig = go.Figure()
+    values = values.filter(pl.col("value").is_not_null() | pl.col("last_year_value").is_not_null())
     scopes = plains(values.get_column("scope").to_list())
     now, before = plain(now), plain(before)
     current = values.get_column("value").to_list()
