@@ -587,8 +587,10 @@ DATABASE_CASES = [
             P(
                 S,
                 "sources[1] (name='snapshots').time_column",
-                "a date, timestamp or ISO-8601 text column",
+                "a date, timestamp or ISO-8601 text column — or, for integer Unix times, `epoch` "
+                "on this source",
                 "'day' of type INTEGER",
+                'epoch = "seconds"',
             )
         ],
         id="time-column-is-integer",

@@ -71,6 +71,10 @@ class Source(Spec):
     table: SqlName
     db_schema: SqlName | None = Field(default=None, alias="schema")
     time_column: SqlName
+    epoch: Literal["seconds", "milliseconds"] | None = Field(
+        default=None,
+        description="The time column holds integer Unix times in this unit; days are cut in UTC.",
+    )
     team_column: SqlName
     id_column: SqlName | None = Field(
         default=None, description="A column unique per event; Data health counts duplicates of it."

@@ -11,9 +11,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from sqlalchemy import Engine, column, inspect, select, table
+from sqlalchemy import Engine, column, func, inspect, select, table
 from sqlalchemy import types as sqltypes
 from sqlalchemy.engine import Inspector
 from sqlalchemy.exc import SQLAlchemyError
@@ -21,6 +21,7 @@ from sqlalchemy.sql.expression import ColumnClause
 
 from bridge.config.files import ConfigFiles
 from bridge.config.sources import SourcesFile
+from bridge.data.load import LAST_UNIX_SECOND, read_epoch
 from bridge.data.urls import describe_error, safe_url
 from bridge.errors import Location, Problem, Step
 
@@ -131,15 +132,32 @@ class _Check:
             columns = self.columns(source.table, source.db_schema, self.at(*entry, "table"))
             if columns is None:
                 continue
-            self.need(
-                columns,
-                source.time_column,
-                self.at(*entry, "time_column"),
-                source.table,
-                TIME_KINDS,
-                "date, timestamp or ISO-8601 text",
-            )
             kind = columns.get(source.time_column)
+            if source.epoch is not None:
+                self.need(
+                    columns,
+                    source.time_column,
+                    self.at(*entry, "time_column"),
+                    source.table,
+                    (sqltypes.Integer,),
+                    f"integer (Unix time in {source.epoch}, as `epoch` says)",
+                )
+                kind = None  # integers: nothing to sample as text
+            elif isinstance(kind, sqltypes.Integer):
+                hint = self.epoch_hint(
+                    source.table, source.db_schema, source.time_column, entry, kind
+                )
+                self.problems.append(hint)
+                kind = None
+            else:
+                self.need(
+                    columns,
+                    source.time_column,
+                    self.at(*entry, "time_column"),
+                    source.table,
+                    TIME_KINDS,
+                    "date, timestamp or ISO-8601 text",
+                )
             text = isinstance(kind, sqltypes.String) and not isinstance(kind, TEMPORAL)
             # SQLite keeps any value in a DATE/DATETIME column: its values are checked like text
             sqlite = self.engine is not None and self.engine.dialect.name == "sqlite"
@@ -170,6 +188,42 @@ class _Check:
                         self.at(*at_measure, "where", k, "column"),
                         source.table,
                     )
+
+    def epoch_hint(
+        self,
+        name: str,
+        schema: str | None,
+        time_column: str,
+        entry: tuple[Any, ...],
+        kind: sqltypes.TypeEngine[Any],
+    ) -> Problem:
+        """An integer time column without ``epoch``: say how to declare it, with the unit its
+        largest plausible value suggests (Unix seconds stop at 9999-12-31, then milliseconds)."""
+        found = f"{time_column!r} of type {kind}"
+        largest = None
+        if self.engine is not None:
+            col: ColumnClause[Any] = column(time_column)
+            try:
+                with self.engine.connect() as conn:
+                    largest = conn.execute(  # the largest that could be a time in ms
+                        select(func.max(col))
+                        .select_from(table(name, col, schema=schema))
+                        .where(col.between(0, LAST_UNIX_SECOND * 1000))
+                    ).scalar()
+            except SQLAlchemyError:
+                largest = None
+        unit: Literal["seconds", "milliseconds"] = "seconds"
+        if isinstance(largest, int):
+            unit = "milliseconds" if largest > LAST_UNIX_SECOND else "seconds"
+            day = read_epoch(largest, unit)
+            found += f", e.g. {largest}" + (f" (as Unix {unit}: {day})" if day else "")
+        return Problem(
+            self.at(*entry, "time_column"),
+            "a date, timestamp or ISO-8601 text column — or, for integer Unix times, "
+            "`epoch` on this source",
+            found,
+            example=f'epoch = "{unit}"',
+        )
 
     def text_times(
         self, name: str, schema: str | None, time_column: str, entry: tuple[Any, ...]

@@ -38,7 +38,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bridge.config.registry import Registry
 from bridge.config.sources import Source
-from bridge.data.load import NO_UNIT, as_date, day_of, is_number, reflect, time_bound
+from bridge.data.load import NO_UNIT, TimeColumn, as_date, is_number, reflect
 from bridge.data.urls import describe_error, safe_url
 from bridge.errors import SourceError
 
@@ -167,7 +167,8 @@ def _check_source(
     conn: Connection, source: Source, org_team: Column[Any], as_of: dt.date
 ) -> tuple[dict[str, object], list[dict[str, object]]]:
     table = reflect(conn, source.table, source.db_schema)
-    time_col, team = table.c[source.time_column], table.c[source.team_column]
+    when = TimeColumn.of(source, table)
+    time_col, day, team = when.column, when.day, table.c[source.team_column]
     found: list[dict[str, object]] = []
 
     def add(check: str, rows: int, effect: str, detail: str) -> None:
@@ -182,7 +183,7 @@ def _check_source(
                 }
             )
 
-    bound = time_bound(time_col, as_of)
+    bound = when.bound(as_of)
     numeric = (sqltypes.Integer, sqltypes.Numeric, sqltypes.Float)
     # (check, condition, effect, detail): all counted in ONE scan of the table.
     checks: list[tuple[str, ColumnElement[bool], str, str]] = [
@@ -194,7 +195,7 @@ def _check_source(
         ),
         (
             "time that is no date",
-            and_(time_col.is_not(None), day_of(time_col).is_(None)),
+            and_(time_col.is_not(None), day.is_(None)),
             "excluded",
             f"{source.time_column} holds a value that reads as no day (e.g. text or a number)",
         ),
@@ -206,12 +207,14 @@ def _check_source(
         ),
         (
             "in the future",
-            and_(time_col >= bound, day_of(time_col).is_not(None)),
+            and_(time_col >= bound, day.is_not(None)),
             "excluded",
             f"{source.time_column} on or after {as_of}: outside every view",
         ),
     ]
-    if conn.dialect.name == "sqlite" or isinstance(time_col.type, sqltypes.String):
+    if source.epoch is None and (
+        conn.dialect.name == "sqlite" or isinstance(time_col.type, sqltypes.String)
+    ):
         written = type_coerce(time_col, sqltypes.String())  # SQLite keeps text in any column
         checks.append(
             (
@@ -263,8 +266,8 @@ def _check_source(
             # first and last *day*: a time that reads as no day is left out (and counted below),
             # and the last day is the last before the as-of: one row in 2099 (counted as "in the
             # future") must not make a source that stopped weeks ago look fresh
-            func.min(day_of(time_col)),
-            func.max(case((time_col < bound, day_of(time_col)))),
+            func.min(day),
+            func.max(case((time_col < bound, day))),
             *(func.count(case((cond, 1))) for _, cond, _, _ in checks),
         ).select_from(table)
     ).one()
@@ -318,7 +321,7 @@ def _check_source(
             "time zone",
         )
     if source.grain == "event" and last_day is not None:
-        missing = _missing_days(conn, time_col, as_of, first_day)
+        missing = _missing_days(conn, when, as_of, first_day)
         if missing:
             shown = ", ".join(d.isoformat() for d in missing[:10])
             add(
@@ -341,13 +344,13 @@ def _check_source(
 
 
 def _missing_days(
-    conn: Connection, time_col: Column[Any], as_of: dt.date, first_day: dt.date | None
+    conn: Connection, when: TimeColumn, as_of: dt.date, first_day: dt.date | None
 ) -> list[dt.date]:
     start = max(as_of - dt.timedelta(days=GAP_WINDOW_DAYS), first_day or as_of)
-    day = day_of(time_col)
+    day = when.day
     query = (
         select(day)
-        .where(time_col >= time_bound(time_col, start), time_col < time_bound(time_col, as_of))
+        .where(when.column >= when.bound(start), when.column < when.bound(as_of))
         .group_by(day)
     )
     seen = {as_date(r[0]) for r in conn.execute(query).all() if r[0] is not None}

@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
 from pydantic import SecretStr
@@ -31,6 +32,7 @@ from sqlalchemy import (
     event,
     func,
     literal,
+    literal_column,
     select,
     type_coerce,
 )
@@ -183,6 +185,96 @@ def _day_mysql(element: day_of, compiler: SQLCompiler, **kw: Any) -> str:
 # --- building queries --------------------------------------------------------------------------
 
 
+#: The first day of Unix time, and the last moment a date can hold (9999-12-31 23:59:59), in seconds.
+EPOCH = dt.date(1970, 1, 1)
+LAST_UNIX_SECOND = 253_402_300_799
+_PER_DAY = {"seconds": 86_400, "milliseconds": 86_400_000}
+
+
+class epoch_day(FunctionElement[dt.date]):
+    """The UTC day of an integer Unix time: ``epoch_day(column, per_day)`` with ``per_day`` a literal
+    (86400 for seconds, 86400000 for milliseconds). Pure arithmetic on every dialect, so no
+    session time zone moves it; a value that is no time (negative, past year 9999, text) is NULL."""
+
+    type = Date()
+    inherit_cache = True
+
+
+def _epoch_parts(element: epoch_day, compiler: SQLCompiler, **kw: Any) -> tuple[str, int, int]:
+    value, per_day = (compiler.process(c, **kw) for c in element.clauses.clauses)
+    per = int(per_day)
+    return value, per, LAST_UNIX_SECOND * (per // 86_400)
+
+
+@compiles(epoch_day)
+def _epoch_default(element: epoch_day, compiler: SQLCompiler, **kw: Any) -> str:
+    value, per, last = _epoch_parts(element, compiler, **kw)
+    return (
+        f"CASE WHEN {value} BETWEEN 0 AND {last} "
+        f"THEN DATE '1970-01-01' + CAST(FLOOR({value} / {per}.0) AS INTEGER) END"
+    )
+
+
+@compiles(epoch_day, "sqlite")
+def _epoch_sqlite(element: epoch_day, compiler: SQLCompiler, **kw: Any) -> str:
+    value, per, last = _epoch_parts(element, compiler, **kw)
+    seconds = value if per == 86_400 else f"({value} / {per // 86_400})"
+    return (
+        f"CASE WHEN typeof({value}) IN ('integer', 'real') AND {value} BETWEEN 0 AND {last} "
+        f"THEN date({seconds}, 'unixepoch') END"
+    )
+
+
+@compiles(epoch_day, "mysql")
+@compiles(epoch_day, "mariadb")
+def _epoch_mysql(element: epoch_day, compiler: SQLCompiler, **kw: Any) -> str:
+    value, per, last = _epoch_parts(element, compiler, **kw)
+    return (
+        f"CASE WHEN {value} BETWEEN 0 AND {last} "
+        f"THEN DATE(DATE_ADD('1970-01-01', INTERVAL FLOOR({value} / {per}) DAY)) END"
+    )
+
+
+@dataclass(frozen=True)
+class TimeColumn:
+    """A source's time column as days: the SQL day of each row, bounds typed like the column (so
+    comparisons use its index), and a value read back. A date, a timestamp or ISO text, or — with
+    ``epoch`` in the config — an integer Unix time (days cut in UTC)."""
+
+    column: Column[Any]
+    epoch: Literal["seconds", "milliseconds"] | None = None
+
+    @classmethod
+    def of(cls, source: Source, table: Table) -> TimeColumn:
+        return cls(table.c[source.time_column], source.epoch)
+
+    @property
+    def day(self) -> ColumnElement[dt.date]:
+        if self.epoch is None:
+            return day_of(self.column)
+        return epoch_day(self.column, literal_column(str(_PER_DAY[self.epoch])))
+
+    def bound(self, day: dt.date) -> dt.date | dt.datetime | str | int:
+        if self.epoch is None:
+            return time_bound(self.column, day)
+        return (day - EPOCH).days * _PER_DAY[self.epoch]
+
+    def read(self, value: object) -> dt.date | None:
+        """The day of a value as the database returns it (None: no day)."""
+        return read_day(value) if self.epoch is None else read_epoch(value, self.epoch)
+
+
+def read_epoch(value: object, epoch: Literal["seconds", "milliseconds"]) -> dt.date | None:
+    """The UTC day of a Unix time in ``epoch`` units (None: not such a time)."""
+    try:
+        number = int(str(value))
+    except ValueError:
+        return None
+    if not 0 <= number <= LAST_UNIX_SECOND * (_PER_DAY[epoch] // 86_400):
+        return None
+    return EPOCH + dt.timedelta(days=number // _PER_DAY[epoch])
+
+
 def reflect(engine: Engine | Any, name: str, schema: str | None) -> Table:
     """The table as the database describes it (columns and types)."""
     try:
@@ -292,15 +384,15 @@ def measure_query(
 ) -> Select[*tuple[Any, ...]]:
     """``SELECT day, team_id, <one column per measure> ... GROUP BY day, team`` for days in
     [start, end) — every day when a bound is None."""
-    time_col = table.c[source.time_column]
-    day = day_of(time_col)
+    when = TimeColumn.of(source, table)
+    time_col, day = when.column, when.day
     team = type_coerce(table.c[source.team_column], String)
     columns = [aggregate(table, m).label(m.name) for m in source.measures]
     query = select(day.label("day"), team.label("team_id"), *columns)
     if start is not None:
-        query = query.where(time_col >= time_bound(time_col, start))
+        query = query.where(time_col >= when.bound(start))
     if end is not None:
-        query = query.where(time_col < time_bound(time_col, end))
+        query = query.where(time_col < when.bound(end))
     return (
         # a row with no time or no team cannot be placed (Data health counts it)
         query.where(time_col.is_not(None), table.c[source.team_column].is_not(None))
@@ -318,8 +410,9 @@ def source_sql(source: Source, dialect_name: str) -> str:
     names = {source.time_column, source.team_column}
     names |= {m.column for m in source.measures if m.column}
     names |= {c.column for m in source.measures for c in m.where}
+    time_type = sqltypes.BigInteger if source.epoch else sqltypes.DateTime
     columns = [
-        Column(n, sqltypes.DateTime if n == source.time_column else sqltypes.NullType)
+        Column(n, time_type if n == source.time_column else sqltypes.NullType)
         for n in sorted(names)
     ]
     table = Table(source.table, MetaData(), *columns, schema=source.db_schema)
@@ -464,15 +557,14 @@ def first_days(engine: Engine, registry: Registry) -> dict[str, dt.date]:
     try:
         with engine.connect() as conn:
             for source in registry.sources:
-                table = reflect(conn, source.table, source.db_schema)
-                col = table.c[source.time_column]
+                when = TimeColumn.of(source, reflect(conn, source.table, source.db_schema))
                 # the raw value (no driver-side parsing): a value that is no date sorts first
-                value = conn.execute(select(type_coerce(func.min(col), String))).scalar()
-                day = read_day(value)
+                value = conn.execute(select(type_coerce(func.min(when.column), String))).scalar()
+                day = when.read(value)
                 if value is not None and day is None:
                     # ...so the first value that reads as a day is asked for (a full scan, only
                     # when such values exist; Data health counts them)
-                    day = read_day(conn.execute(select(func.min(day_of(col)))).scalar())
+                    day = read_day(conn.execute(select(func.min(when.day))).scalar())
                 if day is not None:
                     found[source.name] = day
     except SQLAlchemyError as exc:
