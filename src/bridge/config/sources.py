@@ -6,9 +6,10 @@ app shows is built from measures, so raw events never travel to Python.
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from bridge.config.base import Identifier, Spec, SqlName
 
@@ -64,11 +65,35 @@ class Measure(Spec):
         return "sum"
 
 
+#: The longest ``sql`` a source may hold.
+MAX_SQL_CHARS = 20_000
+_COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
+
+
+def one_select(sql: str) -> str:
+    """``sql`` as one read-only SELECT (``WITH`` allowed), without a trailing ``;``; ValueError
+    saying what is wrong otherwise. The source connection is read-only as well: this is to say
+    early and clearly what Bridge runs, not the only guard."""
+    body = sql.strip().rstrip(";").strip()
+    bare = _COMMENTS.sub(" ", body).strip()
+    if ";" in bare:
+        raise ValueError("sql must be one SELECT statement (found ';' inside it)")
+    first = bare.split(None, 1)[0].lower() if bare else ""
+    if first not in ("select", "with"):
+        raise ValueError(f"sql must be a SELECT (or WITH … SELECT); found {first[:20]!r}")
+    return body
+
+
 class Source(Spec):
-    """One table read by one ``GROUP BY day, team`` query."""
+    """One table, or one read-only SELECT, read by one ``GROUP BY day, team`` query."""
 
     name: Identifier
-    table: SqlName
+    table: SqlName | None = None
+    sql: str | None = Field(
+        default=None,
+        max_length=MAX_SQL_CHARS,
+        description="A read-only SELECT read instead of a table (run as a subquery).",
+    )
     db_schema: SqlName | None = Field(default=None, alias="schema")
     time_column: SqlName
     epoch: Literal["seconds", "milliseconds"] | None = Field(
@@ -88,6 +113,27 @@ class Source(Spec):
     grain: Literal["event", "day"] = "event"
     description: str = ""
     measures: tuple[Measure, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _table_or_sql(self) -> Source:
+        if (self.table is None) == (self.sql is None):
+            raise ValueError(
+                'give either table = "orders" or sql = "select … from orders join …", '
+                + ("not both" if self.table else "one of them")
+            )
+        if self.sql is not None and self.db_schema is not None:
+            raise ValueError("schema goes with table; with sql, name the schema inside it")
+        return self
+
+    @field_validator("sql")
+    @classmethod
+    def _one_select(cls, sql: str | None) -> str | None:
+        return None if sql is None else one_select(sql)
+
+    @property
+    def relation(self) -> str:
+        """What the source reads, as people read it: the table, or ``query orders``."""
+        return self.table if self.table is not None else f"query {self.name}"
 
 
 class Org(Spec):

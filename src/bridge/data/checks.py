@@ -13,15 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import Engine, column, func, inspect, select, table
+from sqlalchemy import Engine, column, func, inspect, select, table, text
 from sqlalchemy import types as sqltypes
 from sqlalchemy.engine import Inspector
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.sql.expression import ColumnClause
+from sqlalchemy.sql.expression import FromClause
 
 from bridge.config.files import ConfigFiles
-from bridge.config.sources import SourcesFile
-from bridge.data.load import LAST_UNIX_SECOND, read_epoch
+from bridge.config.sources import Source, SourcesFile
+from bridge.data.load import LAST_UNIX_SECOND, read_epoch, relation
 from bridge.data.urls import describe_error, safe_url
 from bridge.errors import Location, Problem, Step
 
@@ -115,7 +115,8 @@ class _Check:
             self.problems.append(
                 Problem(where, f"a column of table {table!r} ({listing})", repr(column))
             )
-        elif kinds and not isinstance(columns[column], kinds):
+        elif kinds and not isinstance(columns[column], (*kinds, sqltypes.NullType)):
+            # (NullType: a query's column with only NULLs among the rows read — type unknown)
             found = f"{column!r} of type {columns[column]}"
             self.problems.append(Problem(where, f"a {what} column", found))
 
@@ -126,10 +127,35 @@ class _Check:
             for key in ("team_column", "team_name_column", "business_unit_column"):
                 self.need(columns, getattr(org, key), self.at("org", key), org.table)
 
+    def query_columns(self, source: Source, where: Location) -> Columns | None:
+        """The columns of a source's ``sql`` and their types (read from a few of its rows), or
+        None with a problem saying what the database answered."""
+        if self.engine is None:
+            return None
+        try:
+            with self.engine.connect() as conn:
+                return {c.name: c.type for c in relation(conn, source).columns}
+        except SQLAlchemyError as exc:
+            self.problems.append(
+                Problem(
+                    where,
+                    "one SELECT the source database can run",
+                    describe_error(exc, self.engine.url),
+                )
+            )
+            return None
+
     def sources(self) -> None:
         for i, source in enumerate(self.spec.sources):
             entry = ("sources", Step(i, source.name, "name"))
-            columns = self.columns(source.table, source.db_schema, self.at(*entry, "table"))
+            if source.sql is not None:
+                columns = self.query_columns(source, self.at(*entry, "sql"))
+                query = text(source.sql).columns(column(source.time_column))
+                origin: FromClause = query.subquery(source.name)
+            else:
+                assert source.table is not None  # one of the two, by the config's rule
+                columns = self.columns(source.table, source.db_schema, self.at(*entry, "table"))
+                origin = table(source.table, column(source.time_column), schema=source.db_schema)
             if columns is None:
                 continue
             kind = columns.get(source.time_column)
@@ -138,37 +164,34 @@ class _Check:
                     columns,
                     source.time_column,
                     self.at(*entry, "time_column"),
-                    source.table,
+                    source.relation,
                     (sqltypes.Integer,),
                     f"integer (Unix time in {source.epoch}, as `epoch` says)",
                 )
                 kind = None  # integers: nothing to sample as text
             elif isinstance(kind, sqltypes.Integer):
-                hint = self.epoch_hint(
-                    source.table, source.db_schema, source.time_column, entry, kind
-                )
-                self.problems.append(hint)
+                self.problems.append(self.epoch_hint(origin, source, entry, kind))
                 kind = None
             else:
                 self.need(
                     columns,
                     source.time_column,
                     self.at(*entry, "time_column"),
-                    source.table,
+                    source.relation,
                     TIME_KINDS,
                     "date, timestamp or ISO-8601 text",
                 )
-            text = isinstance(kind, sqltypes.String) and not isinstance(kind, TEMPORAL)
+            is_text = isinstance(kind, sqltypes.String) and not isinstance(kind, TEMPORAL)
             # SQLite keeps any value in a DATE/DATETIME column: its values are checked like text
             sqlite = self.engine is not None and self.engine.dialect.name == "sqlite"
             if (
                 self.values
                 and kind is not None
-                and (text or (sqlite and isinstance(kind, TEMPORAL)))
+                and (is_text or (sqlite and isinstance(kind, TEMPORAL)))
             ):
-                self.text_times(source.table, source.db_schema, source.time_column, entry)
-            self.need(columns, source.team_column, self.at(*entry, "team_column"), source.table)
-            self.need(columns, source.id_column, self.at(*entry, "id_column"), source.table)
+                self.text_times(origin, source, entry)
+            self.need(columns, source.team_column, self.at(*entry, "team_column"), source.relation)
+            self.need(columns, source.id_column, self.at(*entry, "id_column"), source.relation)
             for j, measure in enumerate(source.measures):
                 at_measure = (*entry, "measures", Step(j, measure.name, "name"))
                 # every aggregated value becomes a number (Float64): min/max over text cannot
@@ -177,7 +200,7 @@ class _Check:
                     columns,
                     measure.column,
                     self.at(*at_measure, "column"),
-                    source.table,
+                    source.relation,
                     numeric,
                     "numeric",
                 )
@@ -186,29 +209,26 @@ class _Check:
                         columns,
                         cond.column,
                         self.at(*at_measure, "where", k, "column"),
-                        source.table,
+                        source.relation,
                     )
 
     def epoch_hint(
         self,
-        name: str,
-        schema: str | None,
-        time_column: str,
+        origin: FromClause,
+        source: Source,
         entry: tuple[Any, ...],
         kind: sqltypes.TypeEngine[Any],
     ) -> Problem:
         """An integer time column without ``epoch``: say how to declare it, with the unit its
         largest plausible value suggests (Unix seconds stop at 9999-12-31, then milliseconds)."""
-        found = f"{time_column!r} of type {kind}"
+        found = f"{source.time_column!r} of type {kind}"
         largest = None
         if self.engine is not None:
-            col: ColumnClause[Any] = column(time_column)
+            col = origin.c[source.time_column]
             try:
                 with self.engine.connect() as conn:
                     largest = conn.execute(  # the largest that could be a time in ms
-                        select(func.max(col))
-                        .select_from(table(name, col, schema=schema))
-                        .where(col.between(0, LAST_UNIX_SECOND * 1000))
+                        select(func.max(col)).where(col.between(0, LAST_UNIX_SECOND * 1000))
                     ).scalar()
             except SQLAlchemyError:
                 largest = None
@@ -225,20 +245,17 @@ class _Check:
             example=f'epoch = "{unit}"',
         )
 
-    def text_times(
-        self, name: str, schema: str | None, time_column: str, entry: tuple[Any, ...]
-    ) -> None:
+    def text_times(self, origin: FromClause, source: Source, entry: tuple[Any, ...]) -> None:
         """A text time column must hold ISO dates or timestamps: checked on its smallest,
         largest and first values (text that is no date sorts before or after the dates)."""
         if self.engine is None:
             return
-        col: ColumnClause[Any] = column(time_column)
-        source = table(name, col, schema=schema)
+        col = origin.c[source.time_column]
         present = col.isnot(None)
         queries = [
-            select(col).select_from(source).where(present).order_by(col).limit(SAMPLE_ROWS),
-            select(col).select_from(source).where(present).order_by(col.desc()).limit(SAMPLE_ROWS),
-            select(col).select_from(source).where(present).limit(SAMPLE_ROWS),
+            select(col).where(present).order_by(col).limit(SAMPLE_ROWS),
+            select(col).where(present).order_by(col.desc()).limit(SAMPLE_ROWS),
+            select(col).where(present).limit(SAMPLE_ROWS),
         ]
         try:
             with self.engine.connect() as conn:
@@ -260,7 +277,8 @@ class _Check:
                     self.at(*entry, "time_column"),
                     "ISO-8601 dates or timestamps, as text (like '2026-11-30', "
                     "'2026-11-30 14:05:00' or '2026-11-30T14:05:00-08:00')",
-                    f"{len(bad)} of {len(values)} values checked in {name}.{time_column} "
+                    f"{len(bad)} of {len(values)} values checked in "
+                    f"{source.relation}.{source.time_column} "
                     f"that are not, e.g. {shown} (views leave such rows out; Data health "
                     "counts them)",
                 )

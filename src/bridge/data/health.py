@@ -38,7 +38,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bridge.config.registry import Registry
 from bridge.config.sources import Source
-from bridge.data.load import NO_UNIT, TimeColumn, as_date, is_number, reflect
+from bridge.data.load import NO_UNIT, TimeColumn, as_date, is_number, reflect, relation
 from bridge.data.urls import describe_error, safe_url
 from bridge.errors import SourceError
 
@@ -166,7 +166,7 @@ def _check_org(
 def _check_source(
     conn: Connection, source: Source, org_team: Column[Any], as_of: dt.date
 ) -> tuple[dict[str, object], list[dict[str, object]]]:
-    table = reflect(conn, source.table, source.db_schema)
+    table = relation(conn, source)
     when = TimeColumn.of(source, table)
     time_col, day, team = when.column, when.day, table.c[source.team_column]
     found: list[dict[str, object]] = []
@@ -333,7 +333,7 @@ def _check_source(
             )
     summary = {
         "source": source.name,
-        "table": source.table,
+        "table": source.relation,
         "rows": int(total),
         "first_day": first_day,
         "last_day": last_day,

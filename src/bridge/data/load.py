@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
@@ -28,12 +29,14 @@ from sqlalchemy import (
     Table,
     and_,
     case,
+    column,
     create_engine,
     event,
     func,
     literal,
     literal_column,
     select,
+    text,
     type_coerce,
 )
 from sqlalchemy import (
@@ -44,6 +47,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchTableError, SQLAlchemyError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import FromClause
 from sqlalchemy.sql.functions import FunctionElement
 
 from bridge.config.registry import Registry
@@ -241,11 +245,11 @@ class TimeColumn:
     comparisons use its index), and a value read back. A date, a timestamp or ISO text, or — with
     ``epoch`` in the config — an integer Unix time (days cut in UTC)."""
 
-    column: Column[Any]
+    column: ColumnElement[Any]
     epoch: Literal["seconds", "milliseconds"] | None = None
 
     @classmethod
-    def of(cls, source: Source, table: Table) -> TimeColumn:
+    def of(cls, source: Source, table: FromClause) -> TimeColumn:
         return cls(table.c[source.time_column], source.epoch)
 
     @property
@@ -285,7 +289,51 @@ def reflect(engine: Engine | Any, name: str, schema: str | None) -> Table:
         ) from None
 
 
-def time_bound(column: Column[Any], day: dt.date) -> dt.date | dt.datetime | str:
+#: How many rows of a source's SELECT are read to learn its columns' types.
+PROBE_ROWS = 50
+
+
+def relation(conn: Any, source: Source) -> FromClause:
+    """What a source reads, with its columns and their types: the reflected table, or — for a
+    source given as ``sql`` — that SELECT as a subquery (named like the source), its types taken
+    from the first non-empty value of each column in a few of its rows (a driver returns a date,
+    a timestamp, text or a number; nothing is written or created)."""
+    if source.sql is None:
+        assert source.table is not None  # one of the two, by the config's rule
+        return reflect(conn, source.table, source.db_schema)
+    probe: Select[Any] = (
+        select(literal_column("*"))
+        .select_from(text(f"({source.sql}) AS bridge_probe"))
+        .limit(PROBE_ROWS)
+    )
+    result = conn.execute(probe)
+    names = list(result.keys())
+    rows = result.all()
+    columns = []
+    for i, name in enumerate(names):
+        seen = next((row[i] for row in rows if row[i] is not None), None)
+        columns.append(column(name, _type_of(seen)))
+    return text(source.sql).columns(*columns).subquery(source.name)
+
+
+def _type_of(value: object) -> sqltypes.TypeEngine[Any]:
+    """The SQL type a value read from a driver stands for (NullType: only NULLs seen)."""
+    if isinstance(value, dt.datetime):
+        return sqltypes.DateTime()
+    if isinstance(value, dt.date):
+        return sqltypes.Date()
+    if isinstance(value, bool):
+        return sqltypes.Boolean()
+    if isinstance(value, int):
+        return sqltypes.BigInteger()
+    if isinstance(value, float | Decimal):
+        return sqltypes.Float()
+    if isinstance(value, str):
+        return sqltypes.String()
+    return sqltypes.NullType()
+
+
+def time_bound(column: ColumnElement[Any], day: dt.date) -> dt.date | dt.datetime | str:
     """A date bound typed like the column, so comparisons use its index and storage format.
 
     ISO-8601 text (checked by ``bridge validate``) compares as text: ``'2026-11-30 14:05'`` sorts
@@ -298,7 +346,7 @@ def time_bound(column: Column[Any], day: dt.date) -> dt.date | dt.datetime | str
     return day
 
 
-def condition(table: Table, cond: Condition) -> ColumnElement[bool]:
+def condition(table: FromClause, cond: Condition) -> ColumnElement[bool]:
     """The SQL form of a measure filter; values are bound parameters, never spliced into SQL."""
     col = table.c[cond.column]
     match cond.op:
@@ -356,7 +404,7 @@ def finite(value: ColumnElement[Any]) -> ColumnElement[Any]:
     return case((is_number(value), value), else_=None)
 
 
-def aggregate(table: Table, measure: Measure) -> ColumnElement[float]:
+def aggregate(table: FromClause, measure: Measure) -> ColumnElement[float]:
     """The aggregate expression of one measure (``count`` with a ``where`` is a conditional count);
     sums, minima and maxima take finite numbers only."""
     target: ColumnElement[Any] = table.c[measure.column] if measure.column else literal(1)
@@ -380,7 +428,7 @@ def aggregate(table: Table, measure: Measure) -> ColumnElement[float]:
 
 
 def measure_query(
-    source: Source, table: Table, start: dt.date | None = None, end: dt.date | None = None
+    source: Source, table: FromClause, start: dt.date | None = None, end: dt.date | None = None
 ) -> Select[*tuple[Any, ...]]:
     """``SELECT day, team_id, <one column per measure> ... GROUP BY day, team`` for days in
     [start, end) — every day when a bound is None."""
@@ -415,7 +463,12 @@ def source_sql(source: Source, dialect_name: str) -> str:
         Column(n, time_type if n == source.time_column else sqltypes.NullType)
         for n in sorted(names)
     ]
-    table = Table(source.table, MetaData(), *columns, schema=source.db_schema)
+    table: FromClause
+    if source.sql is not None:  # the SELECT as a subquery, as the load runs it
+        table = text(source.sql).columns(*columns).subquery(source.name)
+    else:
+        assert source.table is not None  # one of the two, by the config's rule
+        table = Table(source.table, MetaData(), *columns, schema=source.db_schema)
     # Through a URL rather than the dialect registry: registry.load("mariadb") gives an instance.
     dialect = make_url(f"{dialect_name}://").get_dialect()()
     query = measure_query(source, table)
@@ -460,7 +513,7 @@ def _describe(exc: SQLAlchemyError, engine: Engine) -> str:
 def _load_source(
     conn: Any, source: Source, start: dt.date | None, end: dt.date | None
 ) -> pl.DataFrame:
-    table = reflect(conn, source.table, source.db_schema)
+    table = relation(conn, source)
     rows = conn.execute(measure_query(source, table, start, end)).all()
     names = [m.name for m in source.measures]
     wide = pl.DataFrame(
@@ -557,7 +610,7 @@ def first_days(engine: Engine, registry: Registry) -> dict[str, dt.date]:
     try:
         with engine.connect() as conn:
             for source in registry.sources:
-                when = TimeColumn.of(source, reflect(conn, source.table, source.db_schema))
+                when = TimeColumn.of(source, relation(conn, source))
                 # the raw value (no driver-side parsing): a value that is no date sorts first
                 value = conn.execute(select(type_coerce(func.min(when.column), String))).scalar()
                 day = when.read(value)

@@ -40,9 +40,9 @@ def condition_text(cond: Condition) -> str:
 def measure_text(source: Source, measure: Measure) -> str:
     """E.g. ``count of orders rows where on_time = 1, per day and team``."""
     what = (
-        f"{measure.agg} of {source.table}.{measure.column}"
+        f"{measure.agg} of {source.relation}.{measure.column}"
         if measure.column
-        else f"count of {source.table} rows"
+        else f"count of {source.relation} rows"
     )
     if measure.where:
         what += " where " + " and ".join(condition_text(c) for c in measure.where)

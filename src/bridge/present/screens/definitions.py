@@ -206,7 +206,8 @@ def _links(registry: Registry, metric: Metric) -> pl.DataFrame:
             return
         for name in measures_of(registry, m.id):
             source, _ = registry.measure(name)
-            add(f"table: {source.table}", f"measure: {name}")
+            origin = f"table: {source.table}" if source.table else f"query: {source.name}"
+            add(origin, f"measure: {name}")
             add(f"measure: {name}", f"metric: {m.label}")
 
     visit(metric)
