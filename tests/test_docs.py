@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import re
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
@@ -225,3 +226,35 @@ def test_config_limits_are_documented(config_doc: str) -> None:
         f"at most {MAX_EXPRESSION_CHARS} characters and {MAX_EXPRESSION_NODES} terms" in config_doc
     )
     assert f"is at most {MAX_DERIVED_DEPTH} deep" in config_doc
+
+
+def _cli_options() -> dict[str, set[str]]:
+    from bridge.app.cli import parser
+
+    commands = next(a for a in parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return {
+        name: {o for a in sub._actions for o in a.option_strings if o.startswith("--")} - {"--help"}
+        for name, sub in commands.choices.items()
+    }
+
+
+def _docs_text() -> str:
+    return README.read_text() + "".join(p.read_text() for p in sorted(DOCS.glob("*.md")))
+
+
+@pytest.mark.parametrize(
+    ("command", "option"),
+    [(c, o) for c, options in _cli_options().items() for o in sorted(options)],
+)
+def test_every_cli_option_is_documented(command: str, option: str) -> None:
+    text = _docs_text()
+    assert f"bridge {command}" in text, f"`bridge {command}` is in no doc"
+    assert option in text, f"`bridge {command} {option}` is in no doc"
+
+
+def test_every_documented_cli_option_exists() -> None:
+    known = set().union(*_cli_options().values())
+    for line in _docs_text().splitlines():
+        if "bridge " in line:
+            for option in re.findall(r"(?<![\w-])--[a-z][a-z-]+", line):
+                assert option in known, f"documented, but no command takes {option}: {line.strip()}"

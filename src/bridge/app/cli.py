@@ -39,6 +39,21 @@ def parser() -> argparse.ArgumentParser:
 
     sub.add_parser("validate", help="check config/ and that the database agrees with it")
 
+    i = sub.add_parser(
+        "init", help="write a starter config from what a database holds (then: bridge validate)"
+    )
+    i.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="the database to read (default: BRIDGE_SOURCE_URL), e.g. "
+        "postgresql+psycopg://user@host:5432/db; it is only read",
+    )
+    i.add_argument(
+        "--out", type=Path, help="the folder to write sources.toml and metrics.toml into "
+        "(default: BRIDGE_CONFIG_DIR, i.e. config/)",
+    )  # fmt: skip
+    i.add_argument("--force", action="store_true", help="replace files that exist")
+
     m = sub.add_parser("metrics", help="list the metric registry")
     m.add_argument("--format", choices=["table", "csv", "json"], default="table")
 
@@ -110,6 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = get_settings()
         handler = {
             "export": cmd_export,
+            "init": cmd_init,
             "refresh": cmd_refresh,
             "validate": cmd_validate,
             "metrics": cmd_metrics,
@@ -178,6 +194,48 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
         f"OK: {len(registry.sources)} sources, {n_measures} measures, {len(registry.metrics)} metrics "
         f"and {len(registry.decisions)} decisions in {settings.config_dir}/ agree with "
         f"{safe_url(settings.source_url)}"
+    )
+    return EXIT_OK
+
+
+def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
+    """Introspect a database, write a commented starter config, and validate it."""
+    from bridge.config.registry import load_registry
+    from bridge.config.starter import render
+    from bridge.data.checks import database_problems
+    from bridge.data.introspect import introspect
+    from bridge.data.load import open_source
+    from bridge.data.urls import safe_url
+    from bridge.output import write_file
+
+    url = args.database_url or settings.source_url
+    out: Path = args.out or settings.config_dir
+    engine = open_source(url, timeout_seconds=settings.query_timeout_seconds)
+    starter = introspect(engine, safe_url(url))
+    if not starter.sources:
+        left = "; ".join(starter.skipped) or "no tables"
+        raise BridgeError(
+            f"found no table Bridge could read in {starter.where} (a time column and a team "
+            f"column are needed): {left}"
+        )
+    files = render(starter, dt.date.today())
+    for name in files:  # both checked before either is written
+        if (out / name).exists() and not args.force:
+            raise BridgeError(f"{out / name} already exists; pass --force to replace it")
+    for name, text in files.items():
+        write_file(out / name, text.encode(), force=args.force)
+    measures = sum(len(s.measures) for s in starter.sources)
+    print(
+        f"wrote {out / 'sources.toml'} ({len(starter.sources)} sources, {measures} measures) "
+        f"and {out / 'metrics.toml'} ({measures} metrics) from {starter.where}"
+    )
+    registry = load_registry(out)
+    problems = database_problems(registry.sources_file, engine, registry.files)
+    if problems:
+        raise ConfigError(problems)
+    print(
+        "bridge validate: OK. Next: review each '# guessed' line and fill each TODO, then "
+        f"`BRIDGE_CONFIG_DIR={out} bridge validate` and `make run`."
     )
     return EXIT_OK
 

@@ -269,7 +269,7 @@ class _Check:
                 )
             )
             return
-        bad = sorted(v for v in values if not _iso_day_or_time(v))
+        bad = sorted(v for v in values if not iso_day_or_time(v))
         if bad:
             shown = ", ".join(repr(v[:40]) for v in bad[:3])
             self.problems.append(
@@ -297,7 +297,7 @@ class _Check:
                     self.need(columns, getattr(spec, name), self.at(key, name), spec.table)
 
 
-def _iso_day_or_time(text: str) -> bool:
+def iso_day_or_time(text: str) -> bool:
     """``2026-11-30`` or ``2026-11-30 14:05[:00[.123]][Z|±HH:MM]`` (``T`` allowed), and a real day
     and time. A UTC offset is read, never applied: the row counts on the day as written, on every
     dialect (Data health counts such rows)."""
