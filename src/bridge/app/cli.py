@@ -252,7 +252,7 @@ def cmd_metrics(args: argparse.Namespace, settings: Settings) -> int:
                 "kind": m.kind,
                 "label": m.label,
                 "formula": formula(registry, m.id),
-                "unit": m.unit,
+                "unit": f"currency ({registry.currency.code})" if m.unit == "currency" else m.unit,
                 "direction": m.direction,
                 "owner": m.owner,
                 "lenses": ",".join(m.lenses),

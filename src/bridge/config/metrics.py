@@ -22,6 +22,7 @@ from pydantic import Field, StrictInt, field_validator
 
 from bridge.config.base import Identifier, Spec
 from bridge.config.expression import Node, parse_expression, references
+from bridge.money import CurrencyCode
 
 Lens = Literal["action", "choice"]
 Unit = Literal["currency", "percent", "count", "number"]
@@ -106,8 +107,15 @@ class Calendar(Spec):
     fiscal_year_start_month: int = Field(default=1, ge=1, le=12)
 
 
+class Money(Spec):
+    """The reporting currency every amount is written in (an ISO 4217 code)."""
+
+    currency: CurrencyCode = "USD"
+
+
 class MetricsFile(Spec):
     """The whole of ``config/metrics.toml``."""
 
     calendar: Calendar = Calendar()
+    money: Money = Money()
     metrics: tuple[Metric, ...] = Field(min_length=1)

@@ -19,6 +19,7 @@ from bridge.config.parse import M, Raw, read_toml, validate
 from bridge.config.rules import semantic_problems
 from bridge.config.sources import Measure, Source, SourcesFile
 from bridge.errors import ConfigError, Problem, RequestError
+from bridge.money import CURRENCIES, Currency
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class Registry:
     files: ConfigFiles
     sources_file: SourcesFile
     calendar: Calendar
+    currency: Currency
     metrics: Mapping[str, Metric]
     decisions: Mapping[str, Decision]
     portfolio: Portfolio
@@ -39,6 +41,7 @@ class Registry:
             files=config.files,
             sources_file=config.sources,
             calendar=config.metrics.calendar,
+            currency=CURRENCIES[config.metrics.money.currency],
             metrics={m.id: m for m in config.metrics.metrics},
             decisions={d.id: d for d in config.decisions.decisions},
             portfolio=config.decisions.portfolio,

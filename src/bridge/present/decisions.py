@@ -26,9 +26,9 @@ def axis_format(axis: Axis, registry: Registry) -> NumberFormat:
     if axis.transform == "trend_multi_year":
         if metric.unit == "percent":
             return NumberFormat("points", 1, signed=True, suffix="/yr")
-        base = of(metric)
+        base = of(metric, registry.currency)
         return NumberFormat(base.unit, base.decimals, base.currency, signed=True, suffix="/yr")
-    return of(metric)
+    return of(metric, registry.currency)
 
 
 def axis_label(axis: Axis, registry: Registry) -> str:

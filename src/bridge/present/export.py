@@ -19,6 +19,7 @@ from bridge.config.metrics import Metric
 from bridge.config.registry import Registry
 from bridge.dataset import Dataset
 from bridge.errors import BridgeError
+from bridge.money import Currency
 from bridge.present import svg
 from bridge.present.charts import tradeoff_bubbles
 from bridge.present.decisions import rule_text, tradeoff_spec
@@ -93,7 +94,7 @@ def brief_html(
         "<h2>Headline metrics by business unit</h2><div class='grid'>",
     ]
     for metric in headline:
-        parts.append(_unit_figure(metric, views[metric.id]))
+        parts.append(_unit_figure(metric, views[metric.id], registry.currency))
     parts.append("</div><h2>Trade-offs</h2><div class='grid'>")
     for decision in registry.decisions.values():
         spec = tradeoff_spec(decision, registry)
@@ -145,7 +146,7 @@ def _summary(
         if view.is_empty():
             continue
         r = view.row(-1, named=True)
-        number = of(metric)
+        number = of(metric, registry.currency)
         rows.append(
             {
                 "Metric": metric.label,
@@ -203,7 +204,7 @@ def _by_quadrant(view: pl.DataFrame) -> dict[str, list[str]]:
     return groups
 
 
-def _unit_figure(metric: Metric, view: pl.DataFrame) -> str:
+def _unit_figure(metric: Metric, view: pl.DataFrame, currency: Currency) -> str:
     units = view.filter(pl.col("level") == "business_unit")
     latest = units.filter(pl.col("period_start") == pl.col("period_start").max()).sort("scope")
     if latest.is_empty():
@@ -218,7 +219,7 @@ def _unit_figure(metric: Metric, view: pl.DataFrame) -> str:
         latest.get_column("scope").to_list(),
         latest.get_column("value").to_list(),
         latest.get_column("last_year_value").to_list(),
-        of(metric),
+        of(metric, currency),
         names,
         f"{metric.label} by business unit",
     )

@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from bridge.money import USD, Currency
+
 #: ``points`` are differences of two percentages (0.012 reads ``1.2 pts``).
 Unit = Literal["currency", "percent", "points", "count", "number"]
 ChangeKind = Literal["relative", "points"]
@@ -45,7 +47,7 @@ class NumberFormat:
 
     unit: Unit
     decimals: int = 1
-    currency: str = "$"
+    currency: Currency = USD
     signed: bool = False
     suffix: str = ""
 
@@ -67,7 +69,11 @@ class NumberFormat:
         elif self.unit == "points":
             text = _signless_zero(f"{size * 100:.{places}f}") + " pts"
         elif self.unit == "currency":
-            text = f"{self.currency}{compact(size, places)}"
+            # an amount written in full has the currency's minor units (€12.50, ¥1,250, not
+            # €12.5 or ¥1,250.0), or none when the metric asks for none; a short one (K/M/B)
+            # keeps the metric's decimals (¥14.8M)
+            full = (self.currency.decimals if places else 0) if size < 1000 else places
+            text = f"{self.currency.symbol}{compact(size, full)}"
         elif self.unit == "count":
             text = f"{size:,.0f}" if size < 1e6 else compact(size, max(places, 1))
         else:
@@ -127,8 +133,9 @@ class Axis:
     range: tuple[float, float] | None
 
 
-def of(spec: HasUnit, currency: str = "$") -> NumberFormat:
-    """The format of a metric (anything with ``unit`` and ``decimals``)."""
+def of(spec: HasUnit, currency: Currency = USD) -> NumberFormat:
+    """The format of a metric (anything with ``unit`` and ``decimals``) in the reporting
+    ``currency`` (the registry's)."""
     return NumberFormat(spec.unit, spec.decimals, currency)
 
 

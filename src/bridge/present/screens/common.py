@@ -30,9 +30,9 @@ HOW_PORTFOLIO = (
 HOW_DECISIONS = "add a [[decisions]] entry to decisions.toml (docs/config.md)"
 
 
-def fmt(metric: Metric) -> NumberFormat:
+def fmt(metric: Metric, registry: Registry) -> NumberFormat:
     """The number format of a metric."""
-    return of(metric)
+    return of(metric, registry.currency)
 
 
 def colours(dataset: Dataset) -> dict[str, str]:
@@ -119,7 +119,7 @@ def frontline_panel(
         title=f"{metric.label} by team and {grain}",
         caption=caption,
         help=metric.description,
-        figure=frontline_heatmap(view, fmt(metric), marks),
+        figure=frontline_heatmap(view, fmt(metric, registry), marks),
         info=() if targets else (no_targets(metric),),
     )
 
@@ -148,7 +148,7 @@ def fix_now_panel(
             caption=f"No team missed its target in the latest complete {grain} "
             f"({', '.join(m.label for m in kpis)}).",
         )
-    formats = {m.id: fmt(m) for m in registry.metrics.values()}
+    formats = {m.id: fmt(m, registry) for m in registry.metrics.values()}
     labels = {m.id: m.label for m in registry.metrics.values()}
     return Panel(
         title="Fix now",

@@ -116,4 +116,4 @@ def _label(registry: Registry, metric_id: str) -> str:
 
 def _fmt(registry: Registry, metric_id: str, value: float | None) -> str:
     metric = registry.metrics.get(metric_id)
-    return MISSING if metric is None else of(metric).value(value)
+    return MISSING if metric is None else of(metric, registry.currency).value(value)

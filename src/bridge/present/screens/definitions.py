@@ -76,7 +76,7 @@ def _components(
     unit: str | None,
 ) -> Table:
     parts = lineage(dataset, registry, metric.id, start, end, unit)
-    number = fmt(metric)
+    number = fmt(metric, registry)
     rows, raw = [], []
     for r in parts.iter_rows(named=True):
         rows.append(
@@ -123,7 +123,7 @@ def _consistency(
     view = (
         view.filter(pl.col("scope") == unit) if unit else view.filter(pl.col("level") == "company")
     ).with_columns(label=pl.col("method").replace_strict(METHODS, default=pl.col("method")))
-    number: NumberFormat = fmt(metric)
+    number: NumberFormat = fmt(metric, registry)
     values = number.values(view.get_column("value").to_list())
     rows, raw = [], []
     for r, value in zip(view.iter_rows(named=True), values, strict=True):

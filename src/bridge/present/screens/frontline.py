@@ -26,7 +26,7 @@ WORST_TEAMS = 3
 def frontline_screen(inputs: Inputs, request: FrontlineRequest) -> Screen:
     dataset, registry, decisions = inputs.dataset, inputs.registry, inputs.decisions
     metric, grain, unit, end = request.metric, request.grain, request.unit, request.data_end
-    number = fmt(metric)
+    number = fmt(metric, registry)
     view = frontline(dataset, registry, metric.id, grain, end, business_unit=unit)
     targets = has_targets(dataset, metric.id)
     heat = Panel(

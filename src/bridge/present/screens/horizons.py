@@ -61,7 +61,7 @@ def horizons_screen(inputs: Inputs, request: HorizonRequest) -> Screen:
             caption=caption,
             figure=horizon_multiples(
                 view,
-                fmt(metric),
+                fmt(metric, registry),
                 colours(dataset),
                 decision_marks(decisions, grain, registry.calendar.fiscal_year_start_month),
                 shared_scale=scale == "shared",
@@ -71,7 +71,7 @@ def horizons_screen(inputs: Inputs, request: HorizonRequest) -> Screen:
         Panel(
             title="Latest period, compared",
             caption=" · ".join(sorted({period_text(r) for r in last.iter_rows(named=True)})),
-            table=horizon_table(last, fmt(metric)),
+            table=horizon_table(last, fmt(metric, registry)),
         ),
     )
     feeders = [metric] if "action" in metric.lenses else action_metrics_feeding(registry, metric.id)

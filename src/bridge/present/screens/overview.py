@@ -69,7 +69,7 @@ def _card_panel(
     scope = request.unit or registry.company
     view = horizon(dataset, registry, metric.id, grain, request.data_end, periods=SPARK_PERIODS + 1)
     mine = view.filter(pl.col("scope") == scope).sort("period_start")
-    number = fmt(metric)
+    number = fmt(metric, registry)
     if mine.is_empty() or mine.get_column("value").is_null().all():
         return Panel(
             title=metric.label,
@@ -132,7 +132,7 @@ def _plan(
     days = "these days" if current["in_progress"] else "the period"
     return (
         f"{'▲ ahead of' if ahead else '▼ behind'} plan: {change} "
-        f"(plan for {days} {fmt(metric).value(plan)})",
+        f"(plan for {days} {fmt(metric, registry).value(plan)})",
         (),
     )
 
