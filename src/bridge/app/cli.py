@@ -66,6 +66,14 @@ def parser() -> argparse.ArgumentParser:
         help="frontline, fix_now: day or week; horizon: month, quarter or year; consistency: "
         "week, month, quarter or year to date (default: the trailing twelve months)",
     )
+    v.add_argument(
+        "--compare",
+        help="drivers: the period so far against the same days of the prior period or of last "
+        "year: prior or last_year (default: last_year)",
+    )
+    v.add_argument(
+        "--top", type=int, metavar="N", help="drivers: the N largest effects, the rest as one row"
+    )
     v.add_argument("--business-unit", help="one business unit (default: all)")
     v.add_argument(
         "--as-of",
@@ -268,6 +276,7 @@ def cmd_metrics(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_view(args: argparse.Namespace, settings: Settings) -> int:
+    from bridge.translate.drivers import top_drivers
     from bridge.translate.request import resolve
     from bridge.translate.views import build_view
 
@@ -275,12 +284,16 @@ def cmd_view(args: argparse.Namespace, settings: Settings) -> int:
         metric=args.metric,
         decision=args.decision,
         grain=args.grain,
+        compare=args.compare,
         unit=args.business_unit,
         as_of=args.as_of,
     )
+    if args.top is not None and (args.view != "drivers" or args.top < 1):
+        raise BridgeError("--top takes a number of at least 1, and only with `view drivers`")
     opened = _open(settings, max_age=settings.cache_ttl_seconds)
     request = resolve(args.view, raw, opened.registry, opened.coverage)
-    _emit(build_view(request, opened.dataset, opened.registry), args.format)
+    frame = build_view(request, opened.dataset, opened.registry)
+    _emit(frame if args.top is None else top_drivers(frame, args.top), args.format)
     return EXIT_OK
 
 

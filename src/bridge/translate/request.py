@@ -27,9 +27,11 @@ from bridge.config.metrics import Metric, RatioMetric
 from bridge.config.registry import Registry, shown
 from bridge.dataset import Dataset
 from bridge.errors import RequestError
+from bridge.translate.drivers import COMPARES, Compare
 
 ViewName = Literal[
     "overview",
+    "drivers",
     "tradeoff",
     "horizon",
     "frontline",
@@ -41,7 +43,9 @@ ViewName = Literal[
 ]
 VIEW_NAMES: tuple[ViewName, ...] = get_args(ViewName)
 #: The views ``bridge view`` prints (the others are pages only).
-CLI_VIEWS: tuple[ViewName, ...] = ("frontline", "horizon", "tradeoff", "consistency", "fix_now")
+CLI_VIEWS: tuple[ViewName, ...] = (
+    "frontline", "horizon", "drivers", "tradeoff", "consistency", "fix_now",
+)  # fmt: skip
 
 #: The consistency view's window: the trailing twelve months, or the period of a grain to date.
 ConsistencyWindow = Literal["ttm", "week", "month", "quarter", "year"]
@@ -52,9 +56,10 @@ _FRONTLINE_GRAINS: dict[str, FrontlineGrain] = {g: g for g in get_args(Frontline
 _EXECUTIVE_GRAINS: dict[str, ExecutiveGrain] = {g: g for g in get_args(ExecutiveGrain)}
 _WINDOWS: dict[str, ConsistencyWindow] = {g: g for g in get_args(ConsistencyWindow)}
 _LENSES: dict[str, Lens] = {lens: lens for lens in LENSES}
+_COMPARES: dict[str, Compare] = {c: c for c in COMPARES}
 G = TypeVar("G", bound=str)
 #: The fields of a request, in the order refusals are listed.
-FIELDS = ("view", "metric", "decision", "grain", "unit", "as_of", "lens")
+FIELDS = ("view", "metric", "decision", "grain", "compare", "unit", "as_of", "lens")
 
 
 class RawRequest(BaseModel):
@@ -69,6 +74,7 @@ class RawRequest(BaseModel):
     metric: str | None = None
     decision: str | None = None
     grain: str | None = None
+    compare: str | None = None
     unit: str | None = None
     as_of: str | None = None
     lens: str | None = None
@@ -161,7 +167,7 @@ class Request:
         if self.lens != "both":
             values["lens"] = self.lens
         for f in fields(self):
-            if f.name in ("metric", "decision", "grain"):
+            if f.name in ("metric", "decision", "grain", "compare"):
                 value = getattr(self, f.name)
                 if value is not None:
                     values[f.name] = str(getattr(value, "id", value))
@@ -183,6 +189,16 @@ class HorizonRequest(Request):
     GRAINS: ClassVar[tuple[str, ...]] = get_args(ExecutiveGrain)
     metric: Metric
     grain: ExecutiveGrain
+
+
+@dataclass(frozen=True, kw_only=True)
+class DriversRequest(Request):
+    VIEW: ClassVar[ViewName] = "drivers"
+    #: The grains this view offers (the grain picker's options).
+    GRAINS: ClassVar[tuple[str, ...]] = get_args(ExecutiveGrain)
+    metric: Metric
+    grain: ExecutiveGrain
+    compare: Compare
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -240,6 +256,7 @@ class HealthRequest(Request):
 AnyRequest = (
     OverviewRequest
     | HorizonRequest
+    | DriversRequest
     | FrontlineRequest
     | FixNowRequest
     | TradeoffRequest
@@ -295,6 +312,15 @@ def _typed(view: ViewName, checks: _Checks, common: dict[str, Any]) -> AnyReques
         if metric is None or grain is None:
             return None
         return HorizonRequest(metric=metric, grain=grain, **common)
+    if view == "drivers":
+        metric, grain, compare = (
+            checks.metric(view, "choice"),
+            checks.grain(view, _EXECUTIVE_GRAINS, "quarter"),
+            checks.compare(),
+        )
+        if metric is None or grain is None or compare is None:
+            return None
+        return DriversRequest(metric=metric, grain=grain, compare=compare, **common)
     if view == "frontline":
         metric, fgrain = (
             checks.metric(view, "action"),
@@ -387,6 +413,20 @@ class _Checks:
             )
             return None
         return metric
+
+    def compare(self) -> Compare | None:
+        wanted = self.raw.compare
+        if wanted is None:
+            return "last_year"
+        found = _COMPARES.get(wanted.lower())
+        if found is None:
+            self.refused.append(
+                (
+                    "compare",
+                    f"unknown comparison {shown(wanted)}; expected one of: {', '.join(COMPARES)}",
+                )
+            )
+        return found
 
     def grain(self, view: ViewName, allowed: Mapping[str, G], default: G) -> G | None:
         wanted = self.raw.grain

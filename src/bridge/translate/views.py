@@ -15,11 +15,13 @@ from bridge.calendar import period_start
 from bridge.config.registry import Registry
 from bridge.dataset import Dataset
 from bridge.translate.consistency import consistency
+from bridge.translate.drivers import drivers
 from bridge.translate.frontline import fix_now, frontline
 from bridge.translate.horizon import horizon
 from bridge.translate.request import (
     AnyRequest,
     ConsistencyRequest,
+    DriversRequest,
     FixNowRequest,
     FrontlineRequest,
     HorizonRequest,
@@ -43,6 +45,10 @@ def build_view(request: AnyRequest, dataset: Dataset, registry: Registry) -> pl.
     if isinstance(request, HorizonRequest):
         out = horizon(dataset, registry, request.metric.id, request.grain, end)
         return out if unit is None else out.filter(pl.col("scope") == unit)
+    if isinstance(request, DriversRequest):
+        return drivers(
+            dataset, registry, request.metric.id, request.grain, end, request.compare, unit
+        )
     if isinstance(request, ConsistencyRequest):
         window = consistency_window(request, registry)
         out = consistency(dataset, registry, request.metric.id, window.start, window.end)

@@ -1,0 +1,243 @@
+"""Driver attribution (``bridge.translate.drivers``): a change split exactly among what drove it.
+
+Properties for every kind (Hypothesis): the effects add up to the change; swapping the windows
+negates every effect; one child takes all of it; rate and mix effects equal a naive reference
+computed here from raw rows. Hand-computed cases: a textbook Simpson's paradox (the company rate
+falls while every unit's rate rises) and a two-input Shapley split. On the sample company, every
+headline metric's effects add up to the change the horizon view shows.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Mapping
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bridge.config.registry import Registry
+from bridge.dataset import Dataset
+from bridge.translate.drivers import (
+    additive_effects,
+    comparison_window,
+    current_window,
+    drivers,
+    ratio_effects,
+    shapley,
+)
+from bridge.translate.evaluate import value_over
+from tests.conftest import AS_OF
+
+CHILDREN = st.sampled_from(["A", "B", "C", "D", "E"])
+AMOUNTS = st.floats(min_value=-1e7, max_value=1e7, allow_nan=False, allow_infinity=False)
+COUNTS = st.integers(min_value=0, max_value=5_000)
+
+
+def _total(effects: list) -> float:  # type: ignore[type-arg]
+    return math.fsum(e.effect for e in effects)
+
+
+# --- additive ---------------------------------------------------------------------------------
+
+
+@given(st.dictionaries(CHILDREN, AMOUNTS), st.dictionaries(CHILDREN, AMOUNTS))
+def test_additive_effects_add_up_and_negate(
+    now: dict[str, float], before: dict[str, float]
+) -> None:
+    effects = additive_effects(now, before)
+    change = math.fsum(now.values()) - math.fsum(before.values())
+    assert _total(effects) == pytest.approx(change, rel=1e-9, abs=1e-6)
+    swapped = {e.child: e.effect for e in additive_effects(before, now)}
+    assert all(swapped[e.child] == -e.effect for e in effects)
+
+
+@given(AMOUNTS, AMOUNTS)
+def test_one_child_takes_all_of_an_additive_change(now: float, before: float) -> None:
+    (effect,) = additive_effects({"A": now}, {"A": before})
+    assert effect.effect == now - before
+
+
+# --- ratio ------------------------------------------------------------------------------------
+
+#: Raw rows of one window: (child, on time?) — the numerator counts the 1s, the denominator rows.
+ROWS = st.lists(st.tuples(CHILDREN, st.integers(0, 1)), min_size=1, max_size=300)
+
+
+def _sums(rows: list[tuple[str, int]]) -> dict[str, tuple[float, float]]:
+    found: dict[str, tuple[float, float]] = {}
+    for child, hit in rows:
+        n, d = found.get(child, (0.0, 0.0))
+        found[child] = (n + hit, d + 1)
+    return found
+
+
+def _naive(
+    now_rows: list[tuple[str, int]], before_rows: list[tuple[str, int]]
+) -> dict[tuple[str, str], float]:
+    """Rate and mix effects written out from the rows, independently of the module."""
+    r1 = sum(h for _, h in now_rows) / len(now_rows)
+    r0 = sum(h for _, h in before_rows) / len(before_rows)
+    out = {}
+    for child in {c for c, _ in now_rows} | {c for c, _ in before_rows}:
+        mine1 = [h for c, h in now_rows if c == child]
+        mine0 = [h for c, h in before_rows if c == child]
+        w1, w0 = len(mine1) / len(now_rows), len(mine0) / len(before_rows)
+        rate1 = sum(mine1) / len(mine1) if mine1 else sum(mine0) / len(mine0)
+        rate0 = sum(mine0) / len(mine0) if mine0 else rate1
+        out[(child, "rate")] = (w1 + w0) / 2 * (rate1 - rate0)
+        out[(child, "mix")] = ((rate1 + rate0) / 2 - (r1 + r0) / 2) * (w1 - w0)
+    return out
+
+
+@settings(max_examples=200)
+@given(ROWS, ROWS)
+def test_rate_and_mix_add_up_match_the_naive_reference_and_negate(
+    now_rows: list[tuple[str, int]], before_rows: list[tuple[str, int]]
+) -> None:
+    effects = ratio_effects(_sums(now_rows), _sums(before_rows))
+    r1 = sum(h for _, h in now_rows) / len(now_rows)
+    r0 = sum(h for _, h in before_rows) / len(before_rows)
+    assert _total(effects) == pytest.approx(r1 - r0, rel=1e-9, abs=1e-12)
+    naive = _naive(now_rows, before_rows)
+    assert {(e.child, e.kind): e.effect for e in effects} == pytest.approx(naive, abs=1e-12)
+    swapped = {
+        (e.child, e.kind): e.effect for e in ratio_effects(_sums(before_rows), _sums(now_rows))
+    }
+    assert all(swapped[(e.child, e.kind)] == pytest.approx(-e.effect, abs=1e-15) for e in effects)
+
+
+@given(COUNTS, st.integers(1, 5_000), COUNTS, st.integers(1, 5_000))
+def test_one_child_has_no_mix(n1: int, d1: int, n0: int, d0: int) -> None:
+    n1, n0 = min(n1, d1), min(n0, d0)
+    effects = {e.kind: e.effect for e in ratio_effects({"A": (n1, d1)}, {"A": (n0, d0)})}
+    assert effects["mix"] == 0 and effects["rate"] == pytest.approx(n1 / d1 - n0 / d0, abs=1e-12)
+
+
+def test_simpsons_paradox_written_out() -> None:
+    """Both units improve; volume moves to the unit with the lower rate; the company falls.
+
+    ==========  =================  =================
+    unit        last year          this year
+    ==========  =================  =================
+    Stores      900 / 1000 = 90 %  460 / 500 = 92 %
+    Online       60 / 100  = 60 %  650 / 1000 = 65 %
+    company     960 / 1100 ≈ 87.27 %  1110 / 1500 = 74 %
+    ==========  =================  =================
+    """
+    effects = {
+        (e.child, e.kind): e.effect
+        for e in ratio_effects(
+            {"Stores": (460, 500), "Online": (650, 1000)},
+            {"Stores": (900, 1000), "Online": (60, 100)},
+        )
+    }
+    # shares of orders: Stores 10/11 -> 1/3, Online 1/11 -> 2/3; midpoint company rate R̄
+    r_mid = (960 / 1100 + 1110 / 1500) / 2
+    assert effects[("Stores", "rate")] == pytest.approx((10 / 11 + 1 / 3) / 2 * 0.02)
+    assert effects[("Online", "rate")] == pytest.approx((1 / 11 + 2 / 3) / 2 * 0.05)
+    assert effects[("Stores", "mix")] == pytest.approx((0.91 - r_mid) * (1 / 3 - 10 / 11))
+    assert effects[("Online", "mix")] == pytest.approx((0.625 - r_mid) * (2 / 3 - 1 / 11))
+    # the numbers: every rate effect positive, the mix negative and larger
+    assert effects[("Stores", "rate")] == pytest.approx(0.0124242, abs=1e-7)
+    assert effects[("Online", "rate")] == pytest.approx(0.0189394, abs=1e-7)
+    assert effects[("Stores", "mix")] == pytest.approx(-0.0596694, abs=1e-7)
+    assert effects[("Online", "mix")] == pytest.approx(-0.1044215, abs=1e-7)
+    assert sum(effects.values()) == pytest.approx(1110 / 1500 - 960 / 1100, abs=1e-15)
+
+
+# --- derived (Shapley over inputs) -------------------------------------------------------------
+
+
+def test_shapley_of_a_product_written_out() -> None:
+    """a·b from (1, 1) to (2, 3): a's share is (1 + 3) / 2, b's (2 + 4) / 2, together 5."""
+    shares = shapley(lambda v: v["a"] * v["b"], {"a": 2, "b": 3}, {"a": 1, "b": 1})
+    assert shares == {"a": 2.0, "b": 3.0}
+
+
+@given(
+    st.floats(1, 1e6), st.floats(0, 1e6), st.floats(1, 1e6), st.floats(0, 1e6),
+)  # fmt: skip
+def test_shapley_of_a_margin_adds_up_and_negates(
+    rev1: float, cost1: float, rev0: float, cost0: float
+) -> None:
+    def margin(v: Mapping[str, float]) -> float:
+        return (v["revenue"] - v["cost"]) / v["revenue"]
+
+    now, before = {"revenue": rev1, "cost": cost1}, {"revenue": rev0, "cost": cost0}
+    shares = shapley(margin, now, before)
+    assert math.fsum(shares.values()) == pytest.approx(
+        margin(now) - margin(before), rel=1e-9, abs=1e-9
+    )
+    back = shapley(margin, before, now)
+    assert all(back[k] == pytest.approx(-v, rel=1e-9, abs=1e-12) for k, v in shares.items())
+    unchanged = shapley(margin, now, {"revenue": rev1, "cost": cost0})
+    assert unchanged["revenue"] == 0
+
+
+# --- on the sample company -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("compare", ["last_year", "prior"])
+@pytest.mark.parametrize("unit", [None, "Marketplace"])
+def test_every_headline_metric_adds_up_on_the_sample(
+    sample_dataset: Dataset, registry: Registry, compare: str, unit: str | None
+) -> None:
+    now = current_window(AS_OF, "quarter", 1)
+    then = comparison_window(now, "quarter", compare)  # type: ignore[arg-type]
+    level = "company" if unit is None else "business_unit"
+    scope = unit or registry.company
+    for metric in registry.metrics.values():
+        view = drivers(sample_dataset, registry, metric.id, "quarter", AS_OF, compare, unit)  # type: ignore[arg-type]
+        values = [
+            value_over(sample_dataset, registry, metric.id, level, w.start, w.end)
+            .filter(pl.col("scope") == scope).get_column("value").item()
+            for w in (now, then)
+        ]  # fmt: skip
+        change = values[0] - values[1]
+        assert math.fsum(view.get_column("effect")) == pytest.approx(change, rel=1e-9, abs=1e-9), (
+            metric.id
+        )
+        assert view.get_column("rank").to_list() == list(range(1, view.height + 1))
+    on_time = drivers(sample_dataset, registry, "on_time_rate", "quarter", AS_OF, compare, unit)  # type: ignore[arg-type]
+    assert set(on_time.get_column("driver_kind")) == {"rate", "mix"}
+    children = set(on_time.get_column("child"))
+    if unit is None:
+        assert children == set(sample_dataset.org.get_column("business_unit"))
+    else:
+        assert children <= set(
+            sample_dataset.org.filter(pl.col("business_unit") == unit).get_column("team_id")
+        )
+
+
+# --- the command line ---------------------------------------------------------------------------
+
+
+def test_the_cli_prints_the_drivers_and_the_rest_as_one_row(
+    sample_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    clean_settings: None, tmp_path: Path,
+) -> None:  # fmt: skip
+    from bridge.app.cli import main
+
+    monkeypatch.setenv("BRIDGE_SOURCE_URL", sample_url)
+    monkeypatch.setenv("BRIDGE_CACHE_DIR", str(tmp_path / "cache"))
+    args = ["view", "drivers", "--metric", "on_time_rate", "--as-of", AS_OF.isoformat()]
+    assert main([*args, "--format", "csv"]) == 0
+    every = pl.read_csv(io.StringIO(capsys.readouterr().out))
+    assert main([*args, "--format", "csv", "--top", "3"]) == 0
+    top = pl.read_csv(io.StringIO(capsys.readouterr().out))
+    assert top.height == 4 and top.get_column("child")[-1] == "(all others)"
+    assert math.fsum(top.get_column("effect")) == pytest.approx(
+        math.fsum(every.get_column("effect")), rel=1e-9
+    )
+    assert main([*args, "--compare", "yesterday"]) == 1
+    assert "unknown comparison 'yesterday'; expected one of: prior, last_year" in (
+        capsys.readouterr().err
+    )
+    assert main(["view", "horizon", "--top", "3"]) == 1
+    assert "--top takes a number of at least 1, and only with `view drivers`" in (
+        capsys.readouterr().err
+    )
