@@ -52,6 +52,17 @@ BUBBLE_CENTRE_JS = """(gd, unit) => {
   return {x: box.x + box.width / 2, y: box.y + box.height / 2};
 }"""
 
+#: The centre (viewport pixels) of the first step of a bridge (waterfall) chart whose label starts
+#: with ``label``.
+STEP_CENTRE_JS = """(gd, label) => {
+  const i = gd._fullData[0].x.findIndex(x => String(x).startsWith(label));
+  if (i < 0) return null;
+  const bar = gd.querySelectorAll('g.waterfalllayer g.point, g.waterfalllayer path.point')[i];
+  if (!bar) return null;
+  const box = bar.getBoundingClientRect();
+  return {x: box.x + box.width / 2, y: box.y + box.height / 2};
+}"""
+
 
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

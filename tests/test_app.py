@@ -86,7 +86,11 @@ def test_overview_is_a_scorecard_paired_with_the_teams_behind(app: AppTest) -> N
     at = open_page(app, "overview")
     names = headings(at)
     for metric in ("Revenue", "Contribution margin", "On-time delivery rate"):
-        assert names.index(f"Teams behind {metric}") == names.index(metric) + 1  # same row
+        at_card = names.index(metric)  # one row: the card and why it moved, the teams behind it
+        assert names[at_card : at_card + 4] == [
+            metric, f"Why {metric} moved", f"Teams behind {metric}",
+            f"Why {metric} moved, team by team",
+        ]  # fmt: skip
     assert "Fix now" in names
     cards = at.metric
     assert len(cards) == 3

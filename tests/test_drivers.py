@@ -18,6 +18,7 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from streamlit.testing.v1 import AppTest
 
 from bridge.config.registry import Registry
 from bridge.dataset import Dataset
@@ -30,6 +31,7 @@ from bridge.translate.drivers import (
     shapley,
 )
 from bridge.translate.evaluate import value_over
+from tests.apptesting import figures, headings, open_page, page_text
 from tests.conftest import AS_OF
 
 CHILDREN = st.sampled_from(["A", "B", "C", "D", "E"])
@@ -240,4 +242,62 @@ def test_the_cli_prints_the_drivers_and_the_rest_as_one_row(
     assert main(["view", "horizon", "--top", "3"]) == 1
     assert "--top takes a number of at least 1, and only with `view drivers`" in (
         capsys.readouterr().err
+    )
+
+
+# --- in the app ---------------------------------------------------------------------------------
+
+
+def _bridges(at: AppTest) -> list[dict]:  # type: ignore[type-arg]
+    return [f["data"][0] for f in figures(at) if f["data"][0].get("type") == "waterfall"]
+
+
+@pytest.mark.parametrize("page", ["overview", "time-horizons"])
+@pytest.mark.parametrize("lens", ["choice", "action", "both"])
+def test_the_bridge_chart_is_on_the_page_and_its_steps_add_up(
+    app: AppTest, page: str, lens: str
+) -> None:
+    at = open_page(app, page, lens=lens, metric="on_time_rate")
+    bridges = _bridges(at)
+    by_unit = [h for h in headings(at) if h.startswith("Why ") and not h.endswith("team by team")]
+    by_team = [h for h in headings(at) if h.endswith("team by team")]
+    assert bool(by_unit) == (lens != "action") and bool(by_team) == (lens != "choice")
+    assert len(bridges) == len(by_unit) + len(by_team) > 0
+    for trace in bridges:
+        first, *moves, last = trace["y"]
+        assert trace["measure"] == ["absolute", *["relative"] * len(moves), "total"]
+        assert math.fsum(moves) == pytest.approx(last - first, rel=1e-9, abs=1e-12)
+        assert all(c == [""] or c[0] in ("Enterprise Software", "Logistics Services",
+                   "Marketplace", "Retail Stores") for c in trace["customdata"])  # fmt: skip
+    captions = page_text(at)
+    assert ("On-time delivery rate" if page == "time-horizons" else "Revenue") in captions
+    assert " vs the same " in captions and " days last year: " in captions
+
+
+def test_the_sentence_says_what_the_effects_show() -> None:
+    from bridge.present.attribution import delta_format, sentence
+    from bridge.present.format import NumberFormat
+
+    effects = ratio_effects(
+        {"Stores": (460, 500), "Online": (650, 1000)}, {"Stores": (900, 1000), "Online": (60, 100)}
+    )
+    view = pl.DataFrame(
+        [
+            {"child": e.child, "input": "", "driver_kind": e.kind, "effect": e.effect}
+            for e in effects
+        ]
+    ).with_columns(rank=pl.col("effect").abs().rank("ordinal", descending=True))
+    delta = delta_format(NumberFormat("percent", 1))
+    assert sentence(view, "On-time rate", delta, "last year", {}) == (
+        "On-time rate -13.3 pts vs last year: mix -16.4 pts (volume moved toward units with lower "
+        "rates; largest mix effect Online -10.4 pts), outweighing rates +3.1 pts (better in every "
+        "one of the 2 units)."
+    )
+    revenue = pl.DataFrame(
+        {"child": ["A", "B", "C"], "input": [""] * 3, "driver_kind": ["change"] * 3,
+         "effect": [1_200_000.0, -250_000.0, 40_000.0], "rank": [1, 2, 3]}
+    )  # fmt: skip
+    money = delta_format(NumberFormat("currency", 1))
+    assert sentence(revenue, "Revenue", money, "last year", {"A": "Alpha"}) == (
+        "Revenue +$1.0M vs last year: Alpha +$1.2M, B -$250.0K, all others +$40.0K."
     )

@@ -188,3 +188,10 @@ def test_a_shared_period_is_said_once_but_kept_in_the_csv(
     assert "Period" not in shown.shown.columns
     assert shown.csv_frame.get_column("Period").n_unique() == 1
     assert shown.csv_frame.height == shown.shown.height == last.height
+
+
+def test_the_summary_says_why_each_headline_moved(brief: str, registry: Registry) -> None:
+    summary = brief.split("<section class='summary'>", 1)[1].split("</section>", 1)[0]
+    said = re.findall(r"<p class='why'>(.*?)</p>", summary)
+    assert [s.split(" ")[0] for s in said] == ["Revenue", "Contribution", "On-time"]
+    assert all(" vs the same " in s and " days last year: " in s for s in said)

@@ -442,7 +442,7 @@ def select_unit_from_chart(key: str) -> None:
     ).get("points", [])
     if points:
         custom = points[0].get("customdata") or []
-        if custom:
+        if custom and custom[0]:  # a step or bubble of a unit ("" for a total or "all others")
             _set_param("unit", str(custom[0]))
 
 

@@ -736,6 +736,56 @@ def unit_bars(
     return _layout(fig, height=340)
 
 
+def driver_bridge(
+    start: tuple[str, float],
+    steps: Sequence[tuple[str, float, str]],
+    end: tuple[str, float],
+    fmt: NumberFormat,
+    delta: NumberFormat,
+    *,
+    higher_is_better: bool = True,
+) -> go.Figure:
+    """A bridge (waterfall) from the comparison value to the current one: one step per driver
+    (``label``, ``effect``, the business unit a click opens, or ""), the rest as one step. A step
+    that helps is green, one that hurts orange (by the metric's direction); ``customdata[0]`` is
+    the unit, which the app reads back from a click to drill down."""
+    labels = [start[0], *(s[0] for s in steps), end[0]]
+    values = [start[1], *(s[1] for s in steps), end[1]]
+    texts = [fmt.value(start[1]), *delta.values([s[1] for s in steps]), fmt.value(end[1])]
+    good, bad = STATUSES["on track"].colour, STATUSES["off track"].colour
+    up, down = (good, bad) if higher_is_better else (bad, good)
+    fig = go.Figure(
+        go.Waterfall(
+            x=plains(labels),
+            y=values,
+            measure=["absolute", *["relative"] * len(steps), "total"],
+            text=texts,
+            textposition="outside",
+            customdata=[[""], *([s[2]] for s in steps), [""]],
+            hovertext=[f"{plain(lab)}: {t}" for lab, t in zip(labels, texts, strict=True)],
+            hoverinfo="text",
+            increasing={"marker": {"color": up}},
+            decreasing={"marker": {"color": down}},
+            totals={"marker": {"color": COMPANY}},
+            connector={"line": {"color": GRID, "width": 1}},
+            showlegend=False,
+        )
+    )
+    running, levels = start[1], [start[1]]
+    for _, value, _ in steps:
+        running += value
+        levels.append(running)
+    levels.append(end[1])
+    span = (max(levels) - min(levels)) or abs(end[1]) * 0.1 or 1.0
+    low, high = min(levels) - span * 0.35, max(levels) + span * 0.35
+    _apply_axis(fig, fmt.axis([low, high], min_span=high - low), "y")
+    fig.update_yaxes(range=[low, high])
+    fig.update_xaxes(type="category", tickangle=-30, automargin=True)
+    _legend_entry(fig, "helped", symbol="square", color=good)
+    _legend_entry(fig, "hurt", symbol="square", color=bad)
+    return _layout(fig, height=380)
+
+
 def lineage_sankey(links: pl.DataFrame) -> go.Figure:
     """A lineage picture from ``source``→``target`` links (with ``value`` widths)."""
     nodes = list(
@@ -855,6 +905,7 @@ def warm_up() -> str:
     fig.add_trace(go.Heatmap(z=[[1, 2], [3, 4]]))
     fig.add_shape(type="rect", x0=0, x1=1, y0=0, y1=1)
     fig.add_annotation(x=1, y=1, text="a")
+    fig.add_trace(go.Waterfall(x=["a", "b"], y=[1, 2], measure=["absolute", "total"]))
     sankey = go.Figure(
         go.Sankey(node={"label": ["a", "b"]}, link={"source": [0], "target": [1], "value": [1]})
     )

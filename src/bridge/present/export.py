@@ -25,6 +25,7 @@ from bridge.present.charts import tradeoff_bubbles
 from bridge.present.decisions import rule_text, tradeoff_spec
 from bridge.present.format import of
 from bridge.present.palette import unit_colours
+from bridge.present.screens.common import why_moved
 from bridge.present.screens.overview import headline_metrics
 from bridge.present.tables import Table, comparison, period_text, table
 from bridge.translate.horizon import horizon
@@ -90,7 +91,16 @@ def brief_html(
         f"<p class='muted'>Data through {through} (before {end}). Every rate is a ratio of sums; "
         "a period in progress is compared with the same days of last year's; comparisons that are "
         "not like for like say so.</p>",
-        _summary(registry, headline, views, tradeoffs, decisions, reviews, end),
+        _summary(
+            registry,
+            headline,
+            views,
+            tradeoffs,
+            decisions,
+            reviews,
+            end,
+            [why_moved(dataset, registry, m, "quarter", end, None)[1] for m in headline],
+        ),
         "<h2>Headline metrics by business unit</h2><div class='grid'>",
     ]
     for metric in headline:
@@ -138,6 +148,7 @@ def _summary(
     decisions: pl.DataFrame,
     reviews: pl.DataFrame,
     end: dt.date,
+    why: list[str],
 ) -> str:
     company = registry.company
     rows = []
@@ -189,6 +200,7 @@ def _summary(
     return (
         "<section class='summary'><h2>Summary</h2>"
         + _table(table(rows, columns))
+        + "".join(f"<p class='why'>{_e(said)}</p>" for said in why if said)
         + "<h3>Where each unit stands</h3><ul>"
         + placements
         + "</ul><h3>Decisions due for review</h3>"

@@ -242,16 +242,18 @@ def drivers(
     as_of: dt.date,
     compare: Compare = "last_year",
     business_unit: str | None = None,
+    children: Level | None = None,
 ) -> pl.DataFrame:
     """The change of ``metric_id`` in the period holding ``as_of − 1`` (to date) against the same
     days of the ``compare`` window, at the company (children: business units) or at
-    ``business_unit`` (children: its teams), split into effects that add up to it. Columns in
-    docs/views.md; empty when the metric has no value in either window."""
+    ``business_unit`` (children: its teams), split into effects that add up to it; ``children =
+    "team"`` splits the company's change among all its teams. Columns in docs/views.md; empty when
+    the metric has no value in either window."""
     metric = registry.metric(metric_id)
     now = current_window(as_of, grain, registry.calendar.fiscal_year_start_month)
     then = comparison_window(now, grain, compare)
     parent: Level = "company" if business_unit is None else "business_unit"
-    child: Level = "business_unit" if business_unit is None else "team"
+    child: Level = children or ("business_unit" if business_unit is None else "team")
     scope = business_unit or registry.company
     values_now = _values(dataset, registry, metric_id, parent, now, None)
     values_then = _values(dataset, registry, metric_id, parent, then, None)

@@ -6,15 +6,18 @@ import datetime as dt
 
 import polars as pl
 
-from bridge.calendar import FrontlineGrain, Grain, period_label, period_start
+from bridge.calendar import ExecutiveGrain, FrontlineGrain, Grain, period_label, period_start
 from bridge.config.metrics import Metric
 from bridge.config.registry import Registry
 from bridge.dataset import Dataset
-from bridge.present.charts import frontline_heatmap
+from bridge.present.attribution import delta_format, sentence, steps
+from bridge.present.charts import driver_bridge, frontline_heatmap
 from bridge.present.format import NumberFormat, of
 from bridge.present.palette import STATUSES, unit_colours
 from bridge.present.screens.model import Panel
 from bridge.present.tables import fix_now_table
+from bridge.translate.drivers import comparison_window, current_window, drivers
+from bridge.translate.evaluate import Level, value_over
 from bridge.translate.frontline import fix_now, frontline
 from bridge.translate.lineage import feeds
 from bridge.translate.windows import latest
@@ -157,3 +160,85 @@ def fix_now_panel(
         "ranked by shortfall × the team's share of volume; “Feeds” names the executive metrics "
         "each one moves.",
     )
+
+
+def drivers_panel(
+    dataset: Dataset,
+    registry: Registry,
+    metric: Metric,
+    grain: ExecutiveGrain,
+    end: dt.date,
+    unit: str | None,
+    *,
+    teams: bool,
+    key: str,
+) -> Panel:
+    """Why ``metric`` moved against the same days last year: a sentence and a bridge chart, by
+    business unit (``teams`` False) or by team; a click on a step opens its unit."""
+    children: Level = "team" if teams or unit is not None else "business_unit"
+    view, said = why_moved(dataset, registry, metric, grain, end, unit, children)
+    scope = unit or registry.company
+    title = f"Why {metric.label} moved" + (", team by team" if children == "team" else "")
+    if view.is_empty():
+        return Panel(
+            title=title,
+            caption=f"No {metric.label} for {scope} in this period or the same days last year: "
+            "nothing to explain.",
+        )
+    fiscal = registry.calendar.fiscal_year_start_month
+    now = current_window(end, grain, fiscal)
+    then = comparison_window(now, grain, "last_year")
+    number = fmt(metric, registry)
+    delta = delta_format(number)
+    org = dataset.org
+    names = dict(zip(org.get_column("team_id"), org.get_column("team_name"), strict=True))
+    units = dict(zip(org.get_column("team_id"), org.get_column("business_unit"), strict=True))
+    units |= {u: u for u in dataset.units}
+    current = value_over(dataset, registry, metric.id, _level(unit), now.start, now.end)
+    before = value_over(dataset, registry, metric.id, _level(unit), then.start, then.end)
+    start = before.filter(pl.col("scope") == scope).get_column("value").item()
+    stop = current.filter(pl.col("scope") == scope).get_column("value").item()
+    shown = steps(view, names, units)
+    return Panel(
+        title=title,
+        help="Each step is a unit's (or team's) share of the change, so the steps add up to it. "
+        "For a rate: its own rate changed (rate), or its share of the volume did (mix). "
+        "Click a step to open that unit. See docs/views.md, drivers.",
+        caption=said,
+        figure=driver_bridge(
+            (f"{period_label(then.start, grain, fiscal)}, {then.days} days", start),
+            [(s.label, s.value, s.unit) for s in shown],
+            (f"{period_label(now.start, grain, fiscal)} so far", stop),
+            number,
+            delta,
+            higher_is_better=metric.direction == "higher_is_better",
+        ),
+        select_key=key,
+    )
+
+
+def why_moved(
+    dataset: Dataset,
+    registry: Registry,
+    metric: Metric,
+    grain: ExecutiveGrain,
+    end: dt.date,
+    unit: str | None,
+    children: Level | None = None,
+) -> tuple[pl.DataFrame, str]:
+    """The drivers of ``metric``'s change against the same days last year, and the sentence that
+    says them ("" when there is nothing to explain)."""
+    view = drivers(dataset, registry, metric.id, grain, end, "last_year", unit, children)
+    now = current_window(end, grain, registry.calendar.fiscal_year_start_month)
+    org = dataset.org
+    names = dict(zip(org.get_column("team_id"), org.get_column("team_name"), strict=True))
+    who = "units" if children in (None, "business_unit") and unit is None else "teams"
+    said = sentence(
+        view, metric.label, delta_format(fmt(metric, registry)),
+        f"the same {now.days} days last year", names, who,
+    )  # fmt: skip
+    return view, said
+
+
+def _level(unit: str | None) -> Level:
+    return "company" if unit is None else "business_unit"

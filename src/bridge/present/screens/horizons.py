@@ -9,6 +9,7 @@ from bridge.present.screens.common import (
     action_metrics_feeding,
     colours,
     decision_marks,
+    drivers_panel,
     fmt,
     frontline_panel,
 )
@@ -73,6 +74,7 @@ def horizons_screen(inputs: Inputs, request: HorizonRequest) -> Screen:
             caption=" · ".join(sorted({period_text(r) for r in last.iter_rows(named=True)})),
             table=horizon_table(last, fmt(metric, registry)),
         ),
+        drivers_panel(dataset, registry, metric, grain, end, unit, teams=False, key="why-units"),
     )
     feeders = [metric] if "action" in metric.lenses else action_metrics_feeding(registry, metric.id)
     action = tuple(
@@ -82,5 +84,8 @@ def horizons_screen(inputs: Inputs, request: HorizonRequest) -> Screen:
             title="No frontline KPI feeds this metric",
             caption="It is built from executive-only measures (see Definitions & lineage).",
         ),
+    )
+    action += (
+        drivers_panel(dataset, registry, metric, grain, end, unit, teams=True, key="why-teams"),
     )
     return Screen(title="Time horizons", rows=(Row(choice=choice, action=action),))

@@ -21,6 +21,7 @@ from bridge.present.format import change_text, day_text
 from bridge.present.screens.common import (
     HOW_PLAN,
     action_metrics_feeding,
+    drivers_panel,
     fix_now_panel,
     fmt,
     has_targets,
@@ -48,8 +49,14 @@ def overview_screen(inputs: Inputs, request: OverviewRequest) -> Screen:
     dataset, registry = inputs.dataset, inputs.registry
     rows = [
         Row(
-            choice=(_card_panel(dataset, registry, metric, request),),
-            action=(_feeding_panel(dataset, registry, metric, request),),
+            choice=(
+                _card_panel(dataset, registry, metric, request),
+                _why(dataset, registry, metric, request, teams=False),
+            ),
+            action=(
+                _feeding_panel(dataset, registry, metric, request),
+                _why(dataset, registry, metric, request, teams=True),
+            ),
         )
         for metric in headline_metrics(registry)
     ]
@@ -135,6 +142,17 @@ def _plan(
         f"(plan for {days} {fmt(metric, registry).value(plan)})",
         (),
     )
+
+
+def _why(
+    dataset: Dataset, registry: Registry, metric: Metric, request: OverviewRequest, *, teams: bool
+) -> Panel:
+    """Why the card's number moved, by unit (choice) or team by team (action)."""
+    key = f"why-{metric.id}-{'teams' if teams else 'units'}"
+    return drivers_panel(
+        dataset, registry, metric, request.grain, request.data_end, request.unit,
+        teams=teams, key=key,
+    )  # fmt: skip
 
 
 def _feeding_panel(
