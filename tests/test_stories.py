@@ -212,3 +212,37 @@ def test_retail_stores_misses_its_plan_every_complete_quarter(
     assert company.get_column("plan_value").sum() == pytest.approx(
         units.get_column("plan_value").sum()
     )
+
+
+def test_every_unit_gets_more_punctual_yet_the_company_does_not(
+    db: sqlite3.Connection, sample_dataset: Dataset, registry: Registry
+) -> None:
+    """Simpson's paradox: year to date against the same days last year, every business unit's
+    on-time rate rises and the company's falls — orders moved to Marketplace, the least punctual
+    unit. Only the mix effect of the drivers view explains it."""
+    from bridge.translate.drivers import drivers
+
+    view = drivers(sample_dataset, registry, "on_time_rate", "year", AS_OF, "last_year")
+    rate = view.filter(pl.col("driver_kind") == "rate")
+    mix = view.filter(pl.col("driver_kind") == "mix")
+    assert (rate.get_column("current") > rate.get_column("comparison")).all()  # every unit up
+    assert (rate.get_column("effect") > 0).all()
+    mix_total, rate_total = mix.get_column("effect").sum(), rate.get_column("effect").sum()
+    assert mix_total < 0 and abs(mix_total) > rate_total  # the mix outweighs them
+    # the company falls: written as plain SQL over the same days (2026-01-01 .. 2026-11-29 and
+    # 2025-01-01 .. 2025-11-29)
+    now, before = (
+        scalar(db, "SELECT 1.0 * SUM(on_time) / COUNT(*) FROM orders WHERE ordered_at >= ? "
+               "AND ordered_at < ?", start, end)
+        for start, end in (("2026-01-01", "2026-11-30"), ("2025-01-01", "2025-11-30"))
+    )  # fmt: skip
+    assert now < before
+    assert mix_total + rate_total == pytest.approx(now - before, rel=1e-9)
+    # Marketplace, the least punctual unit, took a larger share of the orders
+    shares = {
+        year: scalar(db, "SELECT 1.0 * SUM(t.business_unit = 'Marketplace') / COUNT(*) FROM orders "
+                     "o JOIN org_teams t USING (team_id) WHERE ordered_at >= ? AND ordered_at < ?",
+                     f"{year}-01-01", f"{year}-11-30")
+        for year in (2025, 2026)
+    }  # fmt: skip
+    assert shares[2026] > shares[2025]

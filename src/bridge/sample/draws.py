@@ -17,6 +17,7 @@ from bridge.sample.story import (
     COST_NOISE,
     DAILY_NOISE,
     HOUR_WEIGHTS,
+    ON_TIME_GAIN_PER_YEAR,
     RATE_WOBBLE,
     TEAMS,
     UNIT_BY_NAME,
@@ -76,7 +77,8 @@ def _draw_team(
     order_margin = margin(team, years_from(days, as_of))[day]
     cost = np.maximum(revenue * (1 - order_margin) * rng.normal(1, COST_NOISE, n), 0.0).round(2)
 
-    on_time = _draw_daily_rate(rng, team.on_time, day, n_days)
+    on_time_level = team.on_time + ON_TIME_GAIN_PER_YEAR * years_from(days, as_of)
+    on_time = _draw_daily_rate(rng, on_time_level, day, n_days)
     if team.guards_on_time_target:
         targets = _daily_targets(team.on_time_target, days, as_of)
         on_time = _cap_late_orders(on_time, day, counts, targets)
@@ -107,9 +109,10 @@ def _lognormal(rng: np.random.Generator, mean: float, sigma: float, n: int) -> F
 
 
 def _draw_daily_rate(
-    rng: np.random.Generator, rate: float, day: IntArray, n_days: int
+    rng: np.random.Generator, rate: float | FloatArray, day: IntArray, n_days: int
 ) -> BoolArray:
-    """Bernoulli outcomes whose probability wobbles a little from day to day."""
+    """Bernoulli outcomes whose probability (one level, or one per day) wobbles a little from day
+    to day."""
     daily = np.clip(rate + rng.normal(0, RATE_WOBBLE, n_days), 0.0, 1.0)
     outcome: BoolArray = rng.random(len(day)) < daily[day]
     return outcome
