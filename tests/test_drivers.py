@@ -272,6 +272,12 @@ def test_the_bridge_chart_is_on_the_page_and_its_steps_add_up(
     captions = page_text(at)
     assert ("On-time delivery rate" if page == "time-horizons" else "Revenue") in captions
     assert " vs the same " in captions and " days last year: " in captions
+    if by_team:  # each team beside its status on its own frontline KPI
+        assert "Each team is marked with its status against its own " in captions
+        teams = [t for t in bridges if any(str(x).startswith("■ ") for x in t["x"])] or [
+            t for t in bridges if any(str(x)[:1] in "●▲○" for x in t["x"])
+        ]
+        assert teams, "no team step carries its status"
 
 
 def test_the_sentence_says_what_the_effects_show() -> None:

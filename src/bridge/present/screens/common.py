@@ -198,13 +198,17 @@ def drivers_panel(
     before = value_over(dataset, registry, metric.id, _level(unit), then.start, then.end)
     start = before.filter(pl.col("scope") == scope).get_column("value").item()
     stop = current.filter(pl.col("scope") == scope).get_column("value").item()
-    shown = steps(view, names, units)
+    labels, status_note = names, ""
+    if children == "team":  # each team with its status on its own frontline KPI
+        marks, status_note = _team_status(dataset, registry, metric, end, unit)
+        labels = {t: f"{marks[t]} {n}" if t in marks else n for t, n in names.items()}
+    shown = steps(view, labels, units)
     return Panel(
         title=title,
         help="Each step is a unit's (or team's) share of the change, so the steps add up to it. "
         "For a rate: its own rate changed (rate), or its share of the volume did (mix). "
         "Click a step to open that unit. See docs/views.md, drivers.",
-        caption=said,
+        caption=said + status_note,
         figure=driver_bridge(
             (f"{period_label(then.start, grain, fiscal)}, {then.days} days", start),
             [(s.label, s.value, s.unit) for s in shown],
@@ -214,6 +218,29 @@ def drivers_panel(
             higher_is_better=metric.direction == "higher_is_better",
         ),
         select_key=key,
+    )
+
+
+def _team_status(
+    dataset: Dataset, registry: Registry, metric: Metric, end: dt.date, unit: str | None
+) -> tuple[dict[str, str], str]:
+    """Each team's status glyph on its own frontline KPI (the metric, or the first KPI with
+    targets that feeds it) in the latest complete week, and the sentence saying so."""
+    kpis = [metric, *action_metrics_feeding(registry, metric.id)]
+    kpi = next((m for m in kpis if "action" in m.lenses and has_targets(dataset, m.id)), None)
+    if kpi is None:
+        return {}, ""
+    weeks = frontline(dataset, registry, kpi.id, "week", end, periods=2, business_unit=unit)
+    whole = weeks.filter(~pl.col("in_progress"))
+    if whole.is_empty():
+        return {}, ""
+    last = whole.filter(pl.col("period_start") == pl.col("period_start").max())
+    marks = {t: STATUSES[st].glyph for t, st in last.select("team_id", "status").iter_rows()}
+    legend = ", ".join(f"{s.glyph} {s.name}" for s in STATUSES.values())
+    week = last.get_column("period_label")[0]
+    return marks, (
+        f" Each team is marked with its status against its own {kpi.label} target in {week} "
+        f"({legend}): was the team that moved the number off target on its own KPI?"
     )
 
 
