@@ -34,7 +34,7 @@ from bridge.present.screens.definitions import definitions_screen
 from bridge.present.screens.frontline import frontline_screen
 from bridge.present.screens.horizons import horizons_screen
 from bridge.present.screens.model import Inputs, Screen
-from bridge.present.screens.overview import overview_screen
+from bridge.present.screens.overview import headline_metrics, overview_screen
 from bridge.present.screens.tradeoffs import tradeoffs_screen
 from bridge.records import RECORDS_SCHEMA
 from bridge.translate.request import AnyRequest, Coverage, RawRequest, resolve
@@ -61,6 +61,18 @@ def executive_requests(dataset: Dataset, registry: Registry, as_of: dt.date) -> 
     cases.append(("fix_now", RawRequest(grain="week", as_of=day)))
     coverage = Coverage.of(dataset, as_of)
     return [resolve(view, raw, registry, coverage) for view, raw in cases]
+
+
+def drivers_requests(dataset: Dataset, registry: Registry, as_of: dt.date) -> list[AnyRequest]:
+    """Attribution of every headline metric at every grain (what the Overview and Time horizons
+    add to the executive views: bridge.translate.drivers)."""
+    day = as_of.isoformat()
+    coverage = Coverage.of(dataset, as_of)
+    return [
+        resolve("drivers", RawRequest(metric=m.id, grain=g, as_of=day), registry, coverage)
+        for m in headline_metrics(registry)
+        for g in ("month", "quarter", "year")
+    ]
 
 
 def _label(request: AnyRequest) -> str:
@@ -92,10 +104,12 @@ def run_on(dataset: Dataset, registry: Registry, repeat: int = 5) -> Report:
     """Time the executive views (and the page builders) on an already-loaded dataset."""
     started = time.perf_counter()
     requests = executive_requests(dataset, registry, AS_OF)
+    attribution = drivers_requests(dataset, registry, AS_OF)
     # One untimed pass: first-call costs (imports, Polars' thread pool) are not the views' cost.
     warm = dataclasses.replace(dataset)
-    for request in requests:
+    for request in [*requests, *attribution]:
         build_view(request, warm, registry)
+    added: list[float] = []
     per_call: dict[str, list[float]] = defaultdict(list)
     per_view: dict[str, list[float]] = defaultdict(list)
     totals: list[float] = []
@@ -114,6 +128,11 @@ def run_on(dataset: Dataset, registry: Registry, repeat: int = 5) -> Report:
             sums[request.view] += took
         totals.append(time.perf_counter() - began)
         cpu_totals.append(time.process_time() - began_cpu)
+        # then the attribution, on the same dataset (sharing its frames, as a page does)
+        t0 = time.perf_counter()
+        for request in attribution:
+            build_view(request, fresh, registry)
+        added.append(time.perf_counter() - t0)
         for view, seconds in sums.items():
             per_view[view].append(seconds)
 
@@ -138,6 +157,23 @@ def run_on(dataset: Dataset, registry: Registry, repeat: int = 5) -> Report:
             note="both cores' threads summed",
         )
     )
+    report.add(
+        Measurement(
+            "drivers",
+            f"attribution of {len(attribution)} headline metric × grain, after the views",
+            added,
+            "ms",
+            goal="< 20 % of the executive views' time",
+        )
+    )
+    share = report.ratio(
+        "drivers_share",
+        "attribution time / executive views' time",
+        "drivers",
+        "all",
+        note="goal < 0.20",
+    )
+    report.get("drivers").met = share.value < 0.20
     counts: dict[str, int] = defaultdict(int)
     for request in requests:
         counts[request.view] += 1
