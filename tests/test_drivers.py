@@ -9,6 +9,7 @@ headline metric's effects add up to the change the horizon view shows.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import math
 from collections.abc import Mapping
@@ -307,3 +308,21 @@ def test_the_sentence_says_what_the_effects_show() -> None:
     assert sentence(revenue, "Revenue", money, "last year", {"A": "Alpha"}) == (
         "Revenue +$1.0M vs last year: Alpha +$1.2M, B -$250.0K, all others +$40.0K."
     )
+
+
+def test_a_period_not_comparable_gets_no_attribution_and_says_why(
+    sample_dataset: Dataset, registry: Registry
+) -> None:
+    from bridge.translate.drivers import not_comparable
+
+    early = dt.date(2026, 10, 3)  # two days into the quarter: fewer than 7, not compared
+    assert drivers(sample_dataset, registry, "revenue", "quarter", early).is_empty()
+    assert not_comparable(sample_dataset, registry, "revenue", "quarter", early) == (
+        "partial period: only 2 of 92 days so far"
+    )
+    first_year = dt.date(2022, 6, 1)  # no last year to compare with
+    assert drivers(sample_dataset, registry, "revenue", "year", first_year).is_empty()
+    assert not_comparable(sample_dataset, registry, "revenue", "year", first_year) == (
+        "missing history: data starts 2022-01-01"
+    )
+    assert not_comparable(sample_dataset, registry, "revenue", "quarter", AS_OF) is None

@@ -276,8 +276,8 @@ def cmd_metrics(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_view(args: argparse.Namespace, settings: Settings) -> int:
-    from bridge.translate.drivers import top_drivers
-    from bridge.translate.request import resolve
+    from bridge.translate.drivers import not_comparable, top_drivers
+    from bridge.translate.request import DriversRequest, resolve
     from bridge.translate.views import build_view
 
     raw = RawRequest(
@@ -293,6 +293,12 @@ def cmd_view(args: argparse.Namespace, settings: Settings) -> int:
     opened = _open(settings, max_age=settings.cache_ttl_seconds)
     request = resolve(args.view, raw, opened.registry, opened.coverage)
     frame = build_view(request, opened.dataset, opened.registry)
+    if isinstance(request, DriversRequest) and frame.is_empty():
+        reason = not_comparable(
+            opened.dataset, opened.registry, request.metric.id, request.grain,
+            request.data_end, request.compare, request.unit,
+        )  # fmt: skip
+        print(f"no attribution: {reason or 'no value in one of the two windows'}", file=sys.stderr)
     _emit(frame if args.top is None else top_drivers(frame, args.top), args.format)
     return EXIT_OK
 

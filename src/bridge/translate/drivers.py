@@ -47,6 +47,7 @@ from bridge.config.metrics import (
 from bridge.config.registry import Registry
 from bridge.dataset import Dataset
 from bridge.translate.evaluate import Level, scoped, value_over
+from bridge.translate.horizon import horizon
 from bridge.translate.windows import Window
 
 Compare = Literal["prior", "last_year"]
@@ -234,6 +235,31 @@ def _measure_sums(
     return found
 
 
+def not_comparable(
+    dataset: Dataset,
+    registry: Registry,
+    metric_id: str,
+    grain: Grain,
+    as_of: dt.date,
+    compare: Compare = "last_year",
+    business_unit: str | None = None,
+) -> str | None:
+    """Why the period cannot be compared with the ``compare`` window (so there is nothing to
+    attribute), as the horizon view says it — a period of fewer than 7 days so far, missing
+    history, a definition that changed — or None when it can."""
+    if grain not in ("month", "quarter", "year"):
+        return None
+    view = horizon(dataset, registry, metric_id, grain, as_of, periods=1)
+    scope = business_unit or registry.company
+    mine = view.filter(pl.col("scope") == scope).sort("period_start")
+    if mine.is_empty():
+        return None
+    last = mine.row(-1, named=True)
+    if last[f"{compare}_comparable"]:
+        return None
+    return str(last[f"{compare}_reason"] or "not comparable")
+
+
 def drivers(
     dataset: Dataset,
     registry: Registry,
@@ -259,6 +285,8 @@ def drivers(
     values_then = _values(dataset, registry, metric_id, parent, then, None)
     if scope not in values_now or scope not in values_then:
         return pl.DataFrame(schema=DRIVERS_SCHEMA)
+    if not_comparable(dataset, registry, metric_id, grain, as_of, compare, business_unit):
+        return pl.DataFrame(schema=DRIVERS_SCHEMA)  # like for like or not at all
     change = values_now[scope] - values_then[scope]
     if isinstance(metric, SimpleMetric) and not _sums(registry, metric.id):
         effects = [Effect("(all)", "change", change)]  # a min or a max: no split adds up to it

@@ -16,7 +16,12 @@ from bridge.present.format import NumberFormat, of
 from bridge.present.palette import STATUSES, unit_colours
 from bridge.present.screens.model import Panel
 from bridge.present.tables import fix_now_table
-from bridge.translate.drivers import comparison_window, current_window, drivers
+from bridge.translate.drivers import (
+    comparison_window,
+    current_window,
+    drivers,
+    not_comparable,
+)
 from bridge.translate.evaluate import Level, value_over
 from bridge.translate.frontline import fix_now, frontline
 from bridge.translate.lineage import feeds
@@ -180,9 +185,12 @@ def drivers_panel(
     scope = unit or registry.company
     title = f"Why {metric.label} moved" + (", team by team" if children == "team" else "")
     if view.is_empty():
+        reason = not_comparable(dataset, registry, metric.id, grain, end, "last_year", unit)
         return Panel(
             title=title,
-            caption=f"No {metric.label} for {scope} in this period or the same days last year: "
+            caption=f"Not compared with the same days last year, so nothing to explain: {reason}."
+            if reason
+            else f"No {metric.label} for {scope} in this period or the same days last year: "
             "nothing to explain.",
         )
     fiscal = registry.calendar.fiscal_year_start_month
