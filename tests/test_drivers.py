@@ -237,7 +237,7 @@ def test_the_cli_prints_the_drivers_and_the_rest_as_one_row(
         math.fsum(every.get_column("effect")), rel=1e-9
     )
     assert main([*args, "--compare", "yesterday"]) == 1
-    assert "unknown comparison 'yesterday'; expected one of: prior, last_year" in (
+    assert "unknown comparison 'yesterday'; expected one of: last_year, prior, plan" in (
         capsys.readouterr().err
     )
     assert main(["view", "horizon", "--top", "3"]) == 1
@@ -326,3 +326,29 @@ def test_a_period_not_comparable_gets_no_attribution_and_says_why(
         "missing history: data starts 2022-01-01"
     )
     assert not_comparable(sample_dataset, registry, "revenue", "quarter", AS_OF) is None
+
+
+def test_against_plan_each_unit_s_gap_adds_up_to_the_company_s(
+    sample_dataset: Dataset, registry: Registry
+) -> None:
+    from bridge.translate.drivers import not_comparable
+    from bridge.translate.horizon import horizon
+
+    view = drivers(sample_dataset, registry, "revenue", "quarter", AS_OF, "plan")
+    company = (
+        horizon(sample_dataset, registry, "revenue", "quarter", AS_OF, periods=1)
+        .filter(pl.col("level") == "company")
+        .row(-1, named=True)
+    )
+    assert math.fsum(view.get_column("effect")) == pytest.approx(
+        company["value"] - company["plan_value"], rel=1e-9
+    )
+    assert set(view.get_column("child")) == set(sample_dataset.units)
+    assert drivers(sample_dataset, registry, "on_time_rate", "quarter", AS_OF, "plan").is_empty()
+    assert not_comparable(sample_dataset, registry, "on_time_rate", "quarter", AS_OF, "plan") == (
+        "no plan for On-time delivery rate in this period (a plan for a rate cannot be prorated)"
+    )
+    assert (
+        not_comparable(sample_dataset, registry, "revenue", "quarter", AS_OF, "plan", "Marketplace")
+        == "plans are set per business unit, not per team: compare the teams with last year"
+    )

@@ -68,8 +68,8 @@ def parser() -> argparse.ArgumentParser:
     )
     v.add_argument(
         "--compare",
-        help="drivers: the period so far against the same days of the prior period or of last "
-        "year: prior or last_year (default: last_year)",
+        help="drivers: the period so far against the same days of last year or of the prior "
+        "period, or against the units' plans: last_year, prior or plan (default: last_year)",
     )
     v.add_argument(
         "--top", type=int, metavar="N", help="drivers: the N largest effects, the rest as one row"

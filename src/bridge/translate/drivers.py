@@ -50,8 +50,8 @@ from bridge.translate.evaluate import Level, scoped, value_over
 from bridge.translate.horizon import horizon
 from bridge.translate.windows import Window
 
-Compare = Literal["prior", "last_year"]
-COMPARES: tuple[Compare, ...] = ("prior", "last_year")
+Compare = Literal["last_year", "prior", "plan"]
+COMPARES: tuple[Compare, ...] = ("last_year", "prior", "plan")
 DriverKind = Literal["change", "rate", "mix"]
 
 DRIVERS_SCHEMA = pl.Schema(
@@ -191,7 +191,9 @@ def top_drivers(view: pl.DataFrame, n: int) -> pl.DataFrame:
 # --- from the dataset -----------------------------------------------------------------------------
 
 
-def comparison_window(current: Window, grain: Grain, compare: Compare) -> Window:
+def comparison_window(
+    current: Window, grain: Grain, compare: Literal["last_year", "prior"]
+) -> Window:
     """The like-for-like window: the same elapsed days of the prior period, or of last year."""
     start = shift(current.start, grain, -1) if compare == "prior" else add_years(current.start, -1)
     return Window(start, min(start + dt.timedelta(days=current.days), period_end(start, grain)))
@@ -255,9 +257,54 @@ def not_comparable(
     if mine.is_empty():
         return None
     last = mine.row(-1, named=True)
+    if compare == "plan":
+        return _plan_gap(view, registry, metric_id, business_unit)
     if last[f"{compare}_comparable"]:
         return None
     return str(last[f"{compare}_reason"] or "not comparable")
+
+
+def _plan_gap(
+    view: pl.DataFrame, registry: Registry, metric_id: str, business_unit: str | None
+) -> str | None:
+    """Why the latest period cannot be split against plan (None: every unit has a plan)."""
+    if business_unit is not None:
+        return "plans are set per business unit, not per team: compare the teams with last year"
+    latest = view.filter(pl.col("period_start") == pl.col("period_start").max())
+    units = latest.filter(pl.col("level") == "business_unit")
+    missing = units.filter(pl.col("plan_value").is_null()).get_column("scope").to_list()
+    label = registry.metric(metric_id).label
+    if missing and len(missing) == units.height:
+        return f"no plan for {label} in this period (a plan for a rate cannot be prorated)"
+    if missing:
+        return f"no plan for {label} for {', '.join(sorted(missing))}"
+    return None
+
+
+def _against_plan(
+    dataset: Dataset, registry: Registry, metric_id: str, grain: Grain, as_of: dt.date
+) -> pl.DataFrame:
+    """Each business unit's gap to its plan over the period to date (plans prorated by days): the
+    gaps add up to the company's, whose plan is the sum of its units'."""
+    view = horizon(dataset, registry, metric_id, grain, as_of, periods=1)
+    latest = view.filter(pl.col("period_start") == pl.col("period_start").max())
+    company = latest.filter(pl.col("level") == "company").row(0, named=True)
+    change = company["value"] - company["plan_value"]
+    rows = [
+        {
+            "scope": registry.company,
+            "child": r["scope"],
+            "input": "",
+            "driver_kind": "change",
+            "effect": r["value"] - r["plan_value"],
+            "share_of_change": (r["value"] - r["plan_value"]) / change if change else None,
+            "current": r["value"],
+            "comparison": r["plan_value"],
+        }
+        for r in latest.filter(pl.col("level") == "business_unit").iter_rows(named=True)
+    ]
+    frame = pl.DataFrame(rows, schema={k: v for k, v in DRIVERS_SCHEMA.items() if k != "rank"})
+    return _ranked(frame)
 
 
 def drivers(
@@ -276,6 +323,12 @@ def drivers(
     "team"`` splits the company's change among all its teams. Columns in docs/views.md; empty when
     the metric has no value in either window."""
     metric = registry.metric(metric_id)
+    if compare == "plan":
+        if children == "team" or not_comparable(
+            dataset, registry, metric_id, grain, as_of, compare, business_unit
+        ):
+            return pl.DataFrame(schema=DRIVERS_SCHEMA)
+        return _against_plan(dataset, registry, metric_id, grain, as_of)
     now = current_window(as_of, grain, registry.calendar.fiscal_year_start_month)
     then = comparison_window(now, grain, compare)
     parent: Level = "company" if business_unit is None else "business_unit"
@@ -308,6 +361,10 @@ def drivers(
         for e in effects
     ]
     frame = pl.DataFrame(rows, schema={k: v for k, v in DRIVERS_SCHEMA.items() if k != "rank"})
+    return _ranked(frame)
+
+
+def _ranked(frame: pl.DataFrame) -> pl.DataFrame:
     return (
         frame.with_columns(
             rank=pl.col("effect").abs().rank("ordinal", descending=True).cast(pl.Int64)
