@@ -155,6 +155,28 @@ def test_clicking_a_bubble_drills_down_to_the_unit(page: Page, server: str) -> N
     screenshot(page, "tradeoff_drill_down")
 
 
+BRIDGES_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
+  .filter(gd => gd.querySelector('g.waterfalllayer g.point, g.waterfalllayer path.point'))
+  .map(gd => ({y: gd.data[0].y, bars: gd.querySelectorAll('g.waterfalllayer .point').length}))"""
+
+
+@pytest.mark.parametrize("path", ["overview", "time_horizons"])
+def test_the_bridge_chart_is_drawn_in_every_lens(page: Page, server: str, path: str) -> None:
+    for lens, charts in (("choice", 1), ("action", 1), ("both", 2)):
+        title = "Overview" if path == "overview" else "Time horizons"
+        open_app(page, f"{server}/{path}?lens={lens}", title)
+        assert_no_errors(page)
+        page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+        settle(page)
+        drawn = page.evaluate(BRIDGES_JS)
+        per_metric = 3 if path == "overview" else 1  # one per headline metric on the Overview
+        assert len(drawn) == charts * per_metric, (lens, drawn)
+        for chart in drawn:
+            first, *moves, last = chart["y"]
+            assert chart["bars"] == len(chart["y"])  # every step drawn
+            assert sum(moves) == pytest.approx(last - first, rel=1e-9, abs=1e-12)
+
+
 def test_clicking_a_bridge_step_drills_down_to_the_unit(page: Page, server: str) -> None:
     open_app(page, f"{server}/time_horizons?metric=on_time_rate&lens=choice", "Time horizons")
     chart = page.locator(f"{LIVE}.st-key-why-units .js-plotly-plot")
