@@ -41,7 +41,7 @@ COUNTS = st.integers(min_value=0, max_value=5_000)
 
 
 def _total(effects: list) -> float:  # type: ignore[type-arg]
-    return math.fsum(e.effect for e in effects)
+    return math.fsum(e.contribution for e in effects)
 
 
 # --- additive ---------------------------------------------------------------------------------
@@ -54,14 +54,14 @@ def test_additive_effects_add_up_and_negate(
     effects = additive_effects(now, before)
     change = math.fsum(now.values()) - math.fsum(before.values())
     assert _total(effects) == pytest.approx(change, rel=1e-9, abs=1e-6)
-    swapped = {e.child: e.effect for e in additive_effects(before, now)}
-    assert all(swapped[e.child] == -e.effect for e in effects)
+    swapped = {e.child: e.contribution for e in additive_effects(before, now)}
+    assert all(swapped[e.child] == -e.contribution for e in effects)
 
 
 @given(AMOUNTS, AMOUNTS)
 def test_one_child_takes_all_of_an_additive_change(now: float, before: float) -> None:
     (effect,) = additive_effects({"A": now}, {"A": before})
-    assert effect.effect == now - before
+    assert effect.contribution == now - before
 
 
 # --- ratio ------------------------------------------------------------------------------------
@@ -106,17 +106,20 @@ def test_rate_and_mix_add_up_match_the_naive_reference_and_negate(
     r0 = sum(h for _, h in before_rows) / len(before_rows)
     assert _total(effects) == pytest.approx(r1 - r0, rel=1e-9, abs=1e-12)
     naive = _naive(now_rows, before_rows)
-    assert {(e.child, e.kind): e.effect for e in effects} == pytest.approx(naive, abs=1e-12)
+    assert {(e.child, e.effect): e.contribution for e in effects} == pytest.approx(naive, abs=1e-12)
     swapped = {
-        (e.child, e.kind): e.effect for e in ratio_effects(_sums(before_rows), _sums(now_rows))
+        (e.child, e.effect): e.contribution
+        for e in ratio_effects(_sums(before_rows), _sums(now_rows))
     }
-    assert all(swapped[(e.child, e.kind)] == pytest.approx(-e.effect, abs=1e-15) for e in effects)
+    assert all(
+        swapped[(e.child, e.effect)] == pytest.approx(-e.contribution, abs=1e-15) for e in effects
+    )
 
 
 @given(COUNTS, st.integers(1, 5_000), COUNTS, st.integers(1, 5_000))
 def test_one_child_has_no_mix(n1: int, d1: int, n0: int, d0: int) -> None:
     n1, n0 = min(n1, d1), min(n0, d0)
-    effects = {e.kind: e.effect for e in ratio_effects({"A": (n1, d1)}, {"A": (n0, d0)})}
+    effects = {e.effect: e.contribution for e in ratio_effects({"A": (n1, d1)}, {"A": (n0, d0)})}
     assert effects["mix"] == 0 and effects["rate"] == pytest.approx(n1 / d1 - n0 / d0, abs=1e-12)
 
 
@@ -132,7 +135,7 @@ def test_simpsons_paradox_written_out() -> None:
     ==========  =================  =================
     """
     effects = {
-        (e.child, e.kind): e.effect
+        (e.child, e.effect): e.contribution
         for e in ratio_effects(
             {"Stores": (460, 500), "Online": (650, 1000)},
             {"Stores": (900, 1000), "Online": (60, 100)},
@@ -201,12 +204,12 @@ def test_every_headline_metric_adds_up_on_the_sample(
             for w in (now, then)
         ]  # fmt: skip
         change = values[0] - values[1]
-        assert math.fsum(view.get_column("effect")) == pytest.approx(change, rel=1e-9, abs=1e-9), (
-            metric.id
-        )
+        assert math.fsum(view.get_column("contribution")) == pytest.approx(
+            change, rel=1e-9, abs=1e-9
+        ), metric.id
         assert view.get_column("rank").to_list() == list(range(1, view.height + 1))
     on_time = drivers(sample_dataset, registry, "on_time_rate", "quarter", AS_OF, compare, unit)  # type: ignore[arg-type]
-    assert set(on_time.get_column("driver_kind")) == {"rate", "mix"}
+    assert set(on_time.get_column("effect")) == {"rate", "mix"}
     children = set(on_time.get_column("child"))
     if unit is None:
         assert children == set(sample_dataset.org.get_column("business_unit"))
@@ -233,8 +236,8 @@ def test_the_cli_prints_the_drivers_and_the_rest_as_one_row(
     assert main([*args, "--format", "csv", "--top", "3"]) == 0
     top = pl.read_csv(io.StringIO(capsys.readouterr().out))
     assert top.height == 4 and top.get_column("child")[-1] == "(all others)"
-    assert math.fsum(top.get_column("effect")) == pytest.approx(
-        math.fsum(every.get_column("effect")), rel=1e-9
+    assert math.fsum(top.get_column("contribution")) == pytest.approx(
+        math.fsum(every.get_column("contribution")), rel=1e-9
     )
     assert main([*args, "--compare", "yesterday"]) == 1
     assert "unknown comparison 'yesterday'; expected one of: last_year, prior, plan" in (
@@ -290,10 +293,10 @@ def test_the_sentence_says_what_the_effects_show() -> None:
     )
     view = pl.DataFrame(
         [
-            {"child": e.child, "input": "", "driver_kind": e.kind, "effect": e.effect}
+            {"child": e.child, "input": "", "effect": e.effect, "contribution": e.contribution}
             for e in effects
         ]
-    ).with_columns(rank=pl.col("effect").abs().rank("ordinal", descending=True))
+    ).with_columns(rank=pl.col("contribution").abs().rank("ordinal", descending=True))
     delta = delta_format(NumberFormat("percent", 1))
     assert sentence(view, "On-time rate", delta, "last year", {}) == (
         "On-time rate -13.3 pts vs last year: mix -16.4 pts (volume moved toward units with lower "
@@ -301,8 +304,8 @@ def test_the_sentence_says_what_the_effects_show() -> None:
         "one of the 2 units)."
     )
     revenue = pl.DataFrame(
-        {"child": ["A", "B", "C"], "input": [""] * 3, "driver_kind": ["change"] * 3,
-         "effect": [1_200_000.0, -250_000.0, 40_000.0], "rank": [1, 2, 3]}
+        {"child": ["A", "B", "C"], "input": [""] * 3, "effect": ["change"] * 3,
+         "contribution": [1_200_000.0, -250_000.0, 40_000.0], "rank": [1, 2, 3]}
     )  # fmt: skip
     money = delta_format(NumberFormat("currency", 1))
     assert sentence(revenue, "Revenue", money, "last year", {"A": "Alpha"}) == (
@@ -340,7 +343,7 @@ def test_against_plan_each_unit_s_gap_adds_up_to_the_company_s(
         .filter(pl.col("level") == "company")
         .row(-1, named=True)
     )
-    assert math.fsum(view.get_column("effect")) == pytest.approx(
+    assert math.fsum(view.get_column("contribution")) == pytest.approx(
         company["value"] - company["plan_value"], rel=1e-9
     )
     assert set(view.get_column("child")) == set(sample_dataset.units)

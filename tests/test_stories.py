@@ -223,11 +223,14 @@ def test_every_unit_gets_more_punctual_yet_the_company_does_not(
     from bridge.translate.drivers import drivers
 
     view = drivers(sample_dataset, registry, "on_time_rate", "year", AS_OF, "last_year")
-    rate = view.filter(pl.col("driver_kind") == "rate")
-    mix = view.filter(pl.col("driver_kind") == "mix")
+    rate = view.filter(pl.col("effect") == "rate")
+    mix = view.filter(pl.col("effect") == "mix")
     assert (rate.get_column("current") > rate.get_column("comparison")).all()  # every unit up
-    assert (rate.get_column("effect") > 0).all()
-    mix_total, rate_total = mix.get_column("effect").sum(), rate.get_column("effect").sum()
+    assert (rate.get_column("contribution") > 0).all()
+    mix_total, rate_total = (
+        mix.get_column("contribution").sum(),
+        rate.get_column("contribution").sum(),
+    )
     assert mix_total < 0 and abs(mix_total) > rate_total  # the mix outweighs them
     # the company falls: written as plain SQL over the same days (2026-01-01 .. 2026-11-29 and
     # 2025-01-01 .. 2025-11-29)

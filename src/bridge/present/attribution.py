@@ -50,7 +50,7 @@ class Step:
 def _label(row: Mapping[str, object], names: Mapping[str, str]) -> str:
     child = str(row["child"])
     name = names.get(child, child)
-    kind, via = row["driver_kind"], row["input"]
+    kind, via = row["effect"], row["input"]
     if kind in ("rate", "mix"):
         return f"{name} · {kind}"
     return f"{name} · {via}" if via else name
@@ -63,10 +63,10 @@ def steps(
     business unit a click on it opens."""
     rows = list(view.sort("rank").iter_rows(named=True))
     shown = [
-        Step(_label(r, names), float(r["effect"]), units.get(str(r["child"]), ""))
+        Step(_label(r, names), float(r["contribution"]), units.get(str(r["child"]), ""))
         for r in rows[:top]
     ]
-    rest = math.fsum(float(r["effect"]) for r in rows[top:])
+    rest = math.fsum(float(r["contribution"]) for r in rows[top:])
     if len(rows) > top:
         shown.append(Step(OTHERS, rest))
     return shown
@@ -83,15 +83,15 @@ def sentence(
     """One sentence: the change, and what drove it (empty view: nothing to say)."""
     if view.is_empty():
         return ""
-    change = math.fsum(view.get_column("effect"))
+    change = math.fsum(view.get_column("contribution"))
     head = f"{label} {amount(delta, change)} vs {against}"
-    kinds = set(view.get_column("driver_kind"))
+    kinds = set(view.get_column("effect"))
     if kinds & {"rate", "mix"}:
         return head + ": " + _ratio_words(view, delta, names, children) + "."
     by_child: dict[str, float] = {}
     for r in view.iter_rows(named=True):
         child = names.get(str(r["child"]), str(r["child"]))
-        by_child[child] = by_child.get(child, 0.0) + float(r["effect"])
+        by_child[child] = by_child.get(child, 0.0) + float(r["contribution"])
     ordered = sorted(by_child.items(), key=lambda kv: -abs(kv[1]))
     parts = [f"{child} {amount(delta, effect)}" for child, effect in ordered[:2]]
     if len(ordered) > 2:
@@ -102,28 +102,28 @@ def sentence(
 def _ratio_words(
     view: pl.DataFrame, delta: NumberFormat, names: Mapping[str, str], children: str
 ) -> str:
-    rate = view.filter(pl.col("driver_kind") == "rate")
-    mix = view.filter(pl.col("driver_kind") == "mix")
+    rate = view.filter(pl.col("effect") == "rate")
+    mix = view.filter(pl.col("effect") == "mix")
     rate_total, mix_total = (
-        math.fsum(rate.get_column("effect")),
-        math.fsum(mix.get_column("effect")),
+        math.fsum(rate.get_column("contribution")),
+        math.fsum(mix.get_column("contribution")),
     )
-    top_mix = mix.sort(pl.col("effect").abs(), descending=True).row(0, named=True)
+    top_mix = mix.sort(pl.col("contribution").abs(), descending=True).row(0, named=True)
     toward = "lower" if mix_total < 0 else "higher"
     mix_words = (
         f"mix {amount(delta, mix_total)} (volume moved toward {children} with {toward} rates; "
         f"largest mix effect {names.get(top_mix['child'], top_mix['child'])} "
-        f"{amount(delta, top_mix['effect'])})"
+        f"{amount(delta, top_mix['contribution'])})"
     )
-    effects = [e for e in rate.get_column("effect") if e != 0]
+    effects = [e for e in rate.get_column("contribution") if e != 0]
     if len(effects) > 1 and all(e > 0 for e in effects):
         how = f"better in every one of the {len(effects)} {children}"
     elif len(effects) > 1 and all(e < 0 for e in effects):
         how = f"worse in every one of the {len(effects)} {children}"
     else:
-        top_rate = rate.sort(pl.col("effect").abs(), descending=True).row(0, named=True)
+        top_rate = rate.sort(pl.col("contribution").abs(), descending=True).row(0, named=True)
         how = f"largest {names.get(top_rate['child'], top_rate['child'])} " + amount(
-            delta, top_rate["effect"]
+            delta, top_rate["contribution"]
         )
     rate_words = f"rates {amount(delta, rate_total)} ({how})"
     if abs(mix_total) >= abs(rate_total):

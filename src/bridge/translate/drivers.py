@@ -52,17 +52,20 @@ from bridge.translate.windows import Window
 
 Compare = Literal["last_year", "prior", "plan"]
 COMPARES: tuple[Compare, ...] = ("last_year", "prior", "plan")
-DriverKind = Literal["change", "rate", "mix"]
+EffectKind = Literal["change", "rate", "mix"]
+#: What a child is: a business unit of the company, or a team.
+DriverKind = Literal["business_unit", "team"]
 
 DRIVERS_SCHEMA = pl.Schema(
     {
         "scope": pl.String,
         "child": pl.String,
-        "input": pl.String,
         "driver_kind": pl.String,
-        "effect": pl.Float64,
+        "effect": pl.String,
+        "contribution": pl.Float64,
         "share_of_change": pl.Float64,
         "rank": pl.Int64,
+        "input": pl.String,
         "current": pl.Float64,
         "comparison": pl.Float64,
     }
@@ -72,8 +75,8 @@ DRIVERS_SCHEMA = pl.Schema(
 @dataclass(frozen=True)
 class Effect:
     child: str
-    kind: DriverKind
-    effect: float
+    effect: EffectKind
+    contribution: float
     #: The metric input it came through (derived metrics), else "".
     input: str = ""
 
@@ -178,13 +181,14 @@ def top_drivers(view: pl.DataFrame, n: int) -> pl.DataFrame:
         scope=pl.col("scope").first(),
         child=pl.lit("(all others)"),
         input=pl.lit(""),
-        driver_kind=pl.lit("change"),
-        effect=pl.col("effect").sum(),
+        driver_kind=pl.col("driver_kind").first(),
+        effect=pl.lit("change"),
+        contribution=pl.col("contribution").sum(),
         share_of_change=pl.col("share_of_change").sum(),
         rank=pl.lit(n + 1, dtype=pl.Int64),
         current=pl.lit(None, dtype=pl.Float64),
         comparison=pl.lit(None, dtype=pl.Float64),
-    )
+    ).select(DRIVERS_SCHEMA.names())
     return pl.concat([top, others])
 
 
@@ -295,8 +299,9 @@ def _against_plan(
             "scope": registry.company,
             "child": r["scope"],
             "input": "",
-            "driver_kind": "change",
-            "effect": r["value"] - r["plan_value"],
+            "driver_kind": "business_unit",
+            "effect": "change",
+            "contribution": r["value"] - r["plan_value"],
             "share_of_change": (r["value"] - r["plan_value"]) / change if change else None,
             "current": r["value"],
             "comparison": r["plan_value"],
@@ -352,9 +357,10 @@ def drivers(
             "scope": scope,
             "child": e.child,
             "input": e.input,
-            "driver_kind": e.kind,
+            "driver_kind": child,
             "effect": e.effect,
-            "share_of_change": e.effect / change if change else None,
+            "contribution": e.contribution,
+            "share_of_change": e.contribution / change if change else None,
             "current": kids_now.get(e.child),
             "comparison": kids_then.get(e.child),
         }
@@ -367,7 +373,7 @@ def drivers(
 def _ranked(frame: pl.DataFrame) -> pl.DataFrame:
     return (
         frame.with_columns(
-            rank=pl.col("effect").abs().rank("ordinal", descending=True).cast(pl.Int64)
+            rank=pl.col("contribution").abs().rank("ordinal", descending=True).cast(pl.Int64)
         )
         .select(DRIVERS_SCHEMA.names())
         .sort("rank")
