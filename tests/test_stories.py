@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -249,3 +250,17 @@ def test_every_unit_gets_more_punctual_yet_the_company_does_not(
         for year in (2025, 2026)
     }  # fmt: skip
     assert shares[2026] > shares[2025]
+
+    # the consistency view over the same days of each year shows it too: every unit's canonical
+    # rate up, the company's down
+    def canonical(start: str, end: str) -> dict[str, float]:
+        view = consistency(sample_dataset, registry, "on_time_rate", dt.date.fromisoformat(start),
+                           dt.date.fromisoformat(end))  # fmt: skip
+        return {
+            r["scope"]: r["value"]
+            for r in view.filter(pl.col("method") == "canonical").iter_rows(named=True)
+        }
+
+    this, last = canonical("2026-01-01", "2026-11-30"), canonical("2025-01-01", "2025-11-30")
+    assert this[registry.company] < last[registry.company]
+    assert all(this[u] > last[u] for u in sample_dataset.units)
