@@ -177,15 +177,25 @@ def test_the_bridge_chart_is_drawn_in_every_lens(page: Page, server: str, path: 
             assert sum(moves) == pytest.approx(last - first, rel=1e-9, abs=1e-12)
 
 
-def test_clicking_a_bridge_step_drills_down_to_the_unit(page: Page, server: str) -> None:
-    open_app(page, f"{server}/time_horizons?metric=on_time_rate&lens=choice", "Time horizons")
-    chart = page.locator(f"{LIVE}.st-key-why-units .js-plotly-plot")
+@pytest.mark.parametrize(
+    ("path", "title", "key", "metric"),
+    [
+        ("time_horizons?metric=on_time_rate&lens=choice", "Time horizons", "why-units",
+         "On-time delivery rate"),
+        ("overview?lens=choice", "Overview", "why-revenue-units", "Revenue"),
+    ],
+)  # fmt: skip
+def test_clicking_a_bridge_step_drills_down_to_the_unit(
+    page: Page, server: str, path: str, title: str, key: str, metric: str
+) -> None:
+    open_app(page, f"{server}/{path}", title)
+    chart = page.locator(f"{LIVE}.st-key-{key} .js-plotly-plot")
     expect(chart).to_be_visible(timeout=RERUN_MS)
     settle(page)
     chart.scroll_into_view_if_needed()
     centre = chart.evaluate(STEP_CENTRE_JS, "Marketplace")
     assert centre, "no 'Marketplace' step in the bridge chart"
-    drilled = heading(page, "Why On-time delivery rate moved, team by team")
+    drilled = heading(page, f"Why {metric} moved, team by team")
     for _attempt in range(3):  # as for the bubble: a click Plotly did not yet register is repeated
         page.mouse.move(centre["x"], centre["y"])
         page.wait_for_timeout(300)
@@ -199,7 +209,7 @@ def test_clicking_a_bridge_step_drills_down_to_the_unit(page: Page, server: str)
     expect(page).to_have_url(re.compile(r"[?&]unit=Marketplace(&|$)"))
     settle(page)
     assert_no_errors(page)
-    screenshot(page, "bridge_drill_down")
+    screenshot(page, f"bridge_drill_down_{key}")
 
 
 def _assert_deep_linked_view(page: Page) -> None:
