@@ -20,7 +20,8 @@ from bridge.data.checks import database_problems
 from bridge.data.health import check
 from bridge.data.load import TimeColumn, load_dataset, open_source, read_epoch
 from bridge.sample import generate
-from tests.test_fault_suite import AS_OF, EVENTS, _run, _server_database
+from tests.databases import AS_OF, EVENTS, scratches
+from tests.test_fault_suite import _run
 
 #: ordered_at rewritten as Unix times (UTC: the sample's timestamps are naive, read as UTC).
 TO_EPOCH = {
@@ -57,20 +58,9 @@ CASES = [
 
 @pytest.fixture
 def databases(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Callable[[str], str]]:
-    made: list[Iterator[str]] = []
-    dialect = request.node.callspec.params["dialect"]
-    unit = request.node.callspec.params["unit"]
-
-    def new(name: str) -> str:
-        if dialect == "sqlite":
-            return f"sqlite:///{tmp_path / name}.sqlite"
-        server = _server_database(dialect, f"bridge_epoch_{unit}_{name}")
-        made.append(server)
-        return next(server)
-
-    yield new
-    for server in made:
-        next(server, None)
+    params = request.node.callspec.params
+    with scratches(params["dialect"], f"bridge_epoch_{params['unit']}", tmp_path) as new:
+        yield new
 
 
 def _with_epoch(config_copy: Path, unit: str | None) -> Registry:

@@ -25,7 +25,6 @@ import csv
 import datetime as dt
 import io
 import math
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +34,6 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from streamlit.testing.v1 import AppTest
 
 from bridge.app.cli import main
@@ -47,17 +45,8 @@ from bridge.sample import generate
 from bridge.settings import get_settings
 from bridge.translate.evaluate import UNASSIGNED
 from tests.apptesting import PAGES, figures, open_page, shown
+from tests.databases import AS_OF, EVENTS, scratches
 
-AS_OF = dt.date(2026, 11, 30)  # the variants' first day without data
-EVENTS = 20_000
-SERVERS = {
-    "postgresql": os.environ.get(
-        "BRIDGE_TEST_POSTGRES_URL", "postgresql+psycopg://root@127.0.0.1:5432/test"
-    ),
-    "mariadb": os.environ.get(
-        "BRIDGE_TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306/test"
-    ),
-}
 #: Orders the faults rewrite: twelve orders of one week in mid-2025 (ids follow time).
 ORDER_IDS = tuple(range(12_000, 12_012))
 
@@ -285,43 +274,14 @@ CASES = [
 # --- building the variants --------------------------------------------------------------------
 
 
-def _server_database(dialect: str, name: str) -> Iterator[str]:
-    admin_url = make_url(SERVERS[dialect])
-    try:
-        admin = create_engine(
-            admin_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5}
-        )
-        with admin.connect() as conn:
-            force = " WITH (FORCE)" if dialect == "postgresql" else ""
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name}{force}"))
-            conn.execute(text(f"CREATE DATABASE {name}"))
-    except Exception as exc:  # a genuinely absent server: skip with the reason
-        pytest.skip(f"{dialect} not reachable: {str(exc).splitlines()[0]}")
-    yield admin_url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        force = " WITH (FORCE)" if dialect == "postgresql" else ""
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name}{force}"))
-    admin.dispose()
-
-
 @pytest.fixture
 def databases(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Callable[[str], str]]:
-    """Empty databases of the test's dialect, by name (dropped afterwards)."""
-    made: list[Iterator[str]] = []
-    dialect = request.node.callspec.params["dialect"]
-    # a name of its own per fault: the app keeps measures per URL for a while (cache_ttl_seconds)
-    fault = FAULTS.index(request.node.callspec.params["fault"])
-
-    def new(name: str) -> str:
-        if dialect == "sqlite":
-            return f"sqlite:///{tmp_path / name}.sqlite"
-        server = _server_database(dialect, f"bridge_fault_{fault}_{name}")
-        made.append(server)
-        return next(server)
-
-    yield new
-    for server in made:
-        next(server, None)
+    """Empty databases of the test's dialect, by name (dropped afterwards); a name of its own per
+    fault, as the app keeps measures per URL for a while (cache_ttl_seconds)."""
+    params = request.node.callspec.params
+    fault = FAULTS.index(params["fault"])
+    with scratches(params["dialect"], f"bridge_fault_{fault}", tmp_path) as new:
+        yield new
 
 
 def _run(url: str, statements: list[str]) -> None:

@@ -19,10 +19,9 @@ from pathlib import Path
 import pytest
 
 from bridge.app.cli import main
-from bridge.sample import generate
 from bridge.settings import get_settings
 from tests.conftest import CONFIG_DIR
-from tests.test_fault_suite import AS_OF, EVENTS, _server_database
+from tests.databases import small_company
 
 DIALECTS = [
     pytest.param("sqlite", id="sqlite"),
@@ -53,17 +52,8 @@ def bridge(
 
 @pytest.fixture
 def company(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
-    dialect = request.node.callspec.params["dialect"]
-    if dialect == "sqlite":
-        url = f"sqlite:///{tmp_path / 'company.sqlite'}"
-        generate(url, as_of=AS_OF, events=EVENTS, history_years=2)
+    with small_company(request.node.callspec.params["dialect"], "bridge_init", tmp_path) as url:
         yield url
-        return
-    server = _server_database(dialect, "bridge_init")
-    url = next(server)
-    generate(url, as_of=AS_OF, events=EVENTS, history_years=2)
-    yield url
-    next(server, None)
 
 
 def _values(csv_text: str) -> dict[tuple[str, str, str], str]:

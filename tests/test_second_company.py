@@ -23,7 +23,7 @@ from sqlalchemy import create_engine, text
 
 from bridge.app.cli import main
 from bridge.settings import get_settings
-from tests.test_fault_suite import _server_database
+from tests.databases import scratch
 
 DIALECTS = [
     pytest.param("sqlite", id="sqlite"),
@@ -90,16 +90,9 @@ def _build(url: str, dialect: str) -> None:
 @pytest.fixture
 def company(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
     dialect = request.node.callspec.params["dialect"]
-    if dialect == "sqlite":
-        url = f"sqlite:///{tmp_path / 'kiso.sqlite'}"
+    with scratch(dialect, "bridge_kiso", tmp_path) as url:
         _build(url, dialect)
         yield url
-        return
-    server = _server_database(dialect, "bridge_kiso")
-    url = next(server)
-    _build(url, dialect)
-    yield url
-    next(server, None)
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)

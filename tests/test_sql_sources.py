@@ -21,9 +21,8 @@ from bridge.data.checks import database_problems
 from bridge.data.health import check
 from bridge.data.load import load_dataset, open_source, source_sql
 from bridge.errors import ConfigError
-from bridge.sample import generate
 from tests.apptesting import PAGES, figures, open_page, shown
-from tests.test_fault_suite import AS_OF, EVENTS, _server_database
+from tests.databases import AS_OF, small_company
 
 #: The orders, their team taken from the org table by a join, on_time derived from two columns.
 JOINED = (
@@ -40,17 +39,10 @@ DIALECTS = [
 
 @pytest.fixture
 def company(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
-    dialect = request.node.callspec.params["dialect"]
-    if dialect == "sqlite":
-        url = f"sqlite:///{tmp_path / 'company.sqlite'}"
-        generate(url, as_of=AS_OF, events=EVENTS, history_years=2)
+    with small_company(
+        request.node.callspec.params["dialect"], "bridge_sql_source", tmp_path
+    ) as url:
         yield url
-        return
-    server = _server_database(dialect, "bridge_sql_source")
-    url = next(server)
-    generate(url, as_of=AS_OF, events=EVENTS, history_years=2)
-    yield url
-    next(server, None)
 
 
 def _orders_as(config_copy: Path, sql: str) -> Callable[[], Registry]:

@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 
 from bridge.app.cli import main
 from bridge.settings import get_settings
-from tests.test_fault_suite import SERVERS, _server_database
+from tests.databases import SERVERS, server_database
 
 pytestmark = pytest.mark.postgres
 
@@ -38,7 +38,7 @@ def _blocks(language: str) -> list[str]:
 @pytest.fixture
 def shop() -> Iterator[str]:
     """The shop's database, made by the example's own SQL, with a few years of sales."""
-    server = _server_database("postgresql", DATABASE)
+    server = server_database("postgresql", DATABASE)
     url = next(server)
     tables, role = _blocks("sql")[:2]
     engine = create_engine(url)
