@@ -226,3 +226,19 @@ def assert_lens(page: Page, lens: str) -> None:
             expect(lens_heading(page, text)).to_be_visible()
         else:
             expect(lens_heading(page, text)).to_have_count(0)
+
+
+def click_until(page: Page, centre: dict[str, float], shown: Locator) -> None:
+    """Click a chart's point at ``centre`` until ``shown`` is visible (at most three times): on a
+    loaded machine Plotly can still be wiring its handlers when the chart first shows, and a click
+    it did not register changes nothing."""
+    for _attempt in range(3):
+        page.mouse.move(centre["x"], centre["y"])
+        page.wait_for_timeout(300)  # let Plotly register the hover before the click
+        page.mouse.click(centre["x"], centre["y"])
+        try:
+            expect(shown).to_be_visible(timeout=RERUN_MS // 3)
+            break
+        except AssertionError:
+            settle(page)
+    expect(shown).to_be_visible(timeout=RERUN_MS)

@@ -33,6 +33,7 @@ from tests.browsing import (  # noqa: E402
     assert_has_chart,
     assert_lens,
     assert_no_errors,
+    click_until,
     heading,
     headings_shown,
     lens_button,
@@ -133,19 +134,7 @@ def test_clicking_a_bubble_drills_down_to_the_unit(page: Page, server: str) -> N
     chart.scroll_into_view_if_needed()
     centre = chart.evaluate(BUBBLE_CENTRE_JS, "Retail Stores")
     assert centre, "no 'Retail Stores' bubble in the trade-off chart"
-    drilled = heading(page, "Retail Stores: its teams in the action lens")
-    for _attempt in range(3):
-        # On a loaded machine Plotly can still be wiring its handlers when the chart first shows;
-        # a click it did not register changes nothing, so the click is repeated (at most thrice).
-        page.mouse.move(centre["x"], centre["y"])
-        page.wait_for_timeout(300)  # let Plotly register the hover before the click
-        page.mouse.click(centre["x"], centre["y"])
-        try:
-            expect(drilled).to_be_visible(timeout=RERUN_MS // 3)
-            break
-        except AssertionError:
-            settle(page)
-    expect(drilled).to_be_visible(timeout=RERUN_MS)
+    click_until(page, centre, heading(page, "Retail Stores: its teams in the action lens"))
     expect(page).to_have_url(re.compile(r"[?&]unit=Retail(\+|%20)Stores(&|$)"))
     settle(page)
     expect(sidebar(page).get_by_role("combobox", name="Business unit")).to_have_value(
@@ -195,17 +184,7 @@ def test_clicking_a_bridge_step_drills_down_to_the_unit(
     chart.scroll_into_view_if_needed()
     centre = chart.evaluate(STEP_CENTRE_JS, "Marketplace")
     assert centre, "no 'Marketplace' step in the bridge chart"
-    drilled = heading(page, f"Why {metric} moved, team by team")
-    for _attempt in range(3):  # as for the bubble: a click Plotly did not yet register is repeated
-        page.mouse.move(centre["x"], centre["y"])
-        page.wait_for_timeout(300)
-        page.mouse.click(centre["x"], centre["y"])
-        try:
-            expect(drilled).to_be_visible(timeout=RERUN_MS // 3)
-            break
-        except AssertionError:
-            settle(page)
-    expect(drilled).to_be_visible(timeout=RERUN_MS)
+    click_until(page, centre, heading(page, f"Why {metric} moved, team by team"))
     expect(page).to_have_url(re.compile(r"[?&]unit=Marketplace(&|$)"))
     settle(page)
     assert_no_errors(page)
