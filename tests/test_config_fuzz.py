@@ -138,9 +138,11 @@ def broken_configs(draw: st.DrawFn) -> dict[str, str | None]:
                     draw(st.sampled_from(["nope", "revenue_x", "(revenue - nope) / revenue"])),
                 )
         elif kind == "cycle":
-            metrics = data["metrics.toml"]["metrics"]
-            metrics[2]["expression"] = "contribution_margin - cost"
-            metrics[3]["expression"] = "(contribution - cost) / revenue"
+            metrics = data["metrics.toml"].get("metrics")
+            # an earlier breakage may have replaced the list (or an entry) by another value
+            if isinstance(metrics, list) and all(isinstance(m, dict) for m in metrics[2:4]):
+                metrics[2]["expression"] = "contribution_margin - cost"
+                metrics[3]["expression"] = "(contribution - cost) / revenue"
         elif kind == "drop_key":
             path = draw(st.sampled_from(paths))
             parent = data[name]
