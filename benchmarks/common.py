@@ -426,6 +426,6 @@ def main_for(run: Callable[[Path, int], Report], doc: str | None, default_repeat
     parser.add_argument("--repeat", type=int, default=default_repeat)
     args = parser.parse_args()
     started = time.perf_counter()
-    with sample_db(args.db) as db:
+    with sample_db(args.db.resolve() if args.db else None) as db:  # servers run elsewhere
         report = run(db, args.repeat)
     finish(report, started)
