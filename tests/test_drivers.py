@@ -25,13 +25,12 @@ from bridge.config.registry import Registry
 from bridge.dataset import Dataset
 from bridge.translate.drivers import (
     additive_effects,
-    comparison_window,
-    current_window,
     drivers,
     ratio_effects,
     shapley,
 )
 from bridge.translate.evaluate import value_over
+from bridge.translate.windows import compared_with, recent_periods, to_date
 from tests.apptesting import figures, headings, open_page, page_text
 from tests.conftest import AS_OF
 
@@ -192,8 +191,9 @@ def test_shapley_of_a_margin_adds_up_and_negates(
 def test_every_headline_metric_adds_up_on_the_sample(
     sample_dataset: Dataset, registry: Registry, compare: str, unit: str | None
 ) -> None:
-    now = current_window(AS_OF, "quarter", 1)
-    then = comparison_window(now, "quarter", compare)  # type: ignore[arg-type]
+    period = recent_periods(AS_OF, "quarter", 1, 1)[0]
+    now = to_date(period, AS_OF)
+    then = compared_with(period, AS_OF, "quarter", compare)  # type: ignore[arg-type]
     level = "company" if unit is None else "business_unit"
     scope = unit or registry.company
     for metric in registry.metrics.values():
@@ -316,25 +316,25 @@ def test_the_sentence_says_what_the_effects_show() -> None:
 def test_a_period_not_comparable_gets_no_attribution_and_says_why(
     sample_dataset: Dataset, registry: Registry
 ) -> None:
-    from bridge.translate.drivers import not_comparable
+    from bridge.translate.drivers import attribute
 
     early = dt.date(2026, 10, 3)  # two days into the quarter: fewer than 7, not compared
     assert drivers(sample_dataset, registry, "revenue", "quarter", early).is_empty()
-    assert not_comparable(sample_dataset, registry, "revenue", "quarter", early) == (
+    assert attribute(sample_dataset, registry, "revenue", "quarter", early).reason == (
         "partial period: only 2 of 92 days so far"
     )
     first_year = dt.date(2022, 6, 1)  # no last year to compare with
     assert drivers(sample_dataset, registry, "revenue", "year", first_year).is_empty()
-    assert not_comparable(sample_dataset, registry, "revenue", "year", first_year) == (
+    assert attribute(sample_dataset, registry, "revenue", "year", first_year).reason == (
         "missing history: data starts 2022-01-01"
     )
-    assert not_comparable(sample_dataset, registry, "revenue", "quarter", AS_OF) is None
+    assert attribute(sample_dataset, registry, "revenue", "quarter", AS_OF).reason is None
 
 
 def test_against_plan_each_unit_s_gap_adds_up_to_the_company_s(
     sample_dataset: Dataset, registry: Registry
 ) -> None:
-    from bridge.translate.drivers import not_comparable
+    from bridge.translate.drivers import attribute
     from bridge.translate.horizon import horizon
 
     view = drivers(sample_dataset, registry, "revenue", "quarter", AS_OF, "plan")
@@ -348,10 +348,12 @@ def test_against_plan_each_unit_s_gap_adds_up_to_the_company_s(
     )
     assert set(view.get_column("child")) == set(sample_dataset.units)
     assert drivers(sample_dataset, registry, "on_time_rate", "quarter", AS_OF, "plan").is_empty()
-    assert not_comparable(sample_dataset, registry, "on_time_rate", "quarter", AS_OF, "plan") == (
+    assert attribute(sample_dataset, registry, "on_time_rate", "quarter", AS_OF, "plan").reason == (
         "no plan for On-time delivery rate in this period (a plan for a rate cannot be prorated)"
     )
     assert (
-        not_comparable(sample_dataset, registry, "revenue", "quarter", AS_OF, "plan", "Marketplace")
+        attribute(
+            sample_dataset, registry, "revenue", "quarter", AS_OF, "plan", "Marketplace"
+        ).reason
         == "plans are set per business unit, not per team: compare the teams with last year"
     )

@@ -84,6 +84,19 @@ class Dataset:
         return value if isinstance(value, dt.date) else None
 
     @cached_property
+    def team_names(self) -> dict[str, str]:
+        """Each team's name, by team id (what people read instead of the id)."""
+        return dict(
+            zip(self.org.get_column("team_id"), self.org.get_column("team_name"), strict=True)
+        )
+
+    @cached_property
+    def team_units(self) -> dict[str, str]:
+        """Each team's business unit, by team id."""
+        org = self.org
+        return dict(zip(org.get_column("team_id"), org.get_column("business_unit"), strict=True))
+
+    @cached_property
     def units(self) -> tuple[str, ...]:
         """The business units of the org table, sorted."""
         names = self.org.get_column("business_unit").drop_nulls().unique().sort()

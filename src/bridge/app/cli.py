@@ -276,7 +276,7 @@ def cmd_metrics(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_view(args: argparse.Namespace, settings: Settings) -> int:
-    from bridge.translate.drivers import not_comparable, top_drivers
+    from bridge.translate.drivers import attribute, top_drivers
     from bridge.translate.request import DriversRequest, resolve
     from bridge.translate.views import build_view
 
@@ -293,11 +293,11 @@ def cmd_view(args: argparse.Namespace, settings: Settings) -> int:
     opened = _open(settings, max_age=settings.cache_ttl_seconds)
     request = resolve(args.view, raw, opened.registry, opened.coverage)
     frame = build_view(request, opened.dataset, opened.registry)
-    if isinstance(request, DriversRequest) and frame.is_empty():
-        reason = not_comparable(
+    if isinstance(request, DriversRequest) and frame.is_empty():  # say why there is no split
+        reason = attribute(
             opened.dataset, opened.registry, request.metric.id, request.grain,
             request.data_end, request.compare, request.unit,
-        )  # fmt: skip
+        ).reason  # fmt: skip
         print(f"no attribution: {reason or 'no value in one of the two windows'}", file=sys.stderr)
     _emit(frame if args.top is None else top_drivers(frame, args.top), args.format)
     return EXIT_OK

@@ -35,7 +35,7 @@ from typing import Literal
 
 import polars as pl
 
-from bridge.calendar import Grain, add_years, period_end, period_start, shift
+from bridge.calendar import ExecutiveGrain
 from bridge.config.expression import BinOp, Neg, Node, Num, Ref
 from bridge.config.metrics import (
     DerivedMetric,
@@ -48,7 +48,7 @@ from bridge.config.registry import Registry
 from bridge.dataset import Dataset
 from bridge.translate.evaluate import Level, scoped, value_over
 from bridge.translate.horizon import horizon
-from bridge.translate.windows import Window
+from bridge.translate.windows import Window, compared_with, recent_periods, to_date
 
 Compare = Literal["last_year", "prior", "plan"]
 COMPARES: tuple[Compare, ...] = ("last_year", "prior", "plan")
@@ -195,157 +195,79 @@ def top_drivers(view: pl.DataFrame, n: int) -> pl.DataFrame:
 # --- from the dataset -----------------------------------------------------------------------------
 
 
-def comparison_window(
-    current: Window, grain: Grain, compare: Literal["last_year", "prior"]
-) -> Window:
-    """The like-for-like window: the same elapsed days of the prior period, or of last year."""
-    start = shift(current.start, grain, -1) if compare == "prior" else add_years(current.start, -1)
-    return Window(start, min(start + dt.timedelta(days=current.days), period_end(start, grain)))
+@dataclass(frozen=True)
+class Attribution:
+    """A metric's change at a scope, split (``view``, columns in docs/views.md), with what it is
+    the change of: the period so far (``now``) and what it is compared with (``then``; None for a
+    plan), the scope's values in both, and ``reason`` when there is no split to show."""
 
-
-def current_window(as_of: dt.date, grain: Grain, fiscal_start: int) -> Window:
-    """The period holding the last day before ``as_of``, up to ``as_of``."""
-    start = period_start(as_of - dt.timedelta(days=1), grain, fiscal_start)
-    return Window(start, min(as_of, period_end(start, grain)))
-
-
-def _values(
-    dataset: Dataset, registry: Registry, metric_id: str, level: Level, window: Window,
-    scope: str | None,
-) -> dict[str, float]:  # fmt: skip
-    frame = value_over(dataset, registry, metric_id, level, window.start, window.end)
-    frame = _within(frame, dataset, level, scope)
-    return {s: v for s, v in frame.iter_rows() if v is not None and math.isfinite(v)}
-
-
-def _within(frame: pl.DataFrame, dataset: Dataset, level: Level, scope: str | None) -> pl.DataFrame:
-    """A team-level frame kept to one unit's teams (``scope``), others as they are."""
-    if level != "team" or scope is None:
-        return frame
-    teams = dataset.org.filter(pl.col("business_unit") == scope).get_column("team_id")
-    return frame.filter(pl.col("scope").is_in(teams.to_list()))
-
-
-def _measure_sums(
-    dataset: Dataset, registry: Registry, measures: Sequence[str], level: Level, window: Window,
-    scope: str | None,
-) -> dict[str, dict[str, float]]:  # fmt: skip
-    frame = scoped(dataset, registry, measures, [level]).filter(
-        (pl.col("day") >= window.start) & (pl.col("day") < window.end)
-    )
-    frame = _within(frame, dataset, level, scope)
-    sums = frame.group_by("scope", "measure").agg(pl.col("value").sum())
-    found: dict[str, dict[str, float]] = {}
-    for child, measure, value in sums.iter_rows():
-        found.setdefault(measure, {})[child] = float(value)
-    return found
-
-
-def not_comparable(
-    dataset: Dataset,
-    registry: Registry,
-    metric_id: str,
-    grain: Grain,
-    as_of: dt.date,
-    compare: Compare = "last_year",
-    business_unit: str | None = None,
-) -> str | None:
-    """Why the period cannot be compared with the ``compare`` window (so there is nothing to
-    attribute), as the horizon view says it — a period of fewer than 7 days so far, missing
-    history, a definition that changed — or None when it can."""
-    if grain not in ("month", "quarter", "year"):
-        return None
-    view = horizon(dataset, registry, metric_id, grain, as_of, periods=1)
-    scope = business_unit or registry.company
-    mine = view.filter(pl.col("scope") == scope).sort("period_start")
-    if mine.is_empty():
-        return None
-    last = mine.row(-1, named=True)
-    if compare == "plan":
-        return _plan_gap(view, registry, metric_id, business_unit)
-    if last[f"{compare}_comparable"]:
-        return None
-    return str(last[f"{compare}_reason"] or "not comparable")
-
-
-def _plan_gap(
-    view: pl.DataFrame, registry: Registry, metric_id: str, business_unit: str | None
-) -> str | None:
-    """Why the latest period cannot be split against plan (None: every unit has a plan)."""
-    if business_unit is not None:
-        return "plans are set per business unit, not per team: compare the teams with last year"
-    latest = view.filter(pl.col("period_start") == pl.col("period_start").max())
-    units = latest.filter(pl.col("level") == "business_unit")
-    missing = units.filter(pl.col("plan_value").is_null()).get_column("scope").to_list()
-    label = registry.metric(metric_id).label
-    if missing and len(missing) == units.height:
-        return f"no plan for {label} in this period (a plan for a rate cannot be prorated)"
-    if missing:
-        return f"no plan for {label} for {', '.join(sorted(missing))}"
-    return None
-
-
-def _against_plan(
-    dataset: Dataset, registry: Registry, metric_id: str, grain: Grain, as_of: dt.date
-) -> pl.DataFrame:
-    """Each business unit's gap to its plan over the period to date (plans prorated by days): the
-    gaps add up to the company's, whose plan is the sum of its units'."""
-    view = horizon(dataset, registry, metric_id, grain, as_of, periods=1)
-    latest = view.filter(pl.col("period_start") == pl.col("period_start").max())
-    company = latest.filter(pl.col("level") == "company").row(0, named=True)
-    change = company["value"] - company["plan_value"]
-    rows = [
-        {
-            "scope": registry.company,
-            "child": r["scope"],
-            "input": "",
-            "driver_kind": "business_unit",
-            "effect": "change",
-            "contribution": r["value"] - r["plan_value"],
-            "share_of_change": (r["value"] - r["plan_value"]) / change if change else None,
-            "current": r["value"],
-            "comparison": r["plan_value"],
-        }
-        for r in latest.filter(pl.col("level") == "business_unit").iter_rows(named=True)
-    ]
-    frame = pl.DataFrame(rows, schema={k: v for k, v in DRIVERS_SCHEMA.items() if k != "rank"})
-    return _ranked(frame)
+    view: pl.DataFrame
+    now: Window
+    then: Window | None
+    current: float | None
+    comparison: float | None
+    reason: str | None = None
 
 
 def drivers(
     dataset: Dataset,
     registry: Registry,
     metric_id: str,
-    grain: Grain,
+    grain: ExecutiveGrain,
     as_of: dt.date,
     compare: Compare = "last_year",
     business_unit: str | None = None,
     children: Level | None = None,
 ) -> pl.DataFrame:
+    """The view of :func:`attribute` (what ``bridge view drivers`` prints)."""
+    return attribute(
+        dataset, registry, metric_id, grain, as_of, compare, business_unit, children
+    ).view
+
+
+def attribute(
+    dataset: Dataset,
+    registry: Registry,
+    metric_id: str,
+    grain: ExecutiveGrain,
+    as_of: dt.date,
+    compare: Compare = "last_year",
+    business_unit: str | None = None,
+    children: Level | None = None,
+) -> Attribution:
     """The change of ``metric_id`` in the period holding ``as_of − 1`` (to date) against the same
-    days of the ``compare`` window, at the company (children: business units) or at
-    ``business_unit`` (children: its teams), split into effects that add up to it; ``children =
-    "team"`` splits the company's change among all its teams. Columns in docs/views.md; empty when
-    the metric has no value in either window."""
+    days of the ``compare`` window (or the units' plans), at the company (children: business
+    units) or at ``business_unit`` (children: its teams), split into effects that add up to it;
+    ``children = "team"`` splits the company's change among all its teams.
+
+    The scope's values, and whether they compare like for like, are the horizon view's for the
+    same period (one computation): a period that cannot be compared — fewer than 7 days so far,
+    missing history, a changed definition, no plan — gets no split, and the reason.
+    """
     metric = registry.metric(metric_id)
-    if compare == "plan":
-        if children == "team" or not_comparable(
-            dataset, registry, metric_id, grain, as_of, compare, business_unit
-        ):
-            return pl.DataFrame(schema=DRIVERS_SCHEMA)
-        return _against_plan(dataset, registry, metric_id, grain, as_of)
-    now = current_window(as_of, grain, registry.calendar.fiscal_year_start_month)
-    then = comparison_window(now, grain, compare)
-    parent: Level = "company" if business_unit is None else "business_unit"
-    child: Level = children or ("business_unit" if business_unit is None else "team")
+    period = recent_periods(as_of, grain, 1, registry.calendar.fiscal_year_start_month)[0]
+    now = to_date(period, as_of)
+    latest = horizon(dataset, registry, metric_id, grain, as_of, periods=1)
     scope = business_unit or registry.company
-    values_now = _values(dataset, registry, metric_id, parent, now, None)
-    values_then = _values(dataset, registry, metric_id, parent, then, None)
-    if scope not in values_now or scope not in values_then:
-        return pl.DataFrame(schema=DRIVERS_SCHEMA)
-    if not_comparable(dataset, registry, metric_id, grain, as_of, compare, business_unit):
-        return pl.DataFrame(schema=DRIVERS_SCHEMA)  # like for like or not at all
-    change = values_now[scope] - values_then[scope]
+    mine = latest.filter(pl.col("scope") == scope)
+    row = mine.row(0, named=True) if mine.height else None
+    current = row["value"] if row else None
+    nothing = pl.DataFrame(schema=DRIVERS_SCHEMA)
+    if compare == "plan":
+        before = row["plan_value"] if row else None
+        reason = _plan_gap(latest, registry, metric_id, business_unit, children)
+        if row is None or reason:
+            return Attribution(nothing, now, None, current, before, reason)
+        return Attribution(_against_plan(latest, registry), now, None, current, before)
+    then = compared_with(period, as_of, grain, compare)
+    before = row[f"{compare}_value"] if row else None
+    if row is not None and not row[f"{compare}_comparable"]:
+        reason = str(row[f"{compare}_reason"] or "not comparable")
+        return Attribution(nothing, now, then, current, before, reason)
+    if current is None or before is None:
+        return Attribution(nothing, now, then, current, before)
+    child: Level = children or ("business_unit" if business_unit is None else "team")
+    change = current - before
     if isinstance(metric, SimpleMetric) and not _sums(registry, metric.id):
         effects = [Effect("(all)", "change", change)]  # a min or a max: no split adds up to it
     else:
@@ -366,11 +288,54 @@ def drivers(
         }
         for e in effects
     ]
+    return Attribution(_ranked(rows), now, then, current, before)
+
+
+def _plan_gap(
+    latest: pl.DataFrame,
+    registry: Registry,
+    metric_id: str,
+    business_unit: str | None,
+    children: Level | None,
+) -> str | None:
+    """Why the latest period cannot be split against plan (None: every unit has a plan)."""
+    if business_unit is not None or children == "team":
+        return "plans are set per business unit, not per team: compare the teams with last year"
+    units = latest.filter(pl.col("level") == "business_unit")
+    missing = units.filter(pl.col("plan_value").is_null()).get_column("scope").to_list()
+    label = registry.metric(metric_id).label
+    if missing and len(missing) == units.height:
+        return f"no plan for {label} in this period (a plan for a rate cannot be prorated)"
+    if missing:
+        return f"no plan for {label} for {', '.join(sorted(missing))}"
+    return None
+
+
+def _against_plan(latest: pl.DataFrame, registry: Registry) -> pl.DataFrame:
+    """Each business unit's gap to its plan over the period to date (plans prorated by days): the
+    gaps add up to the company's, whose plan is the sum of its units'."""
+    company = latest.filter(pl.col("level") == "company").row(0, named=True)
+    change = company["value"] - company["plan_value"]
+    rows = [
+        {
+            "scope": registry.company,
+            "child": r["scope"],
+            "input": "",
+            "driver_kind": "business_unit",
+            "effect": "change",
+            "contribution": r["value"] - r["plan_value"],
+            "share_of_change": (r["value"] - r["plan_value"]) / change if change else None,
+            "current": r["value"],
+            "comparison": r["plan_value"],
+        }
+        for r in latest.filter(pl.col("level") == "business_unit").iter_rows(named=True)
+    ]
+    return _ranked(rows)
+
+
+def _ranked(rows: list[dict[str, object]]) -> pl.DataFrame:
+    """The rows as a drivers view, ranked by the size of their contribution."""
     frame = pl.DataFrame(rows, schema={k: v for k, v in DRIVERS_SCHEMA.items() if k != "rank"})
-    return _ranked(frame)
-
-
-def _ranked(frame: pl.DataFrame) -> pl.DataFrame:
     return (
         frame.with_columns(
             rank=pl.col("contribution").abs().rank("ordinal", descending=True).cast(pl.Int64)
@@ -378,6 +343,38 @@ def _ranked(frame: pl.DataFrame) -> pl.DataFrame:
         .select(DRIVERS_SCHEMA.names())
         .sort("rank")
     )
+
+
+def _values(
+    dataset: Dataset, registry: Registry, metric_id: str, level: Level, window: Window,
+    scope: str | None,
+) -> dict[str, float]:  # fmt: skip
+    frame = value_over(dataset, registry, metric_id, level, window.start, window.end)
+    frame = _within(frame, dataset, level, scope)
+    return {s: v for s, v in frame.iter_rows() if v is not None and math.isfinite(v)}
+
+
+def _within(frame: pl.DataFrame, dataset: Dataset, level: Level, scope: str | None) -> pl.DataFrame:
+    """A team-level frame kept to one unit's teams (``scope``), others as they are."""
+    if level != "team" or scope is None:
+        return frame
+    teams = [t for t, unit in dataset.team_units.items() if unit == scope]
+    return frame.filter(pl.col("scope").is_in(teams))
+
+
+def _measure_sums(
+    dataset: Dataset, registry: Registry, measures: Sequence[str], level: Level, window: Window,
+    scope: str | None,
+) -> dict[str, dict[str, float]]:  # fmt: skip
+    frame = scoped(dataset, registry, measures, [level]).filter(
+        (pl.col("day") >= window.start) & (pl.col("day") < window.end)
+    )
+    frame = _within(frame, dataset, level, scope)
+    sums = frame.group_by("scope", "measure").agg(pl.col("value").sum())
+    found: dict[str, dict[str, float]] = {}
+    for child, measure, value in sums.iter_rows():
+        found.setdefault(measure, {})[child] = float(value)
+    return found
 
 
 def _effects(

@@ -12,7 +12,7 @@ from typing import Literal, get_args
 
 import polars as pl
 
-from bridge.calendar import Grain, period_label, same_period_last_year, shift
+from bridge.calendar import Grain, period_label
 from bridge.config.registry import Registry
 from bridge.dataset import Dataset
 from bridge.translate.evaluate import (
@@ -25,6 +25,7 @@ from bridge.translate.evaluate import (
 from bridge.translate.windows import (
     Window,
     comparability,
+    compared_with,
     like_for_like,
     recent_periods,
     to_date,
@@ -69,11 +70,8 @@ def horizon(
     windows: list[dict[str, object]] = []
     for period in recent_periods(as_of, grain, periods or DEFAULT_PERIODS[grain], fiscal):
         current = to_date(period, as_of)
-        # A complete period is compared with whole periods; one in progress with the same number
-        # of elapsed days of each comparison period (never a part against a whole).
-        elapsed = current.days if period.end > as_of else None
-        prior = like_for_like(shift(period.start, grain, -1), grain, elapsed)
-        last_year = like_for_like(same_period_last_year(period.start, grain), grain, elapsed)
+        prior = compared_with(period, as_of, grain, "prior")
+        last_year = compared_with(period, as_of, grain, "last_year")
         ttm, ttm_past = trailing_year(current.end), trailing_year(current.end, MULTI_YEAR)
         spans: dict[Role, Window] = {
             "value": current,
@@ -95,7 +93,7 @@ def horizon(
             )
         partial = (
             f"partial period: only {current.days} of {period.days} days so far"
-            if elapsed is not None and current.days < MIN_COMPARABLE_DAYS
+            if period.end > as_of and current.days < MIN_COMPARABLE_DAYS
             else None
         )
         rows.append(

@@ -9,10 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Literal
 
 import polars as pl
 
-from bridge.calendar import Grain, add_years, period_end, period_start, shift
+from bridge.calendar import (
+    Grain,
+    add_years,
+    period_end,
+    period_start,
+    same_period_last_year,
+    shift,
+)
 from bridge.config.metrics import MetricBase
 
 
@@ -38,6 +46,21 @@ def like_for_like(comparison_start: dt.date, grain: Grain, elapsed_days: int | N
     if elapsed_days is None:
         return Window(comparison_start, end)
     return Window(comparison_start, min(comparison_start + dt.timedelta(days=elapsed_days), end))
+
+
+def compared_with(
+    period: Window, as_of: dt.date, grain: Grain, against: Literal["prior", "last_year"]
+) -> Window:
+    """What ``period`` (so far, before ``as_of``) is compared with: the prior period or the same
+    period last year, cut to the same elapsed days while ``period`` is in progress — never a part
+    against a whole."""
+    elapsed = to_date(period, as_of).days if period.end > as_of else None
+    start = (
+        shift(period.start, grain, -1)
+        if against == "prior"
+        else same_period_last_year(period.start, grain)
+    )
+    return like_for_like(start, grain, elapsed)
 
 
 def trailing_year(end: dt.date, years_back: int = 0) -> Window:

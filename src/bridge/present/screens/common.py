@@ -16,13 +16,8 @@ from bridge.present.format import NumberFormat, of
 from bridge.present.palette import STATUSES, unit_colours
 from bridge.present.screens.model import Panel
 from bridge.present.tables import fix_now_table
-from bridge.translate.drivers import (
-    comparison_window,
-    current_window,
-    drivers,
-    not_comparable,
-)
-from bridge.translate.evaluate import Level, value_over
+from bridge.translate.drivers import Attribution, attribute
+from bridge.translate.evaluate import Level
 from bridge.translate.frontline import fix_now, frontline
 from bridge.translate.lineage import feeds
 from bridge.translate.windows import latest
@@ -181,36 +176,24 @@ def drivers_panel(
     """Why ``metric`` moved against the same days last year: a sentence and a bridge chart, by
     business unit (``teams`` False) or by team; a click on a step opens its unit."""
     children: Level = "team" if teams or unit is not None else "business_unit"
-    view, said = why_moved(dataset, registry, metric, grain, end, unit, children)
-    scope = unit or registry.company
+    found, said = why_moved(dataset, registry, metric, grain, end, unit, children)
     title = f"Why {metric.label} moved" + (", team by team" if children == "team" else "")
-    if view.is_empty():
-        reason = not_comparable(dataset, registry, metric.id, grain, end, "last_year", unit)
+    if found.view.is_empty() or found.then is None:
         return Panel(
             title=title,
-            caption=f"Not compared with the same days last year, so nothing to explain: {reason}."
-            if reason
-            else f"No {metric.label} for {scope} in this period or the same days last year: "
-            "nothing to explain.",
+            caption=f"Not compared with the same days last year, so nothing to explain: "
+            f"{found.reason}."
+            if found.reason
+            else f"No {metric.label} for {unit or registry.company} in this period or the same "
+            "days last year: nothing to explain.",
         )
     fiscal = registry.calendar.fiscal_year_start_month
-    now = current_window(end, grain, fiscal)
-    then = comparison_window(now, grain, "last_year")
     number = fmt(metric, registry)
-    delta = delta_format(number)
-    org = dataset.org
-    names = dict(zip(org.get_column("team_id"), org.get_column("team_name"), strict=True))
-    units = dict(zip(org.get_column("team_id"), org.get_column("business_unit"), strict=True))
-    units |= {u: u for u in dataset.units}
-    current = value_over(dataset, registry, metric.id, _level(unit), now.start, now.end)
-    before = value_over(dataset, registry, metric.id, _level(unit), then.start, then.end)
-    start = before.filter(pl.col("scope") == scope).get_column("value").item()
-    stop = current.filter(pl.col("scope") == scope).get_column("value").item()
-    labels, status_note = names, ""
+    labels, status_note = dataset.team_names, ""
     if children == "team":  # each team with its status on its own frontline KPI
         marks, status_note = _team_status(dataset, registry, metric, end, unit)
-        labels = {t: f"{marks[t]} {n}" if t in marks else n for t, n in names.items()}
-    shown = steps(view, labels, units)
+        labels = {t: f"{marks[t]} {n}" if t in marks else n for t, n in labels.items()}
+    shown = steps(found.view, labels, dataset.team_units | {u: u for u in dataset.units})
     return Panel(
         title=title,
         help="Each step is a unit's (or team's) share of the change, so the steps add up to it. "
@@ -218,11 +201,14 @@ def drivers_panel(
         "Click a step to open that unit. See docs/views.md, drivers.",
         caption=said + status_note,
         figure=driver_bridge(
-            (f"{period_label(then.start, grain, fiscal)}, {then.days} days", start),
+            (
+                f"{period_label(found.then.start, grain, fiscal)}, {found.then.days} days",
+                found.comparison or 0.0,
+            ),
             [(s.label, s.value, s.unit) for s in shown],
-            (f"{period_label(now.start, grain, fiscal)} so far", stop),
+            (f"{period_label(found.now.start, grain, fiscal)} so far", found.current or 0.0),
             number,
-            delta,
+            delta_format(number),
             higher_is_better=metric.direction == "higher_is_better",
         ),
         select_key=key,
@@ -260,20 +246,13 @@ def why_moved(
     end: dt.date,
     unit: str | None,
     children: Level | None = None,
-) -> tuple[pl.DataFrame, str]:
+) -> tuple[Attribution, str]:
     """The drivers of ``metric``'s change against the same days last year, and the sentence that
     says them ("" when there is nothing to explain)."""
-    view = drivers(dataset, registry, metric.id, grain, end, "last_year", unit, children)
-    now = current_window(end, grain, registry.calendar.fiscal_year_start_month)
-    org = dataset.org
-    names = dict(zip(org.get_column("team_id"), org.get_column("team_name"), strict=True))
+    found = attribute(dataset, registry, metric.id, grain, end, "last_year", unit, children)
     who = "units" if children in (None, "business_unit") and unit is None else "teams"
     said = sentence(
-        view, metric.label, delta_format(fmt(metric, registry)),
-        f"the same {now.days} days last year", names, who,
+        found.view, metric.label, delta_format(fmt(metric, registry)),
+        f"the same {found.now.days} days last year", dataset.team_names, who,
     )  # fmt: skip
-    return view, said
-
-
-def _level(unit: str | None) -> Level:
-    return "company" if unit is None else "business_unit"
+    return found, said
