@@ -2,7 +2,7 @@
 
 Stages, in the direction data flows (README, "How it is built")::
 
-    foundation (errors, settings, calendar, dataset, records, output)
+    foundation (errors, settings, calendar, timezone, dataset, records, output)
       → config (specs, registry, rules)  → data (databases)    ┐
                                          → translate (pure)    ├→ app (CLI, the Streamlit boundary)
                                             → present (formats, charts, screens, brief)  ┘
@@ -32,6 +32,7 @@ STAGES = {
     "bridge.errors": "foundation",
     "bridge.settings": "foundation",
     "bridge.calendar": "foundation",
+    "bridge.timezone": "foundation",
     "bridge.dataset": "foundation",
     "bridge.records": "foundation",
     "bridge.output": "foundation",

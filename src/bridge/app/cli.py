@@ -183,7 +183,7 @@ def _open(settings: Settings, *, full: bool = False, max_age: float | None = Non
 
     registry, engine = _connect(settings)
     cache = MeasureCache(settings.cache_dir, settings.late_arriving_days)
-    today = dt.date.today()
+    today = registry.today()
     dataset = cache.load(engine, registry, today=today, full=full, max_age=max_age, verify=True)
     assert cache.last is not None  # every load records what it did
     return Opened(registry, engine, dataset, Coverage.of(dataset, today), cache.last)
@@ -299,6 +299,8 @@ def cmd_view(args: argparse.Namespace, settings: Settings) -> int:
             request.data_end, request.compare, request.unit,
         ).reason  # fmt: skip
         print(f"no attribution: {reason or 'no value in one of the two windows'}", file=sys.stderr)
+    if args.format == "table":  # for people; CSV and JSON stay data only
+        print(_data_line(opened, request.unit, request.as_of))
     _emit(frame if args.top is None else top_drivers(frame, args.top), args.format)
     return EXIT_OK
 
@@ -367,6 +369,19 @@ def cmd_sample(args: argparse.Namespace, settings: Settings) -> int:
         f"(seed {seed}, data {summary.start} to {summary.end}) in {summary.seconds:.1f} s"
     )
     return EXIT_OK
+
+
+def _data_line(opened: Opened, unit: str | None, as_of: dt.date) -> str:
+    from bridge.present.format import data_line
+
+    registry, coverage = opened.registry, opened.coverage
+    return data_line(
+        unit or registry.company,
+        coverage.last_day,
+        as_of,
+        coverage.default_as_of,
+        registry.calendar.timezone,
+    )
 
 
 def _emit(frame: pl.DataFrame, fmt: str) -> None:

@@ -31,12 +31,13 @@ from bridge.config.metrics import Metric
 from bridge.config.partial import PartialRegistry, load_partial_registry
 from bridge.config.registry import Registry
 from bridge.data.health import HealthReport, check
-from bridge.data.load import open_source, source_sql
+from bridge.data.load import open_source, source_sql, zone_of
 from bridge.data.refresh import MeasureCache
 from bridge.data.state import list_records, open_state
 from bridge.data.urls import safe_url
 from bridge.dataset import Dataset
 from bridge.errors import BridgeError, RequestError
+from bridge.present.format import data_line
 from bridge.present.screens.model import LENS_HEADINGS, LENS_LABELS, Inputs, Panel, Screen
 from bridge.present.tables import Table, csv_bytes
 from bridge.records import RECORDS_SCHEMA
@@ -131,13 +132,14 @@ def _dataset(
     max_age: int,
 ) -> tuple[Dataset, float]:
     cache = _measure_cache(cache_dir, late_days)
-    dataset = cache.load(_engine, _registry, today=dt.date.today(), max_age=max_age)
+    dataset = cache.load(_engine, _registry, today=_registry.today(), max_age=max_age)
     return dataset, time.time()
 
 
 @st.cache_resource(show_spinner=False)
 def _queries(_registry: Registry, config_key: float, dialect: str) -> dict[str, str]:
-    return {source.name: source_sql(source, dialect) for source in _registry.sources}
+    zone = zone_of(_registry)
+    return {source.name: source_sql(source, dialect, zone) for source in _registry.sources}
 
 
 # A resource, not data: a screen is frozen and only read, so it is shared as it is (cache_data would
@@ -224,7 +226,7 @@ def start_page(kind: type[R]) -> Page[R]:
     except BridgeError as exc:
         _source_failure(exc)
         st.stop()
-    coverage = Coverage.of(dataset, dt.date.today())
+    coverage = Coverage.of(dataset, registry.today())
     request = _resolve(kind, registry, coverage)
     _sidebar_controls(request, coverage)
     st.caption(literal(_data_line(registry, coverage, request)))
@@ -236,12 +238,13 @@ def start_page(kind: type[R]) -> Page[R]:
 
 def _data_line(registry: Registry, coverage: Coverage, request: Request) -> str:
     """``Northwind Group · data through 2026-12-02 · as of 2026-12-03``: on every page."""
-    scope = request.unit or registry.company
-    through = coverage.last_day.isoformat() if coverage.last_day else "no data yet"
-    line = f"{scope} · data through {through}"
-    if request.as_of != coverage.default_as_of:
-        line += f" · as of {request.as_of} (views use data before it)"
-    return line
+    return data_line(
+        request.unit or registry.company,
+        coverage.last_day,
+        request.as_of,
+        coverage.default_as_of,
+        registry.calendar.timezone,
+    )
 
 
 def _resolve(kind: type[R], registry: Registry, coverage: Coverage) -> R:

@@ -23,6 +23,7 @@ from pydantic import Field, StrictInt, field_validator
 from bridge.config.base import Identifier, Spec
 from bridge.config.expression import Node, parse_expression, references
 from bridge.money import CurrencyCode
+from bridge.timezone import check_zone_name
 
 Lens = Literal["action", "choice"]
 Unit = Literal["currency", "percent", "count", "number"]
@@ -105,6 +106,13 @@ class Calendar(Spec):
     """Calendar settings shared by every metric."""
 
     fiscal_year_start_month: int = Field(default=1, ge=1, le=12)
+    #: The IANA zone days are cut in (None: each time counts on the day it is written with).
+    timezone: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        return None if value is None else check_zone_name(value)
 
 
 class Money(Spec):

@@ -8,6 +8,7 @@ and raises a single :class:`~bridge.errors.ConfigError` listing them all — or 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from bridge.config.rules import semantic_problems
 from bridge.config.sources import Measure, Source, SourcesFile
 from bridge.errors import ConfigError, Problem, RequestError
 from bridge.money import CURRENCIES, Currency
+from bridge.timezone import Zone
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,11 @@ class Registry:
     @property
     def measures(self) -> dict[str, tuple[Source, Measure]]:
         return {m.name: (s, m) for s in self.sources for m in s.measures}
+
+    def today(self) -> dt.date:
+        """Today where the company's day is cut: in the reporting time zone, if one is set."""
+        name = self.calendar.timezone
+        return dt.date.today() if name is None else Zone.named(name).today()
 
     @property
     def company(self) -> str:

@@ -140,6 +140,7 @@ def _metrics(starter: Starter, today: dt.date) -> str:
         "",
         "[calendar]",
         "fiscal_year_start_month = 1  # TODO: the month your fiscal year starts",
+        '# timezone = "Europe/Berlin"  # TODO: where your day ends, if times are stored in UTC',
     ]
     for source in starter.sources:
         since = source.first_day or today.replace(month=1, day=1)

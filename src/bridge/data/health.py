@@ -24,6 +24,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
+    Select,
     Table,
     and_,
     case,
@@ -35,12 +36,22 @@ from sqlalchemy import (
 )
 from sqlalchemy import types as sqltypes
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.sql.expression import FromClause
 
 from bridge.config.registry import Registry
 from bridge.config.sources import Source
-from bridge.data.load import NO_UNIT, TimeColumn, as_date, is_number, reflect, relation
+from bridge.data.load import (
+    NO_UNIT,
+    TimeColumn,
+    as_date,
+    is_number,
+    reflect,
+    relation,
+    zone_of,
+)
 from bridge.data.urls import describe_error, safe_url
 from bridge.errors import SourceError
+from bridge.timezone import Zone
 
 #: Missing days are looked for in this many days before as-of (older gaps are history).
 GAP_WINDOW_DAYS = 90
@@ -94,8 +105,11 @@ def check(engine: Engine, registry: Registry, as_of: dt.date) -> HealthReport:
             findings.extend(
                 _check_org(conn, org, org_spec.team_column, org_spec.business_unit_column)
             )
+            zone = zone_of(registry)
             for source in registry.sources:
-                summary, found = _check_source(conn, source, org.c[org_spec.team_column], as_of)
+                summary, found = _check_source(
+                    conn, source, org.c[org_spec.team_column], as_of, zone
+                )
                 sources.append(summary)
                 findings.extend(found)
     except SQLAlchemyError as exc:
@@ -164,10 +178,12 @@ def _check_org(
 
 
 def _check_source(
-    conn: Connection, source: Source, org_team: Column[Any], as_of: dt.date
+    conn: Connection, source: Source, org_team: Column[Any], as_of: dt.date, zone: Zone | None
 ) -> tuple[dict[str, object], list[dict[str, object]]]:
-    table = relation(conn, source)
-    when = TimeColumn.of(source, table)
+    raw = relation(conn, source)
+    raw_when = TimeColumn.of(source, raw, zone)
+    # with a zone, the one scan reads rows whose instant is computed once (TimeColumn.fence)
+    table, when = raw_when.fence(raw) if raw_when.zoned else (raw, raw_when)
     time_col, day, team = when.column, when.day, table.c[source.team_column]
     found: list[dict[str, object]] = []
 
@@ -183,7 +199,7 @@ def _check_source(
                 }
             )
 
-    bound = when.bound(as_of)
+    before = when.before(as_of)
     numeric = (sqltypes.Integer, sqltypes.Numeric, sqltypes.Float)
     # (check, condition, effect, detail): all counted in ONE scan of the table.
     checks: list[tuple[str, ColumnElement[bool], str, str]] = [
@@ -207,7 +223,7 @@ def _check_source(
         ),
         (
             "in the future",
-            and_(time_col >= bound, day.is_not(None)),
+            and_(when.since(as_of), day.is_not(None)),
             "excluded",
             f"{source.time_column} on or after {as_of}: outside every view",
         ),
@@ -222,7 +238,11 @@ def _check_source(
                 or_(written.like("%+__:__"), written.like("%-__:__"), written.like("%Z")),
                 "included, flagged",
                 f"{source.time_column} holds times with a UTC offset (like '…T23:30:00-08:00'): "
-                "each counts on the day as written, not moved to UTC or to one time zone",
+                + (
+                    f"each counts on its day in {zone.name} (the reporting time zone)"
+                    if zone is not None
+                    else "each counts on the day as written, not moved to UTC or to one time zone"
+                ),
             )
         )
     for measure in source.measures:
@@ -232,7 +252,7 @@ def _check_source(
         checks.append(
             (
                 f"empty {measure.column}",
-                and_(col.is_(None), time_col < bound),
+                and_(col.is_(None), before),
                 "included, flagged",
                 f"measure {measure.name} ignores rows with no value",
             )
@@ -244,7 +264,7 @@ def _check_source(
                     and_(
                         col.is_not(None),
                         not_(func.coalesce(is_number(col), False)),
-                        time_col < bound,
+                        before,
                     ),
                     "excluded",
                     f"NaN, infinite or text values: measure {measure.name} leaves them out",
@@ -254,7 +274,7 @@ def _check_source(
             checks.append(
                 (
                     f"negative {measure.column}",
-                    and_(col < 0, time_col < bound),
+                    and_(col < 0, before),
                     "included, flagged",
                     f"measure {measure.name} sums them (refunds or errors?)",
                 )
@@ -267,7 +287,7 @@ def _check_source(
             # and the last day is the last before the as-of: one row in 2099 (counted as "in the
             # future") must not make a source that stopped weeks ago look fresh
             func.min(day),
-            func.max(case((time_col < bound, day))),
+            func.max(case((before, day))),
             *(func.count(case((cond, 1))) for _, cond, _, _ in checks),
         ).select_from(table)
     ).one()
@@ -282,7 +302,7 @@ def _check_source(
     )
     execute = conn.execute
     if source.id_column is not None:
-        ident = table.c[source.id_column]
+        ident = raw.c[source.id_column]  # the bare table: its index
         # GROUP BY the id walks its index; COUNT(DISTINCT) would sort the whole column.
         groups = (
             select(func.count().label("n"))
@@ -298,6 +318,7 @@ def _check_source(
             "included, flagged",
             f"rows sharing a {source.id_column}: each is counted in every measure",
         )
+    team = raw.c[source.team_column]
     unknown = execute(
         select(team, func.count())
         .where(and_(team.is_not(None), team.not_in(select(org_team))))
@@ -317,11 +338,11 @@ def _check_source(
             "time zone",
             int(total),
             "included, flagged",
-            f"{source.time_column} carries a time zone: days are cut in the database session's "
-            "time zone",
+            f"{source.time_column} carries a time zone: days are cut in "
+            + (f"{zone.name} (the reporting time zone)" if zone is not None else "UTC"),
         )
     if source.grain == "event" and last_day is not None:
-        missing = _missing_days(conn, when, as_of, first_day)
+        missing = _missing_days(conn, raw, raw_when, as_of, first_day)
         if missing:
             shown = ", ".join(d.isoformat() for d in missing[:10])
             add(
@@ -344,15 +365,21 @@ def _check_source(
 
 
 def _missing_days(
-    conn: Connection, when: TimeColumn, as_of: dt.date, first_day: dt.date | None
+    conn: Connection, table: FromClause, when: TimeColumn, as_of: dt.date, first_day: dt.date | None
 ) -> list[dt.date]:
     start = max(as_of - dt.timedelta(days=GAP_WINDOW_DAYS), first_day or as_of)
-    day = when.day
-    query = (
-        select(day)
-        .where(when.column >= when.bound(start), when.column < when.bound(as_of))
-        .group_by(day)
-    )
+    query: Select[Any]
+    if when.zoned:  # the window's rows (bounds on the bare column), their days cut in the zone
+        rows, on_rows = when.fence(
+            table,
+            when.column >= when.bound(start - when.SLACK),
+            when.column < when.bound(as_of + when.SLACK),
+        )
+        day = on_rows.local_day(start)
+        query = select(day).select_from(rows).group_by(day)
+    else:
+        day = when.day
+        query = select(day).where(when.since(start), when.before(as_of)).group_by(day)
     seen = {as_date(r[0]) for r in conn.execute(query).all() if r[0] is not None}
     expected = [start + dt.timedelta(days=i) for i in range((as_of - start).days)]
     return [d for d in expected if d not in seen]

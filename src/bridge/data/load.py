@@ -53,8 +53,10 @@ from sqlalchemy.sql.functions import FunctionElement
 from bridge.config.registry import Registry
 from bridge.config.sources import Condition, Measure, Source
 from bridge.data.urls import UrlError, describe_error, parse_url, safe_url
+from bridge.data.zoned import offset, unix_seconds
 from bridge.dataset import MEASURES_SCHEMA, ORG_SCHEMA, PLAN_SCHEMA, TARGETS_SCHEMA, Dataset, empty
 from bridge.errors import SourceError
+from bridge.timezone import Zone
 
 # --- connecting -------------------------------------------------------------------------------
 
@@ -63,7 +65,7 @@ def open_source(url: str | SecretStr, *, timeout_seconds: int = 30) -> Engine:
     """An engine on the source database, opened read-only where the dialect allows it.
 
     SQLite files are opened with ``mode=ro``; PostgreSQL sessions default to read-only transactions;
-    MariaDB/MySQL sessions are set ``READ ONLY``. Connection and read timeouts keep the app from hanging.
+    MariaDB/MySQL sessions are set ``READ ONLY``. Server sessions read instants in UTC. Connection and read timeouts keep the app from hanging.
     """
     try:
         parsed = parse_url(url, "source database URL")
@@ -77,7 +79,8 @@ def open_source(url: str | SecretStr, *, timeout_seconds: int = 30) -> Engine:
     elif backend == "postgresql":
         kwargs["connect_args"] = {
             "connect_timeout": timeout_seconds,
-            "options": "-c default_transaction_read_only=on",
+            # instants are read in UTC, whatever the server's default zone (bridge.data.zoned)
+            "options": "-c default_transaction_read_only=on -c TimeZone=UTC",
         }
     elif backend in ("mysql", "mariadb"):
         kwargs["connect_args"] = {
@@ -115,6 +118,8 @@ def _sqlite_read_only(url: URL) -> URL:
 def _mysql_read_only(dbapi_connection: Any, _record: Any) -> None:
     with dbapi_connection.cursor() as cursor:
         cursor.execute("SET SESSION TRANSACTION READ ONLY")
+        # a TIMESTAMP column is read in the session's zone: UTC, whatever the server's default
+        cursor.execute("SET time_zone = '+00:00'")
 
 
 # --- dialect-portable day truncation -----------------------------------------------------------
@@ -207,7 +212,8 @@ class epoch_day(FunctionElement[dt.date]):
 def _epoch_parts(element: epoch_day, compiler: SQLCompiler, **kw: Any) -> tuple[str, int, int]:
     value, per_day = (compiler.process(c, **kw) for c in element.clauses.clauses)
     per = int(per_day)
-    return value, per, LAST_UNIX_SECOND * (per // 86_400)
+    # in parentheses: the value may be a sum (an instant plus a zone's offset)
+    return f"({value})", per, LAST_UNIX_SECOND * (per // 86_400)
 
 
 @compiles(epoch_day)
@@ -243,29 +249,143 @@ def _epoch_mysql(element: epoch_day, compiler: SQLCompiler, **kw: Any) -> str:
 class TimeColumn:
     """A source's time column as days: the SQL day of each row, bounds typed like the column (so
     comparisons use its index), and a value read back. A date, a timestamp or ISO text, or — with
-    ``epoch`` in the config — an integer Unix time (days cut in UTC)."""
+    ``epoch`` in the config — an integer Unix time. Without a ``zone``, a timestamp counts on the
+    day it is written with (an epoch: its UTC day); with one, an instant counts on its local day
+    there (see :mod:`bridge.data.zoned`)."""
 
     column: ColumnElement[Any]
     epoch: Literal["seconds", "milliseconds"] | None = None
+    zone: Zone | None = None
+    #: On the rows of :meth:`fence`: the instant and the written day, computed once per row there.
+    computed: tuple[ColumnElement[Any], ColumnElement[Any] | None] | None = None
 
     @classmethod
-    def of(cls, source: Source, table: FromClause) -> TimeColumn:
-        return cls(table.c[source.time_column], source.epoch)
+    def of(cls, source: Source, table: FromClause, zone: Zone | None = None) -> TimeColumn:
+        return cls(table.c[source.time_column], source.epoch, zone)
+
+    @property
+    def is_text(self) -> bool:
+        kind = self.column.type
+        return isinstance(kind, sqltypes.String) and not isinstance(kind, sqltypes.Date)
+
+    @property
+    def zoned(self) -> bool:
+        """Whether days are moved into a zone: a DATE is a day already, and stays."""
+        kind = self.column.type
+        is_day = isinstance(kind, sqltypes.Date) and not isinstance(kind, sqltypes.DateTime)
+        return self.zone is not None and not is_day
+
+    @property
+    def seconds(self) -> ColumnElement[Any]:
+        """The instant in Unix seconds (× 1000 for a milliseconds epoch); NULL for a day as text."""
+        if self.computed is not None:
+            return self.computed[0]
+        return self.column if self.epoch is not None else unix_seconds(self.column)
+
+    @property
+    def written_day(self) -> ColumnElement[Any] | None:
+        """For text: the day as written, used where a value holds a day and no time."""
+        if self.computed is not None:
+            return self.computed[1]
+        return day_of(self.column) if self.is_text and self.epoch is None else None
+
+    def fence(
+        self, table: FromClause, *where: ColumnElement[bool]
+    ) -> tuple[FromClause, TimeColumn]:
+        """The rows of ``table`` (matching ``where``) with their instant and written day computed
+        once per row, and this time column on them. ``OFFSET 0`` keeps every database from merging
+        the step into the query around it, which would compute the instant again at each branch
+        of the zone's ``CASE``."""
+        columns: list[ColumnElement[Any]] = [*table.c, self.seconds.label("bridge_seconds")]
+        written = self.written_day
+        if written is not None:
+            columns.append(written.label("bridge_written"))
+        rows = select(*columns).where(*where).offset(0).subquery("bridge_rows")
+        computed = (rows.c.bridge_seconds, rows.c.bridge_written if written is not None else None)
+        name = self.column.key
+        assert name is not None  # a column of a table or a query has a name
+        return rows, TimeColumn(rows.c[name], self.epoch, self.zone, computed)
+
+    def day_from(
+        self,
+        seconds: ColumnElement[Any],
+        written: ColumnElement[Any] | None = None,
+        since: dt.date | None = None,
+    ) -> ColumnElement[dt.date]:
+        """The local day of ``seconds`` (see :attr:`seconds`) in the zone; ``written`` where that
+        is NULL. ``since`` leaves out the zone's changes before that day (none is read)."""
+        assert self.zone is not None
+        scale = 1000 if self.epoch == "milliseconds" else 1
+        first = None if since is None else self.zone.midnight(since - dt.timedelta(days=2))
+        local = seconds + offset(self.zone, seconds, scale, first)
+        day = epoch_day(local, literal_column(str(86_400 * scale)))
+        return day if written is None else func.coalesce(day, written)
+
+    def local_day(self, since: dt.date | None = None) -> ColumnElement[dt.date]:
+        """The zoned day (see :meth:`day_from`), reading no zone change before ``since``."""
+        return self.day_from(self.seconds, self.written_day, since)
 
     @property
     def day(self) -> ColumnElement[dt.date]:
+        if self.zoned:
+            return self.local_day()
         if self.epoch is None:
             return day_of(self.column)
         return epoch_day(self.column, literal_column(str(_PER_DAY[self.epoch])))
 
-    def bound(self, day: dt.date) -> dt.date | dt.datetime | str | int:
+    def bound(self, day: dt.date) -> dt.date | str | int | ColumnElement[dt.datetime]:
+        """The column's value at the start of ``day`` as written (no zone)."""
         if self.epoch is None:
             return time_bound(self.column, day)
         return (day - EPOCH).days * _PER_DAY[self.epoch]
 
+    #: How far a zoned day's rows can be from the day written (an offset is at most ±14 hours).
+    SLACK = dt.timedelta(days=2)
+
+    def since(self, day: dt.date) -> ColumnElement[bool]:
+        """Rows on ``day`` or later: a comparison on the bare column (its index), exact per day."""
+        if not self.zoned:
+            return self.column >= self.bound(day)
+        return and_(self.column >= self.bound(day - self.SLACK), self.day >= day)
+
+    def before(self, day: dt.date) -> ColumnElement[bool]:
+        """Rows before ``day`` (see :meth:`since`)."""
+        if not self.zoned:
+            return self.column < self.bound(day)
+        return and_(self.column < self.bound(day + self.SLACK), self.day < day)
+
     def read(self, value: object) -> dt.date | None:
         """The day of a value as the database returns it (None: no day)."""
-        return read_day(value) if self.epoch is None else read_epoch(value, self.epoch)
+        if self.epoch is not None:
+            if self.zoned:
+                assert self.zone is not None
+                try:
+                    number = int(str(value))
+                except ValueError:
+                    return None
+                seconds = number // (1000 if self.epoch == "milliseconds" else 1)
+                if read_epoch(value, self.epoch) is None:
+                    return None
+                return self.zone.day_of(dt.datetime.fromtimestamp(seconds, dt.UTC))
+            return read_epoch(value, self.epoch)
+        if self.zoned:
+            assert self.zone is not None
+            instant = read_instant(value)
+            if instant is not None:
+                return self.zone.day_of(instant)
+        return read_day(value)
+
+
+def read_instant(value: object) -> dt.datetime | None:
+    """The instant of a timestamp or ISO text holding a time (None: a day, or no time at all)."""
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and len(value) > 10:
+        try:
+            return dt.datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
 
 
 def read_epoch(value: object, epoch: Literal["seconds", "milliseconds"]) -> dt.date | None:
@@ -333,14 +453,36 @@ def _type_of(value: object) -> sqltypes.TypeEngine[Any]:
     return sqltypes.NullType()
 
 
-def time_bound(column: ColumnElement[Any], day: dt.date) -> dt.date | dt.datetime | str:
+class day_start(FunctionElement[dt.datetime]):
+    """Midnight of a day as a bound for a timestamp column: a timestamp parameter, or on SQLite
+    (where a timestamp is text) the day alone — ``'2026-03-28'`` sorts before every time written
+    that day, ``'2026-03-28 00:00:00'`` as well as ``'2026-03-28 00:00:00.000000'``, which the
+    timestamp parameter (written with microseconds) would sort after."""
+
+    type = sqltypes.DateTime()
+    inherit_cache = True
+
+
+@compiles(day_start)
+def _day_start_default(element: day_start, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(day_start, "sqlite")
+def _day_start_sqlite(element: day_start, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"substr({compiler.process(element.clauses, **kw)}, 1, 10)"
+
+
+def time_bound(
+    column: ColumnElement[Any], day: dt.date
+) -> dt.date | str | ColumnElement[dt.datetime]:
     """A date bound typed like the column, so comparisons use its index and storage format.
 
     ISO-8601 text (checked by ``bridge validate``) compares as text: ``'2026-11-30 14:05'`` sorts
     after ``'2026-11-30'`` and before ``'2026-12-01'``.
     """
     if isinstance(column.type, sqltypes.DateTime):
-        return dt.datetime.combine(day, dt.time())
+        return day_start(literal(dt.datetime.combine(day, dt.time()), column.type))
     if isinstance(column.type, sqltypes.String) and not isinstance(column.type, sqltypes.Date):
         return day.isoformat()
     return day
@@ -428,19 +570,25 @@ def aggregate(table: FromClause, measure: Measure) -> ColumnElement[float]:
 
 
 def measure_query(
-    source: Source, table: FromClause, start: dt.date | None = None, end: dt.date | None = None
+    source: Source,
+    table: FromClause,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    zone: Zone | None = None,
 ) -> Select[*tuple[Any, ...]]:
     """``SELECT day, team_id, <one column per measure> ... GROUP BY day, team`` for days in
-    [start, end) — every day when a bound is None."""
-    when = TimeColumn.of(source, table)
+    [start, end) — every day when a bound is None — cut in ``zone`` when given."""
+    when = TimeColumn.of(source, table, zone)
+    if when.zoned:
+        return _zoned_measure_query(source, table, when, start, end)
     time_col, day = when.column, when.day
     team = type_coerce(table.c[source.team_column], String)
     columns = [aggregate(table, m).label(m.name) for m in source.measures]
     query = select(day.label("day"), team.label("team_id"), *columns)
     if start is not None:
-        query = query.where(time_col >= when.bound(start))
+        query = query.where(when.since(start))
     if end is not None:
-        query = query.where(time_col < when.bound(end))
+        query = query.where(when.before(end))
     return (
         # a row with no time or no team cannot be placed (Data health counts it)
         query.where(time_col.is_not(None), table.c[source.team_column].is_not(None))
@@ -449,7 +597,41 @@ def measure_query(
     )
 
 
-def source_sql(source: Source, dialect_name: str) -> str:
+def _zoned_measure_query(
+    source: Source,
+    table: FromClause,
+    when: TimeColumn,
+    start: dt.date | None,
+    end: dt.date | None,
+) -> Select[*tuple[Any, ...]]:
+    """The same query with days cut in a zone, in two steps: the rows in range (bounds on the bare
+    column, widened by a day or two, so its index serves) with their instant computed once
+    (:meth:`TimeColumn.fence`); then days by the zone's offsets, grouped, and the range made
+    exact on the days."""
+    where: list[ColumnElement[bool]] = [
+        when.column.is_not(None),
+        table.c[source.team_column].is_not(None),
+    ]
+    if start is not None:
+        where.append(when.column >= when.bound(start - when.SLACK))
+    if end is not None:
+        where.append(when.column < when.bound(end + when.SLACK))
+    rows, on_rows = when.fence(table, *where)
+    day = on_rows.local_day(start)
+    team = type_coerce(rows.c[source.team_column], String)
+    measures = [aggregate(rows, m).label(m.name) for m in source.measures]
+    query = select(day.label("day"), team.label("team_id"), *measures).group_by(
+        rows.c[source.team_column], day
+    )
+    # the range made exact on the days (MariaDB's HAVING reads no expression of grouped columns)
+    if start is not None:
+        query = query.where(day >= start)
+    if end is not None:
+        query = query.where(day < end)
+    return query
+
+
+def source_sql(source: Source, dialect_name: str, zone: Zone | None = None) -> str:
     """The query a source runs on a full load, in a dialect's SQL (for people to read).
 
     Built from the config alone (no reflection): the time column is taken as a timestamp. An
@@ -471,7 +653,7 @@ def source_sql(source: Source, dialect_name: str) -> str:
         table = Table(source.table, MetaData(), *columns, schema=source.db_schema)
     # Through a URL rather than the dialect registry: registry.load("mariadb") gives an instance.
     dialect = make_url(f"{dialect_name}://").get_dialect()()
-    query = measure_query(source, table)
+    query = measure_query(source, table, zone=zone)
     return str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
 
@@ -486,9 +668,11 @@ def load_dataset(
 ) -> Dataset:
     """Measures for days in [start, end) — every day by default — plus org, targets and plan."""
 
+    zone = zone_of(registry)
+
     def one_source(source: Source) -> pl.DataFrame:
         with engine.connect() as conn:
-            return _load_source(conn, source, start, end)
+            return _load_source(conn, source, start, end, zone)
 
     try:
         # Sources are independent queries: run them on parallel connections (the drivers release
@@ -511,10 +695,10 @@ def _describe(exc: SQLAlchemyError, engine: Engine) -> str:
 
 
 def _load_source(
-    conn: Any, source: Source, start: dt.date | None, end: dt.date | None
+    conn: Any, source: Source, start: dt.date | None, end: dt.date | None, zone: Zone | None
 ) -> pl.DataFrame:
     table = relation(conn, source)
-    rows = conn.execute(measure_query(source, table, start, end)).all()
+    rows = conn.execute(measure_query(source, table, start, end, zone)).all()
     names = [m.name for m in source.measures]
     wide = pl.DataFrame(
         rows,
@@ -607,22 +791,31 @@ def first_days(engine: Engine, registry: Registry) -> dict[str, dt.date]:
     column's index (SQLite would scan the whole table for ``MIN`` and ``MAX`` in one statement).
     """
     found: dict[str, dt.date] = {}
+    zone = zone_of(registry)
     try:
         with engine.connect() as conn:
             for source in registry.sources:
-                when = TimeColumn.of(source, relation(conn, source))
+                table = relation(conn, source)
+                when = TimeColumn.of(source, table, zone)
                 # the raw value (no driver-side parsing): a value that is no date sorts first
                 value = conn.execute(select(type_coerce(func.min(when.column), String))).scalar()
                 day = when.read(value)
                 if value is not None and day is None:
                     # ...so the first value that reads as a day is asked for (a full scan, only
                     # when such values exist; Data health counts them)
-                    day = read_day(conn.execute(select(func.min(when.day))).scalar())
+                    on_rows = when.fence(table)[1] if when.zoned else when
+                    day = read_day(conn.execute(select(func.min(on_rows.day))).scalar())
                 if day is not None:
                     found[source.name] = day
     except SQLAlchemyError as exc:
         raise SourceError(_describe(exc, engine)) from None
     return found
+
+
+def zone_of(registry: Registry) -> Zone | None:
+    """The reporting time zone of the config (None: days as written)."""
+    name = registry.calendar.timezone
+    return None if name is None else Zone.named(name)
 
 
 def read_day(value: object) -> dt.date | None:

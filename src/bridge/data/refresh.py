@@ -88,7 +88,7 @@ class MeasureCache:
         rows holding values that are no date are left out, not refused), raising ConfigError if
         not.
         """
-        today = today or dt.date.today()
+        today = today or registry.today()
         key = cache_key(engine, registry)
         with self._lock:
             cached = None if full else self._read(key)

@@ -182,6 +182,24 @@ def day_text(value: dt.date | dt.datetime | None) -> str:
     return value.isoformat()
 
 
+def data_line(
+    scope: str,
+    last_day: dt.date | None,
+    as_of: dt.date,
+    default_as_of: dt.date,
+    timezone: str | None = None,
+) -> str:
+    """``Northwind Group · data through 2026-12-02 · as of 2026-12-01 (views use data before it)
+    · days in Europe/Berlin``: what every page and every CLI table starts with."""
+    through = last_day.isoformat() if last_day else "no data yet"
+    line = f"{scope} · data through {through}"
+    if as_of != default_as_of:
+        line += f" · as of {as_of} (views use data before it)"
+    if timezone is not None:
+        line += f" · days in {timezone}"
+    return line
+
+
 def yes_no(value: bool | None, yes: str = "yes", no: str = "no", unknown: str = MISSING) -> str:
     return unknown if value is None else (yes if value else no)
 
