@@ -262,6 +262,11 @@ def test_the_sql_shown_is_the_zoned_query() -> None:
     )
     assert "bridge_seconds" not in plain
     assert "EXTRACT(EPOCH FROM" in zoned and "OFFSET 0" in zoned and "32400" in zoned
+    assert zoned.splitlines()[1] == "-- its UTC offset, +09:00 (unchanged since 1970)"
+    berlin = source_sql(source, "sqlite", Zone.named("Europe/Berlin"))
+    assert berlin.startswith("-- days cut in Europe/Berlin: each row's Unix second")
+    assert "a CASE over its 120 changes 1970-2040" in berlin
+    assert "LIMIT -1 OFFSET 0" in berlin and "?" not in berlin  # every value written out
 
 
 @pytest.mark.parametrize("dialect", [DIALECTS[0]])
@@ -274,7 +279,7 @@ def test_the_cli_and_the_pages_say_where_days_are_cut(
 
     from bridge.app.cli import main
     from bridge.settings import get_settings
-    from tests.apptesting import PAGES, open_page
+    from tests.apptesting import PAGES, figures, open_page
 
     config = _config(tmp_path / "config", "Europe/Berlin")
     monkeypatch.setenv("BRIDGE_SOURCE_URL", events)
@@ -298,3 +303,6 @@ def test_the_cli_and_the_pages_say_where_days_are_cut(
         assert not at.exception, page
         captions = [c.value for c in at.caption]
         assert any(c.endswith("· days in Europe/Berlin") for c in captions), (page, captions)
+        if page == "overview":  # the data starts this year: no legend promises last year's bars
+            names = [t.get("name", "") for f in figures(at) for t in f["data"]]
+            assert not any("last year" in n for n in names), names

@@ -56,7 +56,7 @@ from bridge.data.urls import UrlError, describe_error, parse_url, safe_url
 from bridge.data.zoned import offset, unix_seconds
 from bridge.dataset import MEASURES_SCHEMA, ORG_SCHEMA, PLAN_SCHEMA, TARGETS_SCHEMA, Dataset, empty
 from bridge.errors import SourceError
-from bridge.timezone import Zone
+from bridge.timezone import END_YEAR, FIRST_YEAR, Zone
 
 # --- connecting -------------------------------------------------------------------------------
 
@@ -654,7 +654,25 @@ def source_sql(source: Source, dialect_name: str, zone: Zone | None = None) -> s
     # Through a URL rather than the dialect registry: registry.load("mariadb") gives an instance.
     dialect = make_url(f"{dialect_name}://").get_dialect()()
     query = measure_query(source, table, zone=zone)
-    return str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    sql = str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    # SQLAlchemy's SQLite compiler writes the LIMIT it adds for an OFFSET as a parameter even when
+    # literal values are asked for: show the value it binds
+    sql = sql.replace("LIMIT ? OFFSET 0", "LIMIT -1 OFFSET 0")
+    if zone is None:
+        return sql
+    changes = len(zone.changes) - 1
+    if changes:
+        offset_text = f"its UTC offset at that second (a CASE over its {changes} changes {FIRST_YEAR}-{END_YEAR})"
+    else:
+        hours, rest = divmod(abs(zone.changes[0][1]), 3600)
+        sign = "-" if zone.changes[0][1] < 0 else "+"
+        offset_text = (
+            f"its UTC offset, {sign}{hours:02d}:{rest // 60:02d} (unchanged since {FIRST_YEAR})"
+        )
+    return (
+        f"-- days cut in {zone.name}: each row's Unix second (bridge_seconds), computed once, plus\n"
+        f"-- {offset_text}\n{sql}"
+    )
 
 
 # --- loading ------------------------------------------------------------------------------------

@@ -701,24 +701,26 @@ def unit_bars(
 ) -> go.Figure:
     """One bar pair per scope (``scope``, ``value``, ``last_year_value``): a period (or the part of
     it so far) against the same span last year — never a part against a whole. A scope with no
-    number in either (a unit whose teams had no rows then) takes no place on the axis."""
+    number in either (a unit whose teams had no rows then) takes no place on the axis, and with no
+    number last year at all (the data starts later) the legend promises no grey bar."""
     fig = go.Figure()
     values = values.filter(pl.col("value").is_not_null() | pl.col("last_year_value").is_not_null())
     scopes = plains(values.get_column("scope").to_list())
     now, before = plain(now), plain(before)
     current = values.get_column("value").to_list()
     last_year = values.get_column("last_year_value").to_list()
-    fig.add_trace(
-        go.Bar(
-            x=scopes,
-            y=last_year,
-            name=before,
-            marker={"color": "#BBBBBB"},
-            text=fmt.values(last_year),
-            textposition="outside",
-            hovertemplate="%{x}: %{text}<extra>" + before + "</extra>",
+    if any(v is not None for v in last_year):
+        fig.add_trace(
+            go.Bar(
+                x=scopes,
+                y=last_year,
+                name=before,
+                marker={"color": "#BBBBBB"},
+                text=fmt.values(last_year),
+                textposition="outside",
+                hovertemplate="%{x}: %{text}<extra>" + before + "</extra>",
+            )
         )
-    )
     fig.add_trace(
         go.Bar(
             x=scopes,
