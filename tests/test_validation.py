@@ -596,17 +596,19 @@ DATABASE_CASES = [
         id="time-column-is-integer",
     ),
     pytest.param(
+        # a text column may hold numbers (its values are checked: tests/test_text_numbers.py); a
+        # timestamp cannot
         {},
-        {"sources.0.measures.0.column": "channel"},
+        {"sources.0.measures.0.column": "ordered_at"},
         [
             P(
                 S,
                 f"{ORDERS}.measures[0] (name='revenue').column",
-                "a numeric column",
-                "'channel' of type TEXT",
+                "a numeric (or text holding numbers) column",
+                "'ordered_at' of type TIMESTAMP",
             )
         ],
-        id="sum-over-text",
+        id="sum-over-timestamp",
     ),
     pytest.param(
         {"snapshots": "day DATE, team_id TEXT, people BOOLEAN"},
@@ -615,25 +617,25 @@ DATABASE_CASES = [
             P(
                 S,
                 "sources[1] (name='snapshots').measures[0] (name='people').column",
-                "a numeric column",
+                "a numeric (or text holding numbers) column",
                 "'people' of type BOOLEAN",
             )
         ],
         id="sum-over-boolean",
     ),
     pytest.param(
-        # Every measure value is a number: max of a text column cannot be one.
-        {},
-        {"sources.0.measures.4.column": "channel"},
+        # Every measure value is a number: max of a date cannot be one.
+        {"orders": TABLES["orders"] + ", shipped_on DATE"},
+        {"sources.0.measures.4.column": "shipped_on"},
         [
             P(
                 S,
                 f"{ORDERS}.measures[4] (name='largest_order').column",
-                "a numeric column",
-                "'channel' of type TEXT",
+                "a numeric (or text holding numbers) column",
+                "'shipped_on' of type DATE",
             )
         ],
-        id="max-over-text",
+        id="max-over-date",
     ),
 ]
 

@@ -37,6 +37,8 @@ ISO_TEXT = re.compile(
 #: How many of the smallest, the largest and the first values a text time column is checked on:
 #: text that is no ISO date sorts before ('', '11/15/2026') or after ('garbage') the dates.
 SAMPLE_ROWS = 50
+#: A number written as text, as measures read it (bridge.data.load.text_number).
+TEXT_NUMBER = re.compile(r"\s*[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)\s*")
 Columns = dict[str, sqltypes.TypeEngine[Any]]
 DEFAULT_FILES = ConfigFiles(Path("config"))
 
@@ -189,21 +191,33 @@ class _Check:
                 and kind is not None
                 and (is_text or (sqlite and isinstance(kind, TEMPORAL)))
             ):
-                self.text_times(origin, source, entry)
+                self.text_times(source, entry)
             self.need(columns, source.team_column, self.at(*entry, "team_column"), source.relation)
             self.need(columns, source.id_column, self.at(*entry, "id_column"), source.relation)
+            sampled: set[str] = set()
             for j, measure in enumerate(source.measures):
                 at_measure = (*entry, "measures", Step(j, measure.name, "name"))
                 # every aggregated value becomes a number (Float64): min/max over text cannot
-                numeric = NUMERIC if measure.agg != "count" else ()
+                # (numbers written as text are read as numbers, in SQL: load.text_number)
+                numeric = (*NUMERIC, sqltypes.String) if measure.agg != "count" else ()
                 self.need(
                     columns,
                     measure.column,
                     self.at(*at_measure, "column"),
                     source.relation,
                     numeric,
-                    "numeric",
+                    "numeric (or text holding numbers)",
                 )
+                if (
+                    self.values
+                    and numeric
+                    and measure.column is not None
+                    and measure.column not in sampled  # once per column, at its first measure
+                    and isinstance(columns.get(measure.column), sqltypes.String)
+                    and not isinstance(columns.get(measure.column), TEMPORAL)
+                ):
+                    sampled.add(measure.column)
+                    self.text_numbers(source, measure.column, self.at(*at_measure, "column"))
                 for k, cond in enumerate(measure.where):
                     self.need(
                         columns,
@@ -245,12 +259,18 @@ class _Check:
             example=f'epoch = "{unit}"',
         )
 
-    def text_times(self, origin: FromClause, source: Source, entry: tuple[Any, ...]) -> None:
-        """A text time column must hold ISO dates or timestamps: checked on its smallest,
-        largest and first values (text that is no date sorts before or after the dates)."""
-        if self.engine is None:
-            return
-        col = origin.c[source.time_column]
+    def sample(self, source: Source, name: str, where: Location) -> set[str] | None:
+        """The smallest, the largest and the first values of a column, as text (None, with a
+        problem at ``where``, when the database refuses the query). Text that is no date or no
+        number sorts before ('', '11/15/2026') or after ('garbage') the others."""
+        assert self.engine is not None
+        origin: FromClause
+        if source.sql is not None:
+            origin = text(source.sql).columns(column(name)).subquery(source.name)
+        else:
+            assert source.table is not None  # one of the two, by the config's rule
+            origin = table(source.table, column(name), schema=source.db_schema)
+        col = origin.c[name]
         present = col.isnot(None)
         queries = [
             select(col).where(present).order_by(col).limit(SAMPLE_ROWS),
@@ -259,15 +279,19 @@ class _Check:
         ]
         try:
             with self.engine.connect() as conn:
-                values = {str(v) for q in queries for v in conn.execute(q).scalars()}
+                return {str(v) for q in queries for v in conn.execute(q).scalars()}
         except SQLAlchemyError as exc:
             self.problems.append(
-                Problem(
-                    self.at(*entry, "time_column"),
-                    "a time column Bridge can read",
-                    describe_error(exc, self.engine.url),
-                )
+                Problem(where, "a column Bridge can read", describe_error(exc, self.engine.url))
             )
+            return None
+
+    def text_times(self, source: Source, entry: tuple[Any, ...]) -> None:
+        """A text time column must hold ISO dates or timestamps: checked on a sample."""
+        if self.engine is None:
+            return
+        values = self.sample(source, source.time_column, self.at(*entry, "time_column"))
+        if values is None:
             return
         bad = sorted(v for v in values if not iso_day_or_time(v))
         if bad:
@@ -280,6 +304,27 @@ class _Check:
                     f"{len(bad)} of {len(values)} values checked in "
                     f"{source.relation}.{source.time_column} "
                     f"that are not, e.g. {shown} (views leave such rows out; Data health "
+                    "counts them)",
+                )
+            )
+
+    def text_numbers(self, source: Source, name: str, where: Location) -> None:
+        """A text measure column must hold numbers written plainly: checked on a sample."""
+        if self.engine is None:
+            return
+        values = self.sample(source, name, where)
+        if values is None:
+            return
+        bad = sorted(v for v in values if TEXT_NUMBER.fullmatch(v) is None)
+        if bad:
+            shown = ", ".join(repr(v[:40]) for v in bad[:3])
+            self.problems.append(
+                Problem(
+                    where,
+                    "numbers, as text written with a sign, digits and at most one point "
+                    "(like '1234.50', '-3' or '+.5'; no grouping, currency or exponent)",
+                    f"{len(bad)} of {len(values)} values checked in {source.relation}.{name} "
+                    f"that are not, e.g. {shown} (measures leave such values out; Data health "
                     "counts them)",
                 )
             )
@@ -299,8 +344,8 @@ class _Check:
 
 def iso_day_or_time(text: str) -> bool:
     """``2026-11-30`` or ``2026-11-30 14:05[:00[.123]][Z|±HH:MM]`` (``T`` allowed), and a real day
-    and time. A UTC offset is read, never applied: the row counts on the day as written, on every
-    dialect (Data health counts such rows)."""
+    and time. A UTC offset counts on the day as written — or, with ``[calendar] timezone``, as
+    the instant it names (bridge.data.zoned); Data health counts such rows."""
     if ISO_TEXT.fullmatch(text) is None:
         return False
     try:

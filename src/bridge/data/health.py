@@ -29,7 +29,6 @@ from sqlalchemy import (
     and_,
     case,
     func,
-    not_,
     or_,
     select,
     type_coerce,
@@ -44,7 +43,7 @@ from bridge.data.load import (
     NO_UNIT,
     TimeColumn,
     as_date,
-    is_number,
+    number,
     reflect,
     relation,
     zone_of,
@@ -261,20 +260,21 @@ def _check_source(
             checks.append(
                 (
                     f"not a finite number in {measure.column}",
-                    and_(
-                        col.is_not(None),
-                        not_(func.coalesce(is_number(col), False)),
-                        before,
-                    ),
+                    and_(col.is_not(None), number(col).is_(None), before),
                     "excluded",
-                    f"NaN, infinite or text values: measure {measure.name} leaves them out",
+                    f"NaN, infinite or text values: measure {measure.name} leaves them out"
+                    + (
+                        " (text is read as a number when it is one: a sign, digits, one point)"
+                        if isinstance(col.type, sqltypes.String)
+                        else ""
+                    ),
                 )
             )
-        if measure.agg == "sum" and isinstance(col.type, numeric):
+        if measure.agg == "sum" and isinstance(col.type, (*numeric, sqltypes.String)):
             checks.append(
                 (
                     f"negative {measure.column}",
-                    and_(col < 0, before),
+                    and_(number(col) < 0, before),
                     "included, flagged",
                     f"measure {measure.name} sums them (refunds or errors?)",
                 )

@@ -546,12 +546,73 @@ def finite(value: ColumnElement[Any]) -> ColumnElement[Any]:
     return case((is_number(value), value), else_=None)
 
 
+class text_number(FunctionElement[float]):
+    """The number a text value writes — a sign, digits and at most one point, blanks around
+    (``'1234.50'``, ``' -3 '``, ``'+.5'``) — else NULL: grouping, a currency, a comma for a
+    point or an exponent (``'1,234.00'``, ``'12,50 EUR'``, ``'1e3'``) is no number here, on every
+    dialect (a bare CAST would fail the query on PostgreSQL, or read the leading digits on
+    SQLite and MariaDB)."""
+
+    type = Float(asdecimal=False)
+    inherit_cache = True
+
+
+#: What ``text_number`` reads, as a POSIX regular expression (PostgreSQL and MariaDB).
+TEXT_NUMBER = "^[[:space:]]*[-+]?([0-9]+([.][0-9]*)?|[.][0-9]+)[[:space:]]*$"
+
+
+@compiles(text_number)
+def _text_number_default(element: text_number, compiler: SQLCompiler, **kw: Any) -> str:
+    # other dialects (untested here): the standard CAST, which may refuse text that is no number
+    return f"CAST({compiler.process(element.clauses, **kw)} AS DOUBLE PRECISION)"
+
+
+@compiles(text_number, "postgresql")
+def _text_number_postgresql(element: text_number, compiler: SQLCompiler, **kw: Any) -> str:
+    value = compiler.process(element.clauses, **kw)
+    return f"CASE WHEN {value} ~ '{TEXT_NUMBER}' THEN CAST(trim({value}) AS DOUBLE PRECISION) END"
+
+
+@compiles(text_number, "mysql")
+@compiles(text_number, "mariadb")
+def _text_number_mysql(element: text_number, compiler: SQLCompiler, **kw: Any) -> str:
+    value = compiler.process(element.clauses, **kw)
+    return f"CASE WHEN {value} REGEXP '{TEXT_NUMBER}' THEN CAST(trim({value}) AS DOUBLE) END"
+
+
+@compiles(text_number, "sqlite")
+def _text_number_sqlite(element: text_number, compiler: SQLCompiler, **kw: Any) -> str:
+    # SQLite has no regular expressions: the text without its sign holds only digits and points,
+    # at least one digit, at most one point. A number stored in the text column passes as it is.
+    value = compiler.process(element.clauses, **kw)
+    bare = f"trim({value})"
+    unsigned = (
+        f"(CASE WHEN substr({bare}, 1, 1) IN ('-', '+') THEN substr({bare}, 2) ELSE {bare} END)"
+    )
+    return (
+        f"CASE WHEN typeof({value}) IN ('integer', 'real') THEN {value} "
+        f"WHEN typeof({value}) = 'text' AND {unsigned} NOT GLOB '*[^0-9.]*' "
+        f"AND {unsigned} GLOB '*[0-9]*' "
+        f"AND length({unsigned}) - length(replace({unsigned}, '.', '')) <= 1 "
+        f"THEN CAST({bare} AS REAL) END"
+    )
+
+
+def number(value: ColumnElement[Any]) -> ColumnElement[Any]:
+    """A measure column's value as a number, or NULL where it holds none: a finite number of a
+    numeric column (:func:`finite`), or the number a text column writes (:class:`text_number`)."""
+    kind = value.type
+    if isinstance(kind, sqltypes.String) and not isinstance(kind, sqltypes.Date):
+        return text_number(value)
+    return finite(value)
+
+
 def aggregate(table: FromClause, measure: Measure) -> ColumnElement[float]:
     """The aggregate expression of one measure (``count`` with a ``where`` is a conditional count);
     sums, minima and maxima take finite numbers only."""
     target: ColumnElement[Any] = table.c[measure.column] if measure.column else literal(1)
     if measure.column and measure.agg != "count":
-        target = finite(target)
+        target = number(target)
     if measure.where:
         target = case((and_(*(condition(table, c) for c in measure.where)), target), else_=None)
     expr: ColumnElement[Any]
