@@ -31,8 +31,10 @@ SECTIONS = {
         st.Page("pages/decision_log.py", title="Decision log", url_path="decision_log"),
     ],
     "Understand": [
-        st.Page("pages/definitions.py", title="Definitions & lineage", url_path="definitions"),
-        st.Page("pages/data_health.py", title="Data health", url_path="data_health"),
+        DEFINITIONS := st.Page(
+            "pages/definitions.py", title="Definitions & lineage", url_path="definitions"
+        ),
+        HEALTH := st.Page("pages/data_health.py", title="Data health", url_path="data_health"),
     ],
 }
 # Hidden: the links below are Bridge's own, so they carry the shared state (lens, business unit,
@@ -40,5 +42,7 @@ SECTIONS = {
 navigation = st.navigation(
     {"": [st.Page(home, title="Bridge", default=True)], **SECTIONS}, position="hidden"
 )
-ui.page_links(SECTIONS)
+# With an access policy, the person signs in here first; the Understand pages are listed only for the
+# roles that may open them.
+ui.page_links(SECTIONS, understand=[DEFINITIONS, HEALTH])
 navigation.run()

@@ -1,6 +1,7 @@
 """``bridge``: the headless command line for BizOps and scripts.
 
-Commands: ``validate``, ``metrics``, ``view``, ``export``, ``refresh``, ``sample-data``. Every command
+Commands: ``validate``, ``init``, ``metrics``, ``view``, ``export``, ``audit``, ``refresh``,
+``sample-data``. Every command
 that reads the config refuses one that ``validate`` rejects, with the same problems. Errors are printed
 as clear messages on stderr with a non-zero exit status — never a traceback, never a password.
 """
@@ -25,8 +26,10 @@ from bridge.settings import Settings, SettingsError, get_settings
 from bridge.translate.request import CLI_VIEWS, Coverage, RawRequest
 
 if TYPE_CHECKING:
+    from bridge.config.access import Grant
     from bridge.data.load import Engine
     from bridge.data.refresh import RefreshStats
+    from bridge.data.state import AuditAction
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -81,12 +84,20 @@ def parser() -> argparse.ArgumentParser:
         help="views use data before this day (default: the day after the last data day)",
     )
     v.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    _as_user(v)
 
     e = sub.add_parser("export", help="export the executive brief (one self-contained HTML file)")
     e.add_argument("what", choices=["brief"])
     e.add_argument("--out", type=Path, required=True, help="the HTML file to write")
     e.add_argument("--as-of", metavar="DATE", help="views use data before this day")
     e.add_argument("--force", action="store_true", help="replace the file if it exists")
+    _as_user(e)
+
+    a = sub.add_parser("audit", help="print the audit trail: sign-ins, decisions, exports")
+    a.add_argument("--since", type=_date, metavar="DATE", help="events from this day on (UTC)")
+    a.add_argument("--limit", type=int, metavar="N", help="the N newest events")
+    a.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    _as_user(a)
 
     r = sub.add_parser("refresh", help="refresh the measure cache (incremental unless --full)")
     r.add_argument("--full", action="store_true", help="read all history again")
@@ -118,6 +129,15 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _as_user(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--as-user",
+        metavar="EMAIL",
+        help="whose view this is, when config/access.toml turns sign-in on: only what that "
+        "person may see is read (e.g. for a scheduled export)",
+    )
+
+
 def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
@@ -132,6 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = get_settings()
         handler = {
+            "audit": cmd_audit,
             "export": cmd_export,
             "init": cmd_init,
             "refresh": cmd_refresh,
@@ -164,6 +185,8 @@ class Opened:
     coverage: Coverage
     #: What the measure cache did for this load (read from the source, kept from disk).
     refresh: RefreshStats
+    #: What the person named by ``--as-user`` may see (everything without an access policy).
+    grant: Grant
 
 
 def _connect(settings: Settings) -> tuple[Registry, Engine]:
@@ -177,24 +200,78 @@ def _connect(settings: Settings) -> tuple[Registry, Engine]:
     )
 
 
-def _open(settings: Settings, *, full: bool = False, max_age: float | None = None) -> Opened:
-    """The registry and the measures (from the cache within ``max_age`` seconds of a refresh)."""
+def _open(
+    settings: Settings,
+    *,
+    full: bool = False,
+    max_age: float | None = None,
+    as_user: str | None = None,
+) -> Opened:
+    """The registry and the measures (from the cache within ``max_age`` seconds of a refresh) —
+    only the business units ``as_user`` may see, when an access policy is on."""
     from bridge.data.refresh import MeasureCache
 
     registry, engine = _connect(settings)
+    person = _grant(settings, registry, as_user)
     cache = MeasureCache(settings.cache_dir, settings.late_arriving_days)
     today = registry.today()
-    dataset = cache.load(engine, registry, today=today, full=full, max_age=max_age, verify=True)
+    dataset = cache.load(
+        engine, registry, today=today, full=full, max_age=max_age, verify=True, units=person.units
+    )
     assert cache.last is not None  # every load records what it did
-    return Opened(registry, engine, dataset, Coverage.of(dataset, today), cache.last)
+    if person.units is not None and dataset.org.is_empty():
+        raise BridgeError(
+            f"{as_user} may see the business units {', '.join(sorted(person.units))}, but the "
+            "org table has none of them"
+        )
+    registry = registry.titled(person.scope_label(registry.company))
+    return Opened(registry, engine, dataset, Coverage.of(dataset, today), cache.last, person)
+
+
+def _grant(settings: Settings, registry: Registry, as_user: str | None) -> Grant:
+    """What ``--as-user`` may see: everything without config/access.toml; with it, the person
+    must be named (and be named by a role)."""
+    from bridge.config.access import ACCESS_FILE, Grant, Identity, grant, load_access
+
+    policy = load_access(settings.config_dir, registry.decisions)
+    where = str(settings.config_dir / ACCESS_FILE)
+    if policy is None:
+        if as_user is not None:
+            raise BridgeError(
+                f"--as-user needs an access policy ({where}); without one nobody signs in and "
+                "every number is shown"
+            )
+        return Grant.demo()
+    if as_user is None:
+        raise BridgeError(
+            f"{where} turns sign-in on: say whose view this is with --as-user EMAIL (only what "
+            "that person may see is read)"
+        )
+    return grant(policy, registry.decisions, Identity.of(as_user, via="cli"), where=where)
+
+
+def _audit(settings: Settings, person: Grant, action: AuditAction, detail: str) -> None:
+    """An event in the audit trail, for a command run ``--as-user`` (the demo keeps none)."""
+    from bridge.data.state import audit, open_state
+
+    if person.who is None:
+        return
+    state = open_state(settings.state_url, timeout_seconds=settings.query_timeout_seconds)
+    audit(state, person.who.email + " (command line)", action, person.scope_key, detail)
 
 
 def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
+    from bridge.config.access import load_access
     from bridge.data.checks import database_problems
     from bridge.data.urls import safe_url
 
     registry, engine = _connect(settings)
-    problems = database_problems(registry.sources_file, engine, registry.files)
+    problems = list(database_problems(registry.sources_file, engine, registry.files))
+    try:
+        policy = load_access(settings.config_dir, registry.decisions)
+    except ConfigError as exc:
+        problems.extend(exc.problems)
+        policy = None
     if problems:
         raise ConfigError(problems)
     n_measures = sum(len(s.measures) for s in registry.sources)
@@ -202,6 +279,7 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
         f"OK: {len(registry.sources)} sources, {n_measures} measures, {len(registry.metrics)} metrics "
         f"and {len(registry.decisions)} decisions in {settings.config_dir}/ agree with "
         f"{safe_url(settings.source_url)}"
+        + (f"; sign-in is on ({len(policy.roles)} roles)" if policy is not None else "")
     )
     return EXIT_OK
 
@@ -290,7 +368,7 @@ def cmd_view(args: argparse.Namespace, settings: Settings) -> int:
     )
     if args.top is not None and (args.view != "drivers" or args.top < 1):
         raise BridgeError("--top takes a number of at least 1, and only with `view drivers`")
-    opened = _open(settings, max_age=settings.cache_ttl_seconds)
+    opened = _open(settings, max_age=settings.cache_ttl_seconds, as_user=args.as_user)
     request = resolve(args.view, raw, opened.registry, opened.coverage)
     frame = build_view(request, opened.dataset, opened.registry)
     if isinstance(request, DriversRequest) and frame.is_empty():  # say why there is no split
@@ -302,6 +380,7 @@ def cmd_view(args: argparse.Namespace, settings: Settings) -> int:
     if args.format == "table":  # for people; CSV and JSON stay data only
         print(_data_line(opened, request.unit, request.as_of))
     _emit(frame if args.top is None else top_drivers(frame, args.top), args.format)
+    _audit(settings, opened.grant, "export", f"bridge view {args.view} ({args.format})")
     return EXIT_OK
 
 
@@ -312,11 +391,15 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from bridge.translate.request import resolve
     from bridge.translate.review import review
 
-    opened = _open(settings, max_age=settings.cache_ttl_seconds)
+    opened = _open(settings, max_age=settings.cache_ttl_seconds, as_user=args.as_user)
     request = resolve("overview", RawRequest(as_of=args.as_of), opened.registry, opened.coverage)
     end = request.data_end
     state = open_state(settings.state_url, timeout_seconds=settings.query_timeout_seconds)
-    decisions = list_records(state)
+    decisions = list_records(
+        state,
+        units=opened.grant.units,
+        teams=opened.dataset.org.get_column("team_id").to_list(),
+    )
     html = brief_html(
         opened.dataset,
         opened.registry,
@@ -327,6 +410,26 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     out: Path = args.out
     write_file(out, html.encode("utf-8"), force=args.force)  # all or nothing, never via a link
     print(f"wrote the executive brief for data before {end} to {out} ({len(html) // 1024:,} KiB)")
+    _audit(settings, opened.grant, "export", f"the executive brief for data before {end}")
+    return EXIT_OK
+
+
+def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
+    """The audit trail, newest first; with an access policy, only for a role with ``audit``."""
+    from bridge.config.registry import load_registry
+    from bridge.data.state import list_audit, open_state
+
+    registry = load_registry(settings.config_dir)
+    person = _grant(settings, registry, args.as_user)
+    if not person.audit:
+        raise BridgeError(
+            f"{args.as_user} may not read the audit trail: no role of theirs in "
+            f"{settings.config_dir / 'access.toml'} has audit = true"
+        )
+    state = open_state(settings.state_url, timeout_seconds=settings.query_timeout_seconds)
+    events = list_audit(state, since=args.since, limit=args.limit)
+    _audit(settings, person, "export", "the audit trail")  # after reading: the next read shows it
+    _emit(events, args.format)
     return EXIT_OK
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import os
 import re
 import time
 import uuid
@@ -26,6 +27,16 @@ import polars as pl
 import streamlit as st
 
 from bridge.app import warm
+from bridge.config.access import (
+    AccessDenied,
+    AccessFile,
+    Grant,
+    Identity,
+    OidcSignIn,
+    ProxySignIn,
+    grant,
+    load_access,
+)
 from bridge.config.decisions import Decision
 from bridge.config.metrics import Metric
 from bridge.config.partial import PartialRegistry, load_partial_registry
@@ -33,10 +44,10 @@ from bridge.config.registry import Registry
 from bridge.data.health import HealthReport, check
 from bridge.data.load import open_source, source_sql, zone_of
 from bridge.data.refresh import MeasureCache
-from bridge.data.state import list_records, open_state
+from bridge.data.state import AuditAction, audit, list_records, open_state
 from bridge.data.urls import safe_url
 from bridge.dataset import Dataset
-from bridge.errors import BridgeError, RequestError
+from bridge.errors import BridgeError, ConfigError, RequestError
 from bridge.present.format import data_line
 from bridge.present.screens.model import LENS_HEADINGS, LENS_LABELS, Inputs, Panel, Screen
 from bridge.present.tables import Table, csv_bytes
@@ -50,6 +61,12 @@ warm.imports()
 
 log = logging.getLogger("bridge")
 ALL_UNITS = "All business units"
+#: The top choice of the business-unit control for a person who sees only some units.
+ALL_YOUR_UNITS = "All your business units"
+#: Pages only for roles with ``understand = true`` (the rest are for every role).
+UNDERSTAND_VIEWS = ("definitions", "health")
+_SIGNED_IN = "bridge_signed_in_as"
+_AUDIT_AS = "bridge_audit_as"
 ALL_DECISIONS = "All decisions"
 R = TypeVar("R", bound=Request)
 Q = TypeVar("Q", covariant=True)
@@ -120,7 +137,8 @@ def _measure_cache(folder: str, late_days: int) -> MeasureCache:
 # cache_resource, not cache_data: the dataset is never mutated, and cache_data would unpickle a copy
 # of its ~300k rows on every rerun (about 100 ms: most of a warm interaction's budget). No as-of date
 # in the key: every day is loaded once, and views pick their days.
-@st.cache_resource(show_spinner="Loading measures from the source database…", max_entries=2)
+# One entry per access scope in use (a unit lead's measures are read for their units only).
+@st.cache_resource(show_spinner="Loading measures from the source database…", max_entries=8)
 def _dataset(
     _engine: Any,
     _registry: Registry,
@@ -130,9 +148,11 @@ def _dataset(
     cache_dir: str,
     late_days: int,
     max_age: int,
+    scope_key: str,
+    _units: frozenset[str] | None,
 ) -> tuple[Dataset, float]:
     cache = _measure_cache(cache_dir, late_days)
-    dataset = cache.load(_engine, _registry, today=_registry.today(), max_age=max_age)
+    dataset = cache.load(_engine, _registry, today=_registry.today(), max_age=max_age, units=_units)
     return dataset, time.time()
 
 
@@ -147,6 +167,7 @@ def _queries(_registry: Registry, config_key: float, dialect: str) -> dict[str, 
 @st.cache_resource(show_spinner="Translating…", max_entries=64)
 def _screen(
     name: str,
+    scope_key: str,
     key: tuple[object, ...],
     data_token: float,
     config_key: float,
@@ -183,6 +204,8 @@ class Page(Generic[Q]):
     data_token: float
     config_key: float
     state: Any | None
+    #: What the signed-in person may see and do (everything in the demo, where nobody signs in).
+    person: Grant
 
     @property
     def decisions_token(self) -> str:
@@ -207,6 +230,13 @@ def start_page(kind: type[R]) -> Page[R]:
         st.stop()
     stamp = _config_stamp(settings)
     registry = _config_problems(_registry(str(settings.config_dir), stamp))
+    person = signed_in(settings, registry, stamp)
+    if kind.VIEW in UNDERSTAND_VIEWS and not person.understand:
+        st.error(
+            "This page is for the people who keep the definitions and the data (BizOps); your "
+            f"role ({', '.join(person.roles)}) does not open it. The other pages are in the menu."
+        )
+        st.stop()
     url = settings.source_url.get_secret_value()
     ttl = max(settings.cache_ttl_seconds, 1)
     try:
@@ -220,20 +250,160 @@ def start_page(kind: type[R]) -> Page[R]:
             str(settings.cache_dir),
             settings.late_arriving_days,
             settings.cache_ttl_seconds,
+            person.scope_key,
+            person.units,
         )
+        if person.units is not None and dataset.org.is_empty():
+            raise BridgeError(
+                f"you may see the business units {', '.join(sorted(person.units))}, but the org "
+                "table has none of them; ask whoever keeps the access policy"
+            )
         if dataset.measures.is_empty():
             raise BridgeError("the source database has no rows in any configured source")
     except BridgeError as exc:
         _source_failure(exc)
         st.stop()
+    queries = _queries(registry, stamp, engine.dialect.name)
+    registry = registry.titled(person.scope_label(registry.company))
     coverage = Coverage.of(dataset, registry.today())
     request = _resolve(kind, registry, coverage)
-    _sidebar_controls(request, coverage)
+    _sidebar_controls(request, coverage, person)
     st.caption(literal(_data_line(registry, coverage, request)))
-    state, decisions = _decision_store(settings)
-    dialect = engine.dialect.name
-    inputs = Inputs(dataset, registry, decisions, _queries(registry, stamp, dialect), dialect)
-    return Page(settings, registry, inputs, coverage, request, token, stamp, state)
+    state, decisions = _decision_store(settings, person, dataset)
+    inputs = Inputs(dataset, registry, decisions, queries, engine.dialect.name)
+    return Page(settings, registry, inputs, coverage, request, token, stamp, state, person)
+
+
+# --- who is signed in ----------------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner=False)
+def _access(config_dir: str, stamp: float, _registry: Registry) -> AccessFile | None:
+    return load_access(config_dir, _registry.decisions)
+
+
+def signed_in(settings: Settings, registry: Registry, stamp: float) -> Grant:
+    """What the person at the browser may see and do: everything when there is no access policy
+    (the demo); else from their sign-in. Stops the page with a sign-in button, or with the reason,
+    when there is no one to grant anything to. A broken ``access.toml`` stops every page."""
+    try:
+        policy = _access(str(settings.config_dir), stamp, registry)
+    except ConfigError as exc:
+        listed = "\n".join(f"- {literal(str(p))}" for p in exc.problems)
+        st.error(f"The access policy has problems, so no page is shown:\n\n{listed}")
+        st.stop()
+    if policy is None:
+        return Grant.demo()
+    who = identity(policy)
+    try:
+        person = grant(policy, registry.decisions, who, where="Bridge's access policy")
+    except AccessDenied as exc:
+        if st.session_state.get(_SIGNED_IN) != f"refused:{who.email}":
+            st.session_state[_SIGNED_IN] = f"refused:{who.email}"
+            _audit(settings, who.email, "access_refused", "-", f"no role ({who.via})")
+        st.error(f"You are signed in, but Bridge shows you nothing yet: {literal(str(exc))}.")
+        st.stop()
+    if st.session_state.get(_SIGNED_IN) != who.email:
+        st.session_state[_SIGNED_IN] = who.email
+        _audit(settings, who.email, "sign_in", person.scope_key, f"via {who.via}: {person.roles}")
+    st.session_state[_AUDIT_AS] = (settings, who.email, person.scope_key)
+    return person
+
+
+# The identity at the browser: from Streamlit's OpenID Connect sign-in, or from a trusted proxy's
+# headers — and the page stops (after saying why) when there is none: a sign-in button for OpenID
+# Connect; in proxy mode a refusal when the connection does not come from a configured proxy address,
+# whatever headers it carries (a header anyone can send is never trusted on its own).
+
+
+def identity(policy: AccessFile) -> Identity:
+    """The signed-in person, or the page stops with a sign-in button or a refusal."""
+    sign_in = policy.sign_in
+    if isinstance(sign_in, ProxySignIn):
+        return _from_proxy(sign_in)
+    return _from_oidc(sign_in)
+
+
+def _from_oidc(sign_in: OidcSignIn) -> Identity:
+    if not st.user.is_logged_in:
+        st.info("Bridge shows each person the numbers they may see: sign in first.")
+        if st.button("Sign in", type="primary", key="bridge_sign_in"):
+            if sign_in.provider is None:
+                st.login()
+            else:
+                st.login(sign_in.provider)
+        st.stop()
+    email = st.user.get("email")
+    if not isinstance(email, str) or "@" not in email:
+        st.error(
+            "The identity provider signed you in without an e-mail address; Bridge's access "
+            "policy names people by e-mail (ask for the 'email' scope)."
+        )
+        sign_out_button()
+        st.stop()
+    return Identity.of(email, st.user.get(sign_in.groups_claim) or (), via="oidc")
+
+
+def _from_proxy(sign_in: ProxySignIn) -> Identity:
+    if os.environ.get("FORWARDED_ALLOW_IPS") != "":
+        # uvicorn (Streamlit's server) replaces the peer's address by X-Forwarded-For for
+        # connections from the addresses it trusts (loopback by default): the address checked
+        # here would then be whatever a header said, not the proxy's own.
+        st.error(
+            "Sign-in through a proxy needs Bridge's server started with FORWARDED_ALLOW_IPS set "
+            "to nothing (FORWARDED_ALLOW_IPS= streamlit run app.py …), so that the address it "
+            "checks is the connecting proxy's own (docs/security.md, Proxy sign-in)."
+        )
+        st.stop()
+    address = _peer()
+    if not sign_in.trusts(address):
+        # Whatever the headers say: only the proxy may set them.
+        st.error(
+            "Bridge is reached through its sign-in proxy only, and this connection did not come "
+            "through it. Open Bridge at the address your company gave you."
+        )
+        st.stop()
+    email = st.context.headers.get(sign_in.email_header)
+    if not email or "@" not in email:
+        st.error(
+            f"The sign-in proxy sent no e-mail address ({sign_in.email_header}); sign in again "
+            "through it."
+        )
+        st.stop()
+    groups = st.context.headers.get(sign_in.groups_header) or ""
+    return Identity.of(email, groups, via="proxy")
+
+
+def _peer() -> str | None:
+    """The address of the connection's other end (``st.context.ip_address`` hides loopback)."""
+    from streamlit.runtime.context import _get_client_context
+
+    client = _get_client_context()
+    return None if client is None else client.remote_ip
+
+
+def sign_out_button() -> None:
+    """Sign out of Bridge (and of the provider's session in Streamlit's cookie)."""
+    if st.sidebar.button("Sign out", key="bridge_sign_out"):
+        st.logout()
+
+
+def _audit(settings: Settings, who: str, action: AuditAction, scope: str, detail: str) -> None:
+    """One event in the audit trail; when Bridge's own database cannot take it, the page says so
+    (and the log has it) — the person's work goes on."""
+    try:
+        state = _state_engine(settings.state_url.get_secret_value(), settings.query_timeout_seconds)
+        audit(state, who, action, scope, detail)
+    except BridgeError as exc:
+        log.error("audit trail: %s %s not written: %s", who, action, exc)
+        st.warning(literal(f"The audit trail could not record this ({action}): {exc}"))
+
+
+def audit_export(page: Page[Any], what: str) -> None:
+    """An export (a CSV, the brief, a PNG) in the audit trail, when someone is signed in."""
+    who = page.person.who
+    if who is not None:
+        _audit(page.settings, who.email, "export", page.person.scope_key, what)
 
 
 def _data_line(registry: Registry, coverage: Coverage, request: Request) -> str:
@@ -319,7 +489,9 @@ def _config_problems(partial: PartialRegistry) -> Registry:
     return partial.registry
 
 
-def _decision_store(settings: Settings) -> tuple[Any | None, pl.DataFrame]:
+def _decision_store(
+    settings: Settings, person: Grant, dataset: Dataset
+) -> tuple[Any | None, pl.DataFrame]:
     """Bridge's own database and its decision records; if it fails, pages work without them. A store
     that opened but cannot be read now is still returned: the decision form stays on the page (with
     what was typed in it), and a submit says why it could not be stored."""
@@ -327,7 +499,8 @@ def _decision_store(settings: Settings) -> tuple[Any | None, pl.DataFrame]:
     state = None
     try:
         state = _state_engine(url, settings.query_timeout_seconds)
-        return state, list_records(state)
+        teams = dataset.org.get_column("team_id").to_list()
+        return state, list_records(state, units=person.units, teams=teams)
     except BridgeError as exc:
         st.warning(literal(f"Decision records are unavailable ({safe_url(url)}): {exc}"))
         return state, pl.DataFrame(schema=RECORDS_SCHEMA)
@@ -344,7 +517,7 @@ def _source_failure(exc: BridgeError) -> None:
 # --- controls: each one edits the URL ----------------------------------------------------------
 
 
-def _sidebar_controls(request: Request, coverage: Coverage) -> None:
+def _sidebar_controls(request: Request, coverage: Coverage, person: Grant) -> None:
     """Lens, business unit and as-of date: in the sidebar of every page."""
     if request.HAS_LENS:
         _control_value("lens", request.lens)
@@ -361,12 +534,13 @@ def _sidebar_controls(request: Request, coverage: Coverage) -> None:
         )
     else:
         st.sidebar.caption("Lens: this page reads the same in every lens.")
-    _control_value("unit", request.unit or ALL_UNITS)
+    top = ALL_UNITS if person.units is None else ALL_YOUR_UNITS
+    _control_value("unit", request.unit or top)
     st.sidebar.selectbox(
         "Business unit",
-        [ALL_UNITS, *coverage.units],
+        [top, *coverage.units],
         key="unit",
-        on_change=lambda: _set_param("unit", _changed("unit", ALL_UNITS)),
+        on_change=lambda: _set_param("unit", _changed("unit", top)),
     )
     _control_value("as_of", request.as_of)
     first = coverage.first_day or coverage.today
@@ -452,17 +626,43 @@ def select_unit_from_chart(key: str) -> None:
 # --- rendering ----------------------------------------------------------------------------------
 
 
-def page_links(sections: Mapping[str, Sequence[Any]]) -> None:
-    """Bridge's own page menu in the sidebar: each link carries the shared state (lens, unit, as-of)."""
+def page_links(sections: Mapping[str, Sequence[Any]], understand: Sequence[Any] = ()) -> None:
+    """Bridge's own page menu in the sidebar: each link carries the shared state (lens, unit, as-of).
+
+    The ``understand`` pages are listed only for a person whose role has ``understand = true``;
+    who is signed in is said at the foot.
+    """
+    person = _sidebar_person()
     shared = {k: v for k, v in st.query_params.to_dict().items() if k in SHARED}
     st.sidebar.title("Bridge")
     st.sidebar.caption(
         "Frontline numbers for action, executive numbers for choice — one definition."
     )
     for section, pages in sections.items():
-        st.sidebar.caption(f"**{section}**")
-        for page in pages:
+        shown_pages = [p for p in pages if person.understand or p not in understand]
+        if shown_pages:
+            st.sidebar.caption(f"**{section}**")
+        for page in shown_pages:
             st.sidebar.page_link(page, query_params=shared)
+    if person.who is not None:
+        st.sidebar.caption(
+            f"Signed in as `{person.who.email.replace('`', '')}` ({', '.join(person.roles)})"
+        )
+        if person.who.via == "oidc":
+            sign_out_button()
+
+
+def _sidebar_person() -> Grant:
+    """Who is signed in, for the menu (the page's own start checks the same again)."""
+    try:
+        settings = get_settings()
+    except SettingsError:
+        return Grant.demo()  # the page says what is wrong with the settings
+    stamp = _config_stamp(settings)
+    partial = _registry(str(settings.config_dir), stamp)
+    if partial.registry is None:
+        return Grant.demo()  # the page lists the config's problems
+    return signed_in(settings, partial.registry, stamp)
 
 
 def show(builder: Callable[[Inputs, R], Screen], page: Page[R]) -> Screen | None:
@@ -474,6 +674,7 @@ def show(builder: Callable[[Inputs, R], Screen], page: Page[R]) -> Screen | None
     try:
         screen = _screen(
             builder.__name__,
+            page.person.scope_key,
             built.key(),
             page.data_token,
             page.config_key,
@@ -605,7 +806,17 @@ def _table(shown: Table, title: str, key: str) -> None:
         key=f"csv-{key}",
         icon=":material/download:",
         help="Download this table as CSV (plain numbers)",
+        on_click=_audit_csv,
+        args=(f"{title} (CSV)",),
     )
+
+
+def _audit_csv(what: str) -> None:
+    """A CSV download in the audit trail (the signed-in person is the session's)."""
+    signed = st.session_state.get(_AUDIT_AS)
+    if signed is not None:
+        settings, who, scope = signed
+        _audit(settings, who, "export", scope, what)
 
 
 # --- decisions: record and export -------------------------------------------------------------
@@ -656,8 +867,16 @@ def _decision_form(
         st.session_state[uid_key] = str(uuid.uuid4())
     options = list(choices(decision))
     suggested = placements.get(unit or "")
+    person = page.person
+    allowed = person.may_record(decision)
     with st.form(key, clear_on_submit=False, border=True):
         st.text(decision.question)
+        if not allowed:
+            st.warning(
+                f"Choices on this decision are recorded by the role {literal(decision.role or '')}; "
+                f"you are signed in as {', '.join(person.roles)}, so a choice you submit is "
+                "refused (and the attempt is kept in the audit trail)."
+            )
         left, right = st.columns(2)
         with left:
             scope = st.selectbox(
@@ -671,7 +890,16 @@ def _decision_form(
                 "selected.",
             )
             rationale = st.text_area("Rationale", max_chars=4000)
-            author = st.text_input("Decided by", max_chars=200)
+            if person.who is None:
+                author = st.text_input(
+                    "Decided by",
+                    max_chars=200,
+                    help="Nobody signs in to this Bridge (no access policy): the name typed here "
+                    "is stored as it is, unverified.",
+                )
+            else:
+                author = person.who.email
+                st.text(f"Decided by: {author} (signed in)")
         with right:
             metric_ids = list(registry.metrics)
             metric = st.selectbox(
@@ -689,6 +917,20 @@ def _decision_form(
             review_on = st.date_input("Review on", value=as_of + dt.timedelta(days=182))
         submitted = st.form_submit_button("Record the decision", type="primary")
     if not submitted:
+        return
+    if not allowed:
+        assert person.who is not None  # the demo grants every decision
+        _audit(
+            page.settings,
+            person.who.email,
+            "decision_refused",
+            person.scope_key,
+            f"{decision.id}: {choice} for {scope} (needs role {decision.role})",
+        )
+        st.error(
+            f"The decision was not recorded: choices on {decision.id!r} are recorded by the role "
+            f"{decision.role}, and yours are: {', '.join(person.roles)}."
+        )
         return
     try:
         entry = parse_input(
@@ -725,6 +967,14 @@ def _decision_form(
     except BridgeError as exc:
         st.error(str(exc))
         return
+    if person.who is not None:
+        _audit(
+            page.settings,
+            person.who.email,
+            "decision_recorded",
+            person.scope_key,
+            f"#{record_id} {decision.id}: {choice} for {scope}",
+        )
     del st.session_state[uid_key]  # the next decision gets a new id
     st.success(f"Recorded decision #{record_id}: {choice} for {scope}.")
     st.rerun()
@@ -752,6 +1002,7 @@ def export_section(page: Page[Any]) -> None:
                 file_name=f"bridge-brief-{end}.html",
                 mime="text/html",
                 key="brief_download",
+                on_click=lambda: audit_export(page, f"the executive brief for data before {end}"),
             )
     with right:
         if st.button("Prepare a PNG of the trade-off chart", key="prepare_png"):
@@ -771,6 +1022,7 @@ def export_section(page: Page[Any]) -> None:
                 file_name="tradeoff.png",
                 mime="image/png",
                 key="png_download",
+                on_click=lambda: audit_export(page, "the trade-off chart (PNG)"),
             )
 
 

@@ -62,6 +62,8 @@ class Decision(Spec):
     size: Axis
     years: int = Field(default=3, ge=1, le=10, description="Span of multi-year transforms.")
     rule: Rule
+    #: Who records and reviews choices on it when sign-in is on: a role of ``access.toml``.
+    role: Identifier | None = None
 
 
 class Portfolio(Spec):

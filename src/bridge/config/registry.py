@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bridge.config.decisions import Decision, DecisionsFile, Portfolio
@@ -69,6 +69,14 @@ class Registry:
     @property
     def company(self) -> str:
         return self.sources_file.org.company_name
+
+    def titled(self, top: str) -> Registry:
+        """The same registry with its top level called ``top`` (a person who sees only some business
+        units sees their total named after them, never the company's name)."""
+        if top == self.company:
+            return self
+        org = self.sources_file.org.model_copy(update={"company_name": top})
+        return replace(self, sources_file=self.sources_file.model_copy(update={"org": org}))
 
     def measure(self, name: str) -> tuple[Source, Measure]:
         try:

@@ -8,7 +8,7 @@ GROUP BY day, team``: the database does the aggregation, every value is a bound 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
@@ -29,6 +29,7 @@ from sqlalchemy import (
     Table,
     and_,
     case,
+    cast,
     column,
     create_engine,
     event,
@@ -636,12 +637,14 @@ def measure_query(
     start: dt.date | None = None,
     end: dt.date | None = None,
     zone: Zone | None = None,
+    teams: Sequence[str] | None = None,
 ) -> Select[*tuple[Any, ...]]:
     """``SELECT day, team_id, <one column per measure> ... GROUP BY day, team`` for days in
-    [start, end) — every day when a bound is None — cut in ``zone`` when given."""
+    [start, end) — every day when a bound is None — cut in ``zone`` when given, and only for
+    ``teams`` when given (a person's access scope: the other teams' rows are never read)."""
     when = TimeColumn.of(source, table, zone)
     if when.zoned:
-        return _zoned_measure_query(source, table, when, start, end)
+        return _zoned_measure_query(source, table, when, start, end, teams)
     time_col, day = when.column, when.day
     team = type_coerce(table.c[source.team_column], String)
     columns = [aggregate(table, m).label(m.name) for m in source.measures]
@@ -650,6 +653,8 @@ def measure_query(
         query = query.where(when.since(start))
     if end is not None:
         query = query.where(when.before(end))
+    if teams is not None:
+        query = query.where(among(table.c[source.team_column], teams))
     return (
         # a row with no time or no team cannot be placed (Data health counts it)
         query.where(time_col.is_not(None), table.c[source.team_column].is_not(None))
@@ -664,6 +669,7 @@ def _zoned_measure_query(
     when: TimeColumn,
     start: dt.date | None,
     end: dt.date | None,
+    teams: Sequence[str] | None = None,
 ) -> Select[*tuple[Any, ...]]:
     """The same query with days cut in a zone, in two steps: the rows in range (bounds on the bare
     column, widened by a day or two, so its index serves) with their instant computed once
@@ -677,6 +683,8 @@ def _zoned_measure_query(
         where.append(when.column >= when.bound(start - when.SLACK))
     if end is not None:
         where.append(when.column < when.bound(end + when.SLACK))
+    if teams is not None:
+        where.append(among(table.c[source.team_column], teams))
     rows, on_rows = when.fence(table, *where)
     day = on_rows.local_day(start)
     team = type_coerce(rows.c[source.team_column], String)
@@ -690,6 +698,15 @@ def _zoned_measure_query(
     if end is not None:
         query = query.where(day < end)
     return query
+
+
+def among(column: ColumnElement[Any], values: Iterable[str]) -> ColumnElement[bool]:
+    """``column IN (values)`` for ids read as text: a column that is no text column is compared as
+    text (``CAST``), so an integer team id matches on every dialect."""
+    wanted = sorted(values)
+    if isinstance(column.type, sqltypes.String):
+        return column.in_(wanted)
+    return cast(column, String).in_(wanted)
 
 
 def source_sql(source: Source, dialect_name: str, zone: Zone | None = None) -> str:
@@ -743,26 +760,44 @@ LOAD_THREADS = 3
 
 
 def load_dataset(
-    engine: Engine, registry: Registry, start: dt.date | None = None, end: dt.date | None = None
+    engine: Engine,
+    registry: Registry,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    units: frozenset[str] | None = None,
 ) -> Dataset:
-    """Measures for days in [start, end) — every day by default — plus org, targets and plan."""
+    """Measures for days in [start, end) — every day by default — plus org, targets and plan.
+
+    With ``units`` (a person's access scope), only those business units' teams are read: the org
+    table is read first (it says which teams they are), then every measure, target and plan query
+    carries the teams or units in its WHERE clause, so no other unit's number leaves the database.
+    """
 
     zone = zone_of(registry)
 
-    def one_source(source: Source) -> pl.DataFrame:
+    def one_source(source: Source, teams: Sequence[str] | None) -> pl.DataFrame:
         with engine.connect() as conn:
-            return _load_source(conn, source, start, end, zone)
+            return _load_source(conn, source, start, end, zone, teams)
 
     try:
-        # Sources are independent queries: run them on parallel connections (the drivers release
-        # the GIL while the database works), so a load takes about as long as its largest source.
-        with ThreadPoolExecutor(max_workers=LOAD_THREADS) as pool:
-            pending = [pool.submit(one_source, s) for s in registry.sources]
+        if units is not None:
             with engine.connect() as conn:
-                org = _load_org(conn, registry)
-                targets = _load_targets(conn, registry)
-                plan = _load_plan(conn, registry)
-            frames = [p.result() for p in pending]
+                org = _load_org(conn, registry).filter(pl.col("business_unit").is_in(units))
+                teams = org.get_column("team_id").to_list()
+                targets = _load_targets(conn, registry, teams)
+                plan = _load_plan(conn, registry, units)
+            frames = [one_source(s, teams) for s in registry.sources] if teams else []
+        else:
+            # Sources are independent queries: run them on parallel connections (the drivers
+            # release the GIL while the database works), so a load takes about as long as its
+            # largest source.
+            with ThreadPoolExecutor(max_workers=LOAD_THREADS) as pool:
+                pending = [pool.submit(one_source, s, None) for s in registry.sources]
+                with engine.connect() as conn:
+                    org = _load_org(conn, registry)
+                    targets = _load_targets(conn, registry)
+                    plan = _load_plan(conn, registry)
+                frames = [p.result() for p in pending]
     except SQLAlchemyError as exc:
         raise SourceError(_describe(exc, engine)) from None
     measures = pl.concat(frames) if frames else empty(MEASURES_SCHEMA)
@@ -774,10 +809,15 @@ def _describe(exc: SQLAlchemyError, engine: Engine) -> str:
 
 
 def _load_source(
-    conn: Any, source: Source, start: dt.date | None, end: dt.date | None, zone: Zone | None
+    conn: Any,
+    source: Source,
+    start: dt.date | None,
+    end: dt.date | None,
+    zone: Zone | None,
+    teams: Sequence[str] | None = None,
 ) -> pl.DataFrame:
     table = relation(conn, source)
-    rows = conn.execute(measure_query(source, table, start, end, zone)).all()
+    rows = conn.execute(measure_query(source, table, start, end, zone, teams)).all()
     names = [m.name for m in source.measures]
     wide = pl.DataFrame(
         rows,
@@ -794,8 +834,16 @@ def _load_source(
     )
 
 
-def _select_frame(conn: Any, columns: Sequence[Any], schema: pl.Schema) -> pl.DataFrame:
-    rows = conn.execute(select(*columns)).all()
+def _select_frame(
+    conn: Any,
+    columns: Sequence[Any],
+    schema: pl.Schema,
+    where: ColumnElement[bool] | None = None,
+) -> pl.DataFrame:
+    query = select(*columns)
+    if where is not None:
+        query = query.where(where)
+    rows = conn.execute(query).all()
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
@@ -831,7 +879,9 @@ def clean_org(org: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _load_targets(conn: Any, registry: Registry) -> pl.DataFrame:
+def _load_targets(
+    conn: Any, registry: Registry, teams: Sequence[str] | None = None
+) -> pl.DataFrame:
     spec = registry.sources_file.targets
     if spec is None:
         return empty(TARGETS_SCHEMA)
@@ -845,10 +895,11 @@ def _load_targets(conn: Any, registry: Registry) -> pl.DataFrame:
         type_coerce(t.c[spec.target_column], Float(asdecimal=False)),
         owner,
     ]
-    return _select_frame(conn, cols, TARGETS_SCHEMA)
+    where = None if teams is None else among(t.c[spec.team_column], teams)
+    return _select_frame(conn, cols, TARGETS_SCHEMA, where)
 
 
-def _load_plan(conn: Any, registry: Registry) -> pl.DataFrame:
+def _load_plan(conn: Any, registry: Registry, units: frozenset[str] | None = None) -> pl.DataFrame:
     spec = registry.sources_file.plan
     if spec is None:
         return empty(PLAN_SCHEMA)
@@ -860,7 +911,8 @@ def _load_plan(conn: Any, registry: Registry) -> pl.DataFrame:
         type_coerce(t.c[spec.period_end_column], Date),
         type_coerce(t.c[spec.value_column], Float(asdecimal=False)),
     ]
-    return _select_frame(conn, cols, PLAN_SCHEMA)
+    where = None if units is None else among(t.c[spec.business_unit_column], units)
+    return _select_frame(conn, cols, PLAN_SCHEMA, where)
 
 
 def first_days(engine: Engine, registry: Registry) -> dict[str, dt.date]:

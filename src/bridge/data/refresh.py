@@ -34,6 +34,8 @@ from bridge.dataset import MEASURES_SCHEMA, ORG_SCHEMA, PLAN_SCHEMA, TARGETS_SCH
 from bridge.errors import ConfigError
 
 CACHE_VERSION = 2
+#: Datasets kept in memory at once (one per access scope in use).
+MEMORY_ENTRIES = 8
 _FRAMES = {
     "measures": MEASURES_SCHEMA,
     "org": ORG_SCHEMA,
@@ -79,6 +81,7 @@ class MeasureCache:
         full: bool = False,
         max_age: float | None = None,
         verify: bool = False,
+        units: frozenset[str] | None = None,
     ) -> Dataset:
         """Every day's measures, plus org, targets and plan: from the cache when it was refreshed
         less than ``max_age`` seconds ago, else reading only what the cache does not hold.
@@ -89,7 +92,7 @@ class MeasureCache:
         not.
         """
         today = today or registry.today()
-        key = cache_key(engine, registry)
+        key = cache_key(engine, registry, units)
         with self._lock:
             cached = None if full else self._read(key)
             if (
@@ -107,11 +110,11 @@ class MeasureCache:
                     raise ConfigError(problems)
             firsts = {name: str(day) for name, day in first_days(engine, registry).items()}
             if cached is None or cached.first_days != firsts:
-                dataset = load_dataset(engine, registry)
+                dataset = load_dataset(engine, registry, units=units)
                 self.last = RefreshStats("full", None, 0)
             else:
                 reuse_from = cached.watermark - dt.timedelta(days=self.late_arriving_days)
-                fresh = load_dataset(engine, registry, start=reuse_from)
+                fresh = load_dataset(engine, registry, start=reuse_from, units=units)
                 kept = cached.dataset.measures.filter(pl.col("day") < reuse_from)
                 dataset = Dataset(
                     measures=pl.concat([kept, fresh.measures]).sort("day", "team_id", "measure"),
@@ -144,7 +147,11 @@ class MeasureCache:
         return entry
 
     def _write(self, key: str, entry: _Entry) -> None:
-        self._memory = {key: entry}
+        # one entry per access scope in use, the most recent few
+        self._memory.pop(key, None)
+        self._memory[key] = entry
+        while len(self._memory) > MEMORY_ENTRIES:
+            self._memory.pop(next(iter(self._memory)))
         folder = self.folder / key
         folder.mkdir(parents=True, exist_ok=True)
         # write then rename: a crash mid-write never leaves a half file behind; meta goes last
@@ -163,9 +170,12 @@ class MeasureCache:
         os.replace(tmp_meta, folder / "meta.json")
 
 
-def cache_key(engine: Engine, registry: Registry) -> str:
-    """Changes with the config's content and the database (its URL without password)."""
+def cache_key(engine: Engine, registry: Registry, units: frozenset[str] | None = None) -> str:
+    """Changes with the config's content, the database (its URL without password) and the
+    business units read (a person's access scope: each scope has its own cache)."""
     digest = hashlib.sha256()
+    if units is not None:
+        digest.update(("units:" + "\x1f".join(sorted(units))).encode())
     for name in sorted(p.name for p in registry.config_dir.glob("*.toml")):
         digest.update(name.encode())
         digest.update((registry.config_dir / name).read_bytes())

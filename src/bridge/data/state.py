@@ -16,8 +16,9 @@ import datetime as dt
 import math
 import sqlite3
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
 from pydantic import SecretStr
@@ -33,9 +34,11 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
     create_engine,
     event,
     insert,
+    or_,
     select,
 )
 from sqlalchemy.engine import URL
@@ -74,6 +77,30 @@ records = Table(
     Column("created_at", DateTime, nullable=False),
     UniqueConstraint("record_uid", name="uq_decision_records_uid"),
 )
+#: Who did what, when, seen by whom: sign-ins, decisions recorded or refused, exports.
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False),
+    Column("who", String(200), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("scope", String(400), nullable=False),
+    Column("detail", Text, nullable=False),
+)
+AUDIT_SCHEMA = pl.Schema(
+    {
+        "id": pl.Int64(),
+        "at": pl.Datetime("us"),
+        "who": pl.String(),
+        "action": pl.String(),
+        "scope": pl.String(),
+        "detail": pl.String(),
+    }
+)
+AuditAction = Literal[
+    "sign_in", "decision_recorded", "decision_refused", "export", "access_refused"
+]
 schema_version = Table(
     "bridge_schema_version",
     metadata,
@@ -340,18 +367,81 @@ def _same(stored: object, written: object) -> bool:
 
 
 def list_records(
-    engine: Engine, *, decision_id: str | None = None, scope: str | None = None
+    engine: Engine,
+    *,
+    decision_id: str | None = None,
+    scope: str | None = None,
+    units: frozenset[str] | None = None,
+    teams: Sequence[str] = (),
 ) -> pl.DataFrame:
-    """Stored records, newest decision first, optionally filtered (values are bound parameters)."""
+    """Stored records, newest decision first, optionally filtered (values are bound parameters).
+
+    With ``units`` (a person's access scope), only the records about those business units or
+    ``teams`` are read.
+    """
     query = select(*(records.c[name] for name in RECORDS_SCHEMA.names()))
     if decision_id:
         query = query.where(records.c.decision_id == decision_id)
     if scope:
         query = query.where(records.c.scope == scope)
+    if units is not None:
+        query = query.where(
+            or_(
+                and_(records.c.scope_level == "business_unit", records.c.scope.in_(sorted(units))),
+                and_(records.c.scope_level == "team", records.c.scope.in_(sorted(teams))),
+            )
+        )
     query = query.order_by(records.c.decided_on.desc(), records.c.id.desc())
+    return _frame(engine, query, RECORDS_SCHEMA, "read the decisions")
+
+
+def _frame(engine: Engine, query: Any, schema: pl.Schema, doing: str) -> pl.DataFrame:
+    """The rows of ``query`` as a frame of ``schema`` (a failure is a :class:`StateError`)."""
     try:
         with engine.connect() as conn:
             rows = conn.execute(query).all()
     except SQLAlchemyError as exc:
-        raise _failed("read the decisions", engine, exc) from None
-    return pl.DataFrame([tuple(r) for r in rows], schema=RECORDS_SCHEMA, orient="row")
+        raise _failed(doing, engine, exc) from None
+    return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
+
+
+# --- the audit trail ----------------------------------------------------------------------------
+
+
+def audit(
+    engine: Engine,
+    who: str,
+    action: AuditAction,
+    scope: str,
+    detail: str,
+    *,
+    now: dt.datetime | None = None,
+) -> None:
+    """Add one event to the audit trail (raises :class:`StateError` when it cannot be stored)."""
+    at_time = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    row = {
+        "at": at_time,
+        "who": who[:200],
+        "action": action,
+        "scope": scope[:400],
+        "detail": detail[:4000],
+    }
+    try:
+        with engine.begin() as conn:
+            conn.execute(insert(audit_events).values(**row))
+    except SQLAlchemyError as exc:
+        raise _failed("write the audit trail", engine, exc) from None
+    _checkpoint(engine)
+
+
+def list_audit(
+    engine: Engine, *, since: dt.date | None = None, limit: int | None = None
+) -> pl.DataFrame:
+    """The audit trail, newest first (from ``since`` on, at most ``limit`` events)."""
+    query = select(*(audit_events.c[name] for name in AUDIT_SCHEMA.names()))
+    if since is not None:
+        query = query.where(audit_events.c.at >= dt.datetime.combine(since, dt.time()))
+    query = query.order_by(audit_events.c.at.desc(), audit_events.c.id.desc())
+    if limit is not None:
+        query = query.limit(limit)
+    return _frame(engine, query, AUDIT_SCHEMA, "read the audit trail")
