@@ -14,6 +14,8 @@ LEAD = "lead@northwind.example"  # unit_lead: Retail Stores only
 CEO = "ceo@northwind.example"  # executive: everything, records 'bet' and 'invest'
 BIZOPS_GROUP = "bizops"  # bizops: everything, plus Definitions, Data health and the audit trail
 VIEWER = "viewer@northwind.example"  # viewer: every unit, records nothing
+#: unit_lead_company: Retail Stores, and the company's total (the other units as one line)
+COMPANY_LEAD = "lead+company@northwind.example"
 OWN_UNIT = "Retail Stores"
 
 POLICY = """\
@@ -37,6 +39,11 @@ emails = ["{lead}"]
 [roles.viewer]
 units = "all"
 emails = ["{viewer}"]
+
+[roles.unit_lead_company]
+units = ["{own}"]
+company = true
+emails = ["{company_lead}"]
 """
 PROXY = 'mode = "proxy"\nproxies = ["{proxies}"]'
 OIDC = 'mode = "oidc"'
@@ -57,7 +64,13 @@ def access_config(folder: Path, sign_in: str) -> Path:
     decisions.write_text(text)
     (folder / "access.toml").write_text(
         POLICY.format(
-            sign_in=sign_in, ceo=CEO, bizops=BIZOPS_GROUP, own=OWN_UNIT, lead=LEAD, viewer=VIEWER
+            sign_in=sign_in,
+            ceo=CEO,
+            bizops=BIZOPS_GROUP,
+            own=OWN_UNIT,
+            lead=LEAD,
+            viewer=VIEWER,
+            company_lead=COMPANY_LEAD,
         )
     )
     return folder
@@ -72,9 +85,10 @@ def other_units(sample_db: Path) -> tuple[set[str], set[str]]:
     return {u for u, _ in rows}, {t for _, t in rows}
 
 
-def forbidden_numbers(sample_db: Path) -> set[float]:
-    """Revenue and order counts of every other unit, and of the company (which includes them), by
-    month, quarter and year, and over the trailing twelve months — written in plain SQL here."""
+def forbidden_numbers(sample_db: Path, *, company: bool = True) -> set[float]:
+    """Revenue and order counts of every other unit, and of the company (which includes them;
+    ``company=False``: left out, for a person who may see it), by month, quarter and year —
+    written in plain SQL here."""
     found: set[float] = set()
     periods = {
         "month": "strftime('%Y-%m', o.ordered_at)",
@@ -83,7 +97,7 @@ def forbidden_numbers(sample_db: Path) -> set[float]:
     }
     with sqlite3.connect(sample_db) as conn:
         for period in periods.values():
-            for scope in ("t.business_unit", "'company'"):
+            for scope in ("t.business_unit", "'company'") if company else ("t.business_unit",):
                 rows = conn.execute(
                     f"SELECT {scope}, {period}, SUM(o.revenue), COUNT(*) FROM orders o "
                     "JOIN org_teams t ON t.team_id = o.team_id "

@@ -22,10 +22,12 @@ from bridge.config.access import (
 from bridge.config.registry import Registry, load_registry
 from bridge.data.load import load_dataset, measure_query, open_source, reflect
 from bridge.data.state import audit, list_audit, list_records, open_state, record
+from bridge.dataset import OTHER_UNITS
 from bridge.errors import ConfigError
 from bridge.records import parse_input
 from tests.access import (
     CEO,
+    COMPANY_LEAD,
     LEAD,
     OWN_UNIT,
     PROXY,
@@ -174,6 +176,41 @@ def test_a_scoped_load_reads_only_its_units_teams(
     assert scoped.units == (OWN_UNIT,)
 
 
+def test_a_lead_with_the_company_total_gets_the_rest_as_one_line(
+    registry: Registry, sample_url: str, sample_dataset: pl.DataFrame
+) -> None:
+    """The other units come summed by the database into one line: the company's totals and plan
+    are exactly the full load's, and no other unit's team is in the data."""
+    engine = open_source(sample_url)
+    scoped = load_dataset(engine, registry, units=frozenset({OWN_UNIT}), company=True)
+    everything = sample_dataset
+    own = set(everything.org.filter(pl.col("business_unit") == OWN_UNIT).get_column("team_id"))
+    assert scoped.units == (OTHER_UNITS, OWN_UNIT)
+    assert set(scoped.measures.get_column("team_id")) == own | {OTHER_UNITS}
+    additive = [m.name for s in registry.sources for m in s.measures if m.agg in ("sum", "count")]
+
+    def totals(frame: pl.DataFrame) -> pl.DataFrame:
+        return (
+            frame.filter(pl.col("measure").is_in(additive))
+            .group_by("day", "measure")
+            .agg(pl.col("value").sum())
+            .sort("day", "measure")
+        )
+
+    expected, found = totals(everything.measures), totals(scoped.measures)
+    assert expected.select("day", "measure").equals(found.select("day", "measure"))
+    gap = (expected.get_column("value") - found.get_column("value")).abs()
+    assert gap.max() < 1e-6 * expected.get_column("value").abs().max()
+
+    def plan(frame: pl.DataFrame) -> pl.DataFrame:
+        keys = ["metric_id", "period_start", "period_end"]
+        return frame.group_by(keys).agg(pl.col("value").sum()).sort(keys)
+
+    assert plan(everything.plan).drop("value").equals(plan(scoped.plan).drop("value"))
+    assert (plan(everything.plan)["value"] - plan(scoped.plan)["value"]).abs().max() < 1e-6
+    assert set(scoped.plan.get_column("business_unit")) == {OWN_UNIT, OTHER_UNITS}
+
+
 def test_the_scope_is_in_the_sql(registry: Registry, sample_url: str) -> None:
     engine = open_source(sample_url)
     source = registry.sources[0]
@@ -233,7 +270,7 @@ def test_validate_reports_the_access_policy(
     cli_env: Path, capsys: pytest.CaptureFixture[str], policy_dir: Path
 ) -> None:
     code, out, _ = run(capsys, "validate")
-    assert code == 0 and out.rstrip().endswith("sign-in is on (4 roles)")
+    assert code == 0 and out.rstrip().endswith("sign-in is on (5 roles)")
     (policy_dir / "access.toml").write_text('[sign_in]\nmode = "ldap"\n')
     code, out, err = run(capsys, "validate")
     assert code == 1 and "sign_in" in err and "roles" in err
@@ -288,6 +325,29 @@ def test_a_unit_lead_sees_no_other_units_number_on_the_command_line(
     assert code == 1 and err == (
         "error: unknown business unit 'Marketplace'; expected one of: Retail Stores\n"
     )
+
+
+def test_a_lead_with_the_company_total_sees_no_other_unit_on_its_own(
+    cli_env: Path, capsys: pytest.CaptureFixture[str], sample_db: Path
+) -> None:
+    names, teams = other_units(sample_db)
+    numbers = forbidden_numbers(sample_db, company=False)
+    with_company = forbidden_numbers(sample_db) - numbers  # the company's own totals
+    outputs = []
+    for view, grain in (
+        ("horizon", "month"),
+        ("horizon", "year"),
+        ("drivers", None),
+        ("tradeoff", None),
+    ):
+        args = ["view", view, "--as-user", COMPANY_LEAD, "--format", "csv"]
+        code, out, err = run(capsys, *args, *(["--grain", grain] if grain else []))
+        assert code == 0, err
+        outputs.append(out)
+    text = "\n".join(outputs)
+    assert not leaked(text, names | teams, numbers), leaked(text, names | teams, numbers)[:5]
+    assert "Northwind Group" in text and OTHER_UNITS in text
+    assert leaked(text, set(), with_company)  # the company's totals are there
 
 
 def test_cli_exports_are_in_the_audit_trail(

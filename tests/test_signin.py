@@ -26,13 +26,16 @@ if CHROMIUM is None:
 
 from playwright.sync_api import Browser, Page, expect  # noqa: E402
 
+from bridge.dataset import OTHER_UNITS  # noqa: E402
 from tests.access import (  # noqa: E402
     BIZOPS_GROUP,
     CEO,
+    COMPANY_LEAD,
     LEAD,
     OIDC,
     OWN_UNIT,
     PROXY,
+    VIEWER,
     access_config,
     forbidden_numbers,
     leaked,
@@ -161,6 +164,12 @@ def test_each_role_sees_its_pages(
     assert menu(ops)[-2:] == ["Definitions & lineage", "Data health"]
     expect(live(ops).get_by_text("Northwind Group · data through")).to_be_visible()
 
+    company_lead = as_person(COMPANY_LEAD)  # their unit, and the company with the rest as one line
+    visit(company_lead, f"{base}/overview?lens=choice")
+    expect(live(company_lead).get_by_text("Northwind Group · data through")).to_be_visible()
+    shown = company_lead.inner_text('[data-testid="stMain"]')
+    assert OTHER_UNITS in shown and OWN_UNIT in shown and "Marketplace" not in shown
+
     stranger = as_person("someone@else.example", "staff")
     visit(stranger, f"{base}/overview")
     expect(stranger.get_by_text("no role in")).to_be_visible()
@@ -260,6 +269,23 @@ def test_decision_rights_and_the_audit_trail(
     screenshot(page, "signin-decision-refused")
     with sqlite3.connect(state) as conn:
         assert conn.execute("SELECT count(*) FROM decision_records").fetchone() == (0,)
+    # a viewer records nothing
+    viewer = as_person(VIEWER)
+    visit(viewer, f"{base}/trade_offs?decision=stop&unit={OWN_UNIT.replace(' ', '%20')}")
+    viewer.locator('[data-testid="stExpander"]').get_by_text("Record a decision").click()
+    form = viewer.locator('[data-testid="stForm"]')
+    form.get_by_label("Rationale").fill("I would like to stop it.")
+    form.get_by_role("button", name="Record the decision").click()
+    settle(viewer)
+    expect(
+        live(viewer).get_by_text("The decision was not recorded: choices on 'stop'")
+    ).to_be_visible()
+    with sqlite3.connect(state) as conn:
+        assert conn.execute("SELECT count(*) FROM decision_records").fetchone() == (0,)
+        assert conn.execute(
+            "SELECT count(*) FROM audit_events WHERE who = ? AND action = 'decision_refused'",
+            (VIEWER,),
+        ).fetchone() == (1,)
     # 'stop' is the unit lead's: recorded under the signed-in address
     visit(page, f"{base}/decision_log?decision=stop")
     page.locator('[data-testid="stExpander"]').get_by_text("Record a decision").click()

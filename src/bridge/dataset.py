@@ -37,6 +37,12 @@ PLAN_SCHEMA = pl.Schema(
 )
 
 
+#: For a person who sees the company's total but only some units' detail: the other units, summed in
+#: the database into one line (a team of that name in a unit of that name). Nobody records a choice
+#: for it.
+OTHER_UNITS = "Other business units (combined)"
+
+
 @dataclass(frozen=True)
 class Dataset:
     """What the translation core works on.

@@ -216,7 +216,14 @@ def _open(
     cache = MeasureCache(settings.cache_dir, settings.late_arriving_days)
     today = registry.today()
     dataset = cache.load(
-        engine, registry, today=today, full=full, max_age=max_age, verify=True, units=person.units
+        engine,
+        registry,
+        today=today,
+        full=full,
+        max_age=max_age,
+        verify=True,
+        units=person.units,
+        company=person.company,
     )
     assert cache.last is not None  # every load records what it did
     if person.units is not None and dataset.org.is_empty():

@@ -46,7 +46,7 @@ from bridge.data.load import open_source, source_sql, zone_of
 from bridge.data.refresh import MeasureCache
 from bridge.data.state import AuditAction, audit, list_records, open_state
 from bridge.data.urls import safe_url
-from bridge.dataset import Dataset
+from bridge.dataset import OTHER_UNITS, Dataset
 from bridge.errors import BridgeError, ConfigError, RequestError
 from bridge.present.format import data_line
 from bridge.present.screens.model import LENS_HEADINGS, LENS_LABELS, Inputs, Panel, Screen
@@ -149,10 +149,17 @@ def _dataset(
     late_days: int,
     max_age: int,
     scope_key: str,
-    _units: frozenset[str] | None,
+    _person: Grant,
 ) -> tuple[Dataset, float]:
     cache = _measure_cache(cache_dir, late_days)
-    dataset = cache.load(_engine, _registry, today=_registry.today(), max_age=max_age, units=_units)
+    dataset = cache.load(
+        _engine,
+        _registry,
+        today=_registry.today(),
+        max_age=max_age,
+        units=_person.units,
+        company=_person.company,
+    )
     return dataset, time.time()
 
 
@@ -251,7 +258,7 @@ def start_page(kind: type[R]) -> Page[R]:
             settings.late_arriving_days,
             settings.cache_ttl_seconds,
             person.scope_key,
-            person.units,
+            person,
         )
         if person.units is not None and dataset.org.is_empty():
             raise BridgeError(
@@ -534,7 +541,7 @@ def _sidebar_controls(request: Request, coverage: Coverage, person: Grant) -> No
         )
     else:
         st.sidebar.caption("Lens: this page reads the same in every lens.")
-    top = ALL_UNITS if person.units is None else ALL_YOUR_UNITS
+    top = ALL_UNITS if person.units is None or person.company else ALL_YOUR_UNITS
     _control_value("unit", request.unit or top)
     st.sidebar.selectbox(
         "Business unit",
@@ -860,7 +867,7 @@ def _decision_form(
     if decision is None:
         st.info("Pick a decision above to record a choice for it.")
         return
-    units = list(page.coverage.units)
+    units = [u for u in page.coverage.units if u != OTHER_UNITS]  # no choice for "the rest"
     as_of = page.request.as_of
     uid_key = f"{key}_uid"
     if uid_key not in st.session_state:
@@ -952,7 +959,7 @@ def _decision_form(
         record_id = record(
             page.state,
             registry,
-            page.inputs.dataset.org,
+            page.inputs.dataset.org.filter(pl.col("business_unit") != OTHER_UNITS),
             entry,
             now=dt.datetime.now(dt.UTC).replace(tzinfo=None),
         )

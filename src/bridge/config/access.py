@@ -81,11 +81,14 @@ class Role(Spec):
     """What the people of one role see and may do; they are named by e-mail or group.
 
     ``units``: ``"all"`` (the company and every business unit) or the business units whose numbers
-    are read for them; ``understand``: the Definitions & lineage and Data health pages; ``audit``:
-    reading the audit trail. Which decisions a role records is said by each decision's ``role``.
+    are read for them; ``company``: with some units, the company's total too (the other units as
+    one line, summed by the database); ``understand``: the Definitions & lineage and Data health
+    pages; ``audit``: reading the audit trail. Which decisions a role records is said by each
+    decision's ``role``.
     """
 
     units: Literal["all"] | tuple[str, ...] = Field(min_length=1)
+    company: bool = False
     understand: bool = False
     audit: bool = False
     emails: tuple[str, ...] = ()
@@ -144,6 +147,8 @@ class Grant:
     who: Identity | None
     roles: tuple[str, ...]
     units: frozenset[str] | None
+    #: With some units: the company's total too (the other units as one line).
+    company: bool
     understand: bool
     audit: bool
     decisions: frozenset[str] | None
@@ -151,7 +156,7 @@ class Grant:
     @classmethod
     def demo(cls) -> Grant:
         """No access policy: everything, as the local demo always was."""
-        return cls(None, (), None, True, True, None)
+        return cls(None, (), None, True, True, True, None)
 
     @property
     def signed_in(self) -> bool:
@@ -160,14 +165,16 @@ class Grant:
     @property
     def scope_key(self) -> str:
         """The units whose numbers are read, as a cache key (``*`` for all)."""
-        return "*" if self.units is None else "|".join(sorted(self.units))
+        if self.units is None:
+            return "*"
+        return "|".join(sorted(self.units)) + ("|+company" if self.company else "")
 
     def may_record(self, decision: Decision) -> bool:
         return self.decisions is None or decision.id in self.decisions
 
     def scope_label(self, company: str) -> str:
         """What the top level is called: the company, or the units this person sees."""
-        if self.units is None:
+        if self.units is None or self.company:
             return company
         return ", ".join(sorted(self.units)) + " (your business units)"
 
@@ -201,6 +208,7 @@ def grant(
         who=who,
         roles=names,
         units=units,
+        company=units is None or any(r.company for r in roles),
         understand=any(r.understand for r in roles),
         audit=any(r.audit for r in roles),
         decisions=frozenset(d.id for d in decisions.values() if d.role in names),

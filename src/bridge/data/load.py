@@ -55,7 +55,15 @@ from bridge.config.registry import Registry
 from bridge.config.sources import Condition, Measure, Source
 from bridge.data.urls import UrlError, describe_error, parse_url, safe_url
 from bridge.data.zoned import offset, unix_seconds
-from bridge.dataset import MEASURES_SCHEMA, ORG_SCHEMA, PLAN_SCHEMA, TARGETS_SCHEMA, Dataset, empty
+from bridge.dataset import (
+    MEASURES_SCHEMA,
+    ORG_SCHEMA,
+    OTHER_UNITS,
+    PLAN_SCHEMA,
+    TARGETS_SCHEMA,
+    Dataset,
+    empty,
+)
 from bridge.errors import SourceError
 from bridge.timezone import END_YEAR, FIRST_YEAR, Zone
 
@@ -638,15 +646,23 @@ def measure_query(
     end: dt.date | None = None,
     zone: Zone | None = None,
     teams: Sequence[str] | None = None,
+    combined: str | None = None,
 ) -> Select[*tuple[Any, ...]]:
     """``SELECT day, team_id, <one column per measure> ... GROUP BY day, team`` for days in
     [start, end) — every day when a bound is None — cut in ``zone`` when given, and only for
-    ``teams`` when given (a person's access scope: the other teams' rows are never read)."""
+    ``teams`` when given (a person's access scope: the other teams' rows are never read).
+
+    With ``combined``, the rows of every team *not* in ``teams`` instead, summed by day into one
+    line called ``combined`` (the rest of the company, for a person who sees its total only).
+    """
     when = TimeColumn.of(source, table, zone)
     if when.zoned:
-        return _zoned_measure_query(source, table, when, start, end, teams)
+        return _zoned_measure_query(source, table, when, start, end, teams, combined)
     time_col, day = when.column, when.day
-    team = type_coerce(table.c[source.team_column], String)
+    team_col = table.c[source.team_column]
+    team: ColumnElement[Any] = (
+        type_coerce(team_col, String) if combined is None else literal(combined, String)
+    )
     columns = [aggregate(table, m).label(m.name) for m in source.measures]
     query = select(day.label("day"), team.label("team_id"), *columns)
     if start is not None:
@@ -654,13 +670,14 @@ def measure_query(
     if end is not None:
         query = query.where(when.before(end))
     if teams is not None:
-        query = query.where(among(table.c[source.team_column], teams))
-    return (
-        # a row with no time or no team cannot be placed (Data health counts it)
-        query.where(time_col.is_not(None), table.c[source.team_column].is_not(None))
-        # team first: SQLite sorts fewer distinct leading keys, and the result is the same
-        .group_by(table.c[source.team_column], day)
-    )
+        inside = among(team_col, teams)
+        query = query.where(inside if combined is None else ~inside)
+    # a row with no time or no team cannot be placed (Data health counts it)
+    query = query.where(time_col.is_not(None), team_col.is_not(None))
+    if combined is not None:
+        return query.group_by(day)
+    # team first: SQLite sorts fewer distinct leading keys, and the result is the same
+    return query.group_by(team_col, day)
 
 
 def _zoned_measure_query(
@@ -670,6 +687,7 @@ def _zoned_measure_query(
     start: dt.date | None,
     end: dt.date | None,
     teams: Sequence[str] | None = None,
+    combined: str | None = None,
 ) -> Select[*tuple[Any, ...]]:
     """The same query with days cut in a zone, in two steps: the rows in range (bounds on the bare
     column, widened by a day or two, so its index serves) with their instant computed once
@@ -684,14 +702,20 @@ def _zoned_measure_query(
     if end is not None:
         where.append(when.column < when.bound(end + when.SLACK))
     if teams is not None:
-        where.append(among(table.c[source.team_column], teams))
+        inside = among(table.c[source.team_column], teams)
+        where.append(inside if combined is None else ~inside)
     rows, on_rows = when.fence(table, *where)
     day = on_rows.local_day(start)
-    team = type_coerce(rows.c[source.team_column], String)
     measures = [aggregate(rows, m).label(m.name) for m in source.measures]
-    query = select(day.label("day"), team.label("team_id"), *measures).group_by(
-        rows.c[source.team_column], day
-    )
+    if combined is None:
+        team = type_coerce(rows.c[source.team_column], String)
+        query = select(day.label("day"), team.label("team_id"), *measures).group_by(
+            rows.c[source.team_column], day
+        )
+    else:
+        query = select(
+            day.label("day"), literal(combined, String).label("team_id"), *measures
+        ).group_by(day)
     # the range made exact on the days (MariaDB's HAVING reads no expression of grouped columns)
     if start is not None:
         query = query.where(day >= start)
@@ -765,19 +789,24 @@ def load_dataset(
     start: dt.date | None = None,
     end: dt.date | None = None,
     units: frozenset[str] | None = None,
+    company: bool = False,
 ) -> Dataset:
     """Measures for days in [start, end) — every day by default — plus org, targets and plan.
 
     With ``units`` (a person's access scope), only those business units' teams are read: the org
     table is read first (it says which teams they are), then every measure, target and plan query
     carries the teams or units in its WHERE clause, so no other unit's number leaves the database.
+    With ``company`` too, the other units come as one line, :data:`OTHER_UNITS`, summed by the
+    database (so the company's total is right, and no other unit's own number is read).
     """
 
     zone = zone_of(registry)
 
-    def one_source(source: Source, teams: Sequence[str] | None) -> pl.DataFrame:
+    def one_source(
+        source: Source, teams: Sequence[str] | None, combined: str | None = None
+    ) -> pl.DataFrame:
         with engine.connect() as conn:
-            return _load_source(conn, source, start, end, zone, teams)
+            return _load_source(conn, source, start, end, zone, teams, combined)
 
     try:
         if units is not None:
@@ -786,7 +815,12 @@ def load_dataset(
                 teams = org.get_column("team_id").to_list()
                 targets = _load_targets(conn, registry, teams)
                 plan = _load_plan(conn, registry, units)
+                if company:
+                    plan = pl.concat([plan, _load_plan(conn, registry, units, combined=True)])
             frames = [one_source(s, teams) for s in registry.sources] if teams else []
+            if company:
+                frames += [one_source(s, teams, OTHER_UNITS) for s in registry.sources]
+                org = pl.concat([org, pl.DataFrame([[OTHER_UNITS] * 3], ORG_SCHEMA, orient="row")])
         else:
             # Sources are independent queries: run them on parallel connections (the drivers
             # release the GIL while the database works), so a load takes about as long as its
@@ -815,9 +849,10 @@ def _load_source(
     end: dt.date | None,
     zone: Zone | None,
     teams: Sequence[str] | None = None,
+    combined: str | None = None,
 ) -> pl.DataFrame:
     table = relation(conn, source)
-    rows = conn.execute(measure_query(source, table, start, end, zone, teams)).all()
+    rows = conn.execute(measure_query(source, table, start, end, zone, teams, combined)).all()
     names = [m.name for m in source.measures]
     wide = pl.DataFrame(
         rows,
@@ -899,18 +934,37 @@ def _load_targets(
     return _select_frame(conn, cols, TARGETS_SCHEMA, where)
 
 
-def _load_plan(conn: Any, registry: Registry, units: frozenset[str] | None = None) -> pl.DataFrame:
+def _load_plan(
+    conn: Any, registry: Registry, units: frozenset[str] | None = None, *, combined: bool = False
+) -> pl.DataFrame:
+    """The plan rows (of ``units`` only, when given); ``combined``: those of every *other* unit,
+    summed per metric and period by the database into :data:`OTHER_UNITS`."""
     spec = registry.sources_file.plan
     if spec is None:
         return empty(PLAN_SCHEMA)
     t = reflect(conn, spec.table, spec.db_schema)
-    cols = [
+    cols: list[ColumnElement[Any]] = [
         type_coerce(t.c[spec.business_unit_column], String),
         type_coerce(t.c[spec.metric_column], String),
         type_coerce(t.c[spec.period_start_column], Date),
         type_coerce(t.c[spec.period_end_column], Date),
         type_coerce(t.c[spec.value_column], Float(asdecimal=False)),
     ]
+    if combined:
+        assert units is not None  # the rest of the company is the rest of some units
+        summed: list[ColumnElement[Any]] = [
+            literal(OTHER_UNITS, String),
+            cols[1],
+            cols[2],
+            cols[3],
+            func.sum(cols[4]),
+        ]
+        query = (
+            select(*summed)
+            .where(~among(t.c[spec.business_unit_column], units))
+            .group_by(cols[1], cols[2], cols[3])
+        )
+        return pl.DataFrame(conn.execute(query).all(), schema=PLAN_SCHEMA, orient="row")
     where = None if units is None else among(t.c[spec.business_unit_column], units)
     return _select_frame(conn, cols, PLAN_SCHEMA, where)
 

@@ -82,6 +82,7 @@ class MeasureCache:
         max_age: float | None = None,
         verify: bool = False,
         units: frozenset[str] | None = None,
+        company: bool = False,
     ) -> Dataset:
         """Every day's measures, plus org, targets and plan: from the cache when it was refreshed
         less than ``max_age`` seconds ago, else reading only what the cache does not hold.
@@ -92,7 +93,7 @@ class MeasureCache:
         not.
         """
         today = today or registry.today()
-        key = cache_key(engine, registry, units)
+        key = cache_key(engine, registry, units, company)
         with self._lock:
             cached = None if full else self._read(key)
             if (
@@ -110,11 +111,13 @@ class MeasureCache:
                     raise ConfigError(problems)
             firsts = {name: str(day) for name, day in first_days(engine, registry).items()}
             if cached is None or cached.first_days != firsts:
-                dataset = load_dataset(engine, registry, units=units)
+                dataset = load_dataset(engine, registry, units=units, company=company)
                 self.last = RefreshStats("full", None, 0)
             else:
                 reuse_from = cached.watermark - dt.timedelta(days=self.late_arriving_days)
-                fresh = load_dataset(engine, registry, start=reuse_from, units=units)
+                fresh = load_dataset(
+                    engine, registry, start=reuse_from, units=units, company=company
+                )
                 kept = cached.dataset.measures.filter(pl.col("day") < reuse_from)
                 dataset = Dataset(
                     measures=pl.concat([kept, fresh.measures]).sort("day", "team_id", "measure"),
@@ -170,12 +173,17 @@ class MeasureCache:
         os.replace(tmp_meta, folder / "meta.json")
 
 
-def cache_key(engine: Engine, registry: Registry, units: frozenset[str] | None = None) -> str:
+def cache_key(
+    engine: Engine,
+    registry: Registry,
+    units: frozenset[str] | None = None,
+    company: bool = False,
+) -> str:
     """Changes with the config's content, the database (its URL without password) and the
     business units read (a person's access scope: each scope has its own cache)."""
     digest = hashlib.sha256()
     if units is not None:
-        digest.update(("units:" + "\x1f".join(sorted(units))).encode())
+        digest.update(("units:" + "\x1f".join(sorted(units)) + f":{company}").encode())
     for name in sorted(p.name for p in registry.config_dir.glob("*.toml")):
         digest.update(name.encode())
         digest.update((registry.config_dir / name).read_bytes())
