@@ -245,6 +245,15 @@ def test_a_unit_lead_sees_no_other_unit_anywhere(
     assert leaked(shown_everything(ceo), names | teams, numbers)
 
 
+def submit_choice(page: Page, rationale: str) -> None:
+    """Open the page's "Record a decision", write a rationale, submit, and wait for the answer."""
+    page.locator('[data-testid="stExpander"]').get_by_text("Record a decision").click()
+    form = page.locator('[data-testid="stForm"]')
+    form.get_by_label("Rationale").fill(rationale)
+    form.get_by_role("button", name="Record the decision").click()
+    settle(page)
+
+
 def test_decision_rights_and_the_audit_trail(
     proxied: tuple[str, Path], as_person: Callable[..., Page]
 ) -> None:
@@ -272,11 +281,7 @@ def test_decision_rights_and_the_audit_trail(
     # a viewer records nothing
     viewer = as_person(VIEWER)
     visit(viewer, f"{base}/trade_offs?decision=stop&unit={OWN_UNIT.replace(' ', '%20')}")
-    viewer.locator('[data-testid="stExpander"]').get_by_text("Record a decision").click()
-    form = viewer.locator('[data-testid="stForm"]')
-    form.get_by_label("Rationale").fill("I would like to stop it.")
-    form.get_by_role("button", name="Record the decision").click()
-    settle(viewer)
+    submit_choice(viewer, "I would like to stop it.")
     expect(
         live(viewer).get_by_text("The decision was not recorded: choices on 'stop'")
     ).to_be_visible()
@@ -288,11 +293,7 @@ def test_decision_rights_and_the_audit_trail(
         ).fetchone() == (1,)
     # 'stop' is the unit lead's: recorded under the signed-in address
     visit(page, f"{base}/decision_log?decision=stop")
-    page.locator('[data-testid="stExpander"]').get_by_text("Record a decision").click()
-    form = page.locator('[data-testid="stForm"]')
-    form.get_by_label("Rationale").fill("Margin has fallen three years running.")
-    form.get_by_role("button", name="Record the decision").click()
-    settle(page)
+    submit_choice(page, "Margin has fallen three years running.")
     expect(live(page).get_by_text("The decision was not recorded")).to_have_count(0)
     with sqlite3.connect(state) as conn:
         records = conn.execute("SELECT decision_id, scope, author FROM decision_records").fetchall()
