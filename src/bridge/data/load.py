@@ -676,6 +676,11 @@ def measure_query(
     query = query.where(time_col.is_not(None), team_col.is_not(None))
     if combined is not None:
         return query.group_by(day)
+    if start is not None:
+        # day first: with team first, SQLite reads the whole table through the team index (to
+        # save a sort) instead of the few recent days through the time index — an incremental
+        # refresh of three days took 0.67 s on the sample's 1.3 M orders, 0.006 s this way
+        return query.group_by(day, team_col)
     # team first: SQLite sorts fewer distinct leading keys, and the result is the same
     return query.group_by(team_col, day)
 

@@ -120,7 +120,8 @@ class MeasureCache:
                 )
                 kept = cached.dataset.measures.filter(pl.col("day") < reuse_from)
                 dataset = Dataset(
-                    measures=pl.concat([kept, fresh.measures]).sort("day", "team_id", "measure"),
+                    # the fresh days all follow the kept ones: only they need sorting
+                    measures=pl.concat([kept, fresh.measures.sort("day", "team_id", "measure")]),
                     org=fresh.org,
                     targets=fresh.targets,
                     plan=fresh.plan,
