@@ -6,7 +6,7 @@ Usage::
         [--app-repeat 3] [--browser-repeat 3] [--scale-events 10000000] [--scale-url URL]
 
 (``make bench`` runs it.) Generation is timed while it creates the shared database in a temporary
-folder (skipped with ``--db``); then the loader, views, refresh and app benchmarks run on it, then
+folder (skipped with ``--db``); then the loader, views, refresh, CLI and app benchmarks run on it, then
 the browser benchmark (``bench_browser``: Bridge and the floor app served side by side, timed in
 Debian's Chromium; skipped with a note when Chromium is missing, or with ``--browser-repeat 0``), and
 last the PostgreSQL scale benchmark (``bench_scale``: 10 million events against the naive baseline,
@@ -28,6 +28,7 @@ from typing import Any
 
 import bench_app
 import bench_browser
+import bench_cli
 import bench_loader
 import bench_refresh
 import bench_sample
@@ -118,6 +119,16 @@ def summary_rows(reports: dict[str, Report]) -> list[list[str]]:
             _row(refresh, "incremental", "refresh after one new day (incremental)"),
             _row(refresh, "full", "full reload (same data)"),
             _ratio_row(refresh, "incremental_vs_full", "incremental / full reload time"),
+        ]
+    if "cli" in reports:
+        cli = reports["cli"]
+        rows += [
+            _row(cli, "floor", 'CLI floor: python -c "import polars, sqlalchemy"'),
+            _row(cli, "warm", "bridge view horizon, warm measure cache"),
+            _ratio_row(cli, "warm_vs_floor", "CLI warm / floor (goal ≤ 1.3)"),
+            _row(cli, "database", "the loader's queries, run by SQLite itself"),
+            _row(cli, "cold", "bridge view horizon, empty measure cache"),
+            _ratio_row(cli, "cold_vs_budget", "CLI cold / (floor + 1.3× database) (goal ≤ 1)"),
         ]
     if "app" in reports:
         app = reports["app"]
@@ -214,6 +225,7 @@ def main() -> None:
             # The views run on the dataset the loader benchmark loaded last (no extra load).
             ("views", lambda: bench_views.run_on(*loaded[-1], args.views_repeat)),
             ("refresh", lambda: bench_refresh.run(db, 2)),
+            ("cli", lambda: bench_cli.run(db, 3)),
             ("app", lambda: bench_app.run(db, args.app_repeat)),
         ]
         skipped: list[str] = []
