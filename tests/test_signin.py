@@ -152,6 +152,12 @@ def test_each_role_sees_its_pages(
     expect(
         live(lead).get_by_text(f"{OWN_UNIT} (your business units) · data through")
     ).to_be_visible()
+    visit(lead, f"{base}/trade_offs?lens=choice&decision=invest")
+    titles = lead.evaluate(
+        "() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
+        ".map(gd => ((gd.layout.yaxis || {}).title || {}).text || '')"
+    )
+    assert f"share of the total of {OWN_UNIT} (your business units)" in titles, titles
     visit(lead, f"{base}/data_health")
     expect(
         live(lead).get_by_text("This page is for the people who keep the definitions")

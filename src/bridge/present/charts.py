@@ -319,8 +319,11 @@ def _rule_marks(
         )  # fmt: skip
 
 
-def share_bars(view: pl.DataFrame, colours: Mapping[str, str]) -> go.Figure:
-    """Share of investment against share of contribution, per business unit."""
+def share_bars(
+    view: pl.DataFrame, colours: Mapping[str, str], total: str = "the company total"
+) -> go.Figure:
+    """Share of investment against share of contribution, per business unit, as shares of
+    ``total`` (what the units shown add up to)."""
     fig = go.Figure()
     units = view.get_column("business_unit").to_list()
     names = plains(units)
@@ -344,7 +347,7 @@ def share_bars(view: pl.DataFrame, colours: Mapping[str, str]) -> go.Figure:
         )
     fig.update_layout(barmode="group")
     _apply_axis(fig, SHARE.axis(shares, zero=True, min_span=0.2), "y")
-    fig.update_yaxes(title="share of the company total")
+    fig.update_yaxes(title=f"share of {plain(total)}")
     return _layout(fig, height=380)
 
 

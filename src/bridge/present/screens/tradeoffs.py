@@ -56,7 +56,8 @@ def tradeoffs_screen(inputs: Inputs, request: TradeoffRequest) -> Screen:
     else:
         shares = Panel(
             title="Investment vs contribution",
-            figure=share_bars(view, colours(dataset)),
+            # a person who sees only some units sees shares of their units' total
+            figure=share_bars(view, colours(dataset), total=f"the total of {registry.company}"),
             caption="Units whose share of contribution is below their share of investment "
             "receive more than they earn.",
         )
