@@ -180,7 +180,6 @@ class Opened:
     """The config (valid, and agreeing with the database) and the data every view needs."""
 
     registry: Registry
-    engine: Engine
     dataset: Dataset
     coverage: Coverage
     #: What the measure cache did for this load (read from the source, kept from disk).
@@ -207,24 +206,36 @@ def _open(
     max_age: float | None = None,
     as_user: str | None = None,
 ) -> Opened:
-    """The registry and the measures (from the cache within ``max_age`` seconds of a refresh) —
-    only the business units ``as_user`` may see, when an access policy is on."""
+    """The registry and the measures (from the cache within ``max_age`` seconds of a refresh,
+    without opening the database) — only the business units ``as_user`` may see, when an access
+    policy is on."""
+    from bridge.config.registry import load_registry
     from bridge.data.refresh import MeasureCache
 
-    registry, engine = _connect(settings)
+    registry = load_registry(settings.config_dir)
     person = _grant(settings, registry, as_user)
     cache = MeasureCache(settings.cache_dir, settings.late_arriving_days)
+    url = settings.source_url.get_secret_value()
+    units, company = person.units, person.company
+    fresh = None
+    if max_age is not None and not full:
+        fresh = cache.fresh(url, registry, max_age=max_age, units=units, company=company)
     today = registry.today()
-    dataset = cache.load(
-        engine,
-        registry,
-        today=today,
-        full=full,
-        max_age=max_age,
-        verify=True,
-        units=person.units,
-        company=person.company,
-    )
+    if fresh is None:
+        from bridge.data.load import open_source
+
+        engine = open_source(settings.source_url, timeout_seconds=settings.query_timeout_seconds)
+        fresh = cache.load(
+            engine,
+            registry,
+            today=today,
+            full=full,
+            verify=True,
+            units=units,
+            company=company,
+            url=url,
+        )
+    dataset = fresh
     assert cache.last is not None  # every load records what it did
     if person.units is not None and dataset.org.is_empty():
         raise BridgeError(
@@ -232,7 +243,7 @@ def _open(
             "org table has none of them"
         )
     registry = registry.titled(person.scope_label(registry.company))
-    return Opened(registry, engine, dataset, Coverage.of(dataset, today), cache.last, person)
+    return Opened(registry, dataset, Coverage.of(dataset, today), cache.last, person)
 
 
 def _grant(settings: Settings, registry: Registry, as_user: str | None) -> Grant:
@@ -259,10 +270,10 @@ def _grant(settings: Settings, registry: Registry, as_user: str | None) -> Grant
 
 def _audit(settings: Settings, person: Grant, action: AuditAction, detail: str) -> None:
     """An event in the audit trail, for a command run ``--as-user`` (the demo keeps none)."""
-    from bridge.data.state import audit, open_state
-
     if person.who is None:
         return
+    from bridge.data.state import audit, open_state
+
     state = open_state(settings.state_url, timeout_seconds=settings.query_timeout_seconds)
     audit(state, person.who.email + " (command line)", action, person.scope_key, detail)
 

@@ -143,6 +143,7 @@ def _dataset(
     _engine: Any,
     _registry: Registry,
     url_key: str,
+    _url: str,
     config_key: float,
     ttl_bucket: int,
     cache_dir: str,
@@ -159,6 +160,7 @@ def _dataset(
         max_age=max_age,
         units=_person.units,
         company=_person.company,
+        url=_url,
     )
     return dataset, time.time()
 
@@ -252,6 +254,7 @@ def start_page(kind: type[R]) -> Page[R]:
             engine,
             registry,
             safe_url(url),
+            url,
             stamp,
             int(time.time() // ttl),
             str(settings.cache_dir),

@@ -18,20 +18,21 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
-from sqlalchemy import Engine
 
 from bridge.config.registry import Registry
-from bridge.data.checks import database_problems
-from bridge.data.load import first_days, load_dataset
-from bridge.data.urls import safe_url
 from bridge.dataset import MEASURES_SCHEMA, ORG_SCHEMA, PLAN_SCHEMA, TARGETS_SCHEMA, Dataset
 from bridge.errors import ConfigError
+
+if TYPE_CHECKING:  # the database side is imported when a load reaches the database
+    from sqlalchemy import Engine
 
 CACHE_VERSION = 2
 #: Datasets kept in memory at once (one per access scope in use).
@@ -83,17 +84,24 @@ class MeasureCache:
         verify: bool = False,
         units: frozenset[str] | None = None,
         company: bool = False,
+        url: str | None = None,
     ) -> Dataset:
         """Every day's measures, plus org, targets and plan: from the cache when it was refreshed
         less than ``max_age`` seconds ago, else reading only what the cache does not hold.
+
+        ``url`` is the source URL as configured (the cache's key, shared by the app and the
+        command line; without it, the engine's URL).
 
         With ``verify``, a load that goes to the database first checks that the database agrees
         with the config (:func:`bridge.data.checks.database_problems`: tables, columns and types;
         rows holding values that are no date are left out, not refused), raising ConfigError if
         not.
         """
+        from bridge.data.checks import database_problems
+        from bridge.data.load import first_days, load_dataset
+
         today = today or registry.today()
-        key = cache_key(engine, registry, units, company)
+        key = cache_key(engine if url is None else url, registry, units, company)
         with self._lock:
             cached = None if full else self._read(key)
             if (
@@ -129,6 +137,24 @@ class MeasureCache:
                 self.last = RefreshStats("incremental", reuse_from, kept.height)
             self._write(key, _Entry(dataset, today, time.time(), firsts))
             return dataset
+
+    def fresh(
+        self,
+        url: str,
+        registry: Registry,
+        *,
+        max_age: float,
+        units: frozenset[str] | None = None,
+        company: bool = False,
+    ) -> Dataset | None:
+        """The cached dataset when it was refreshed less than ``max_age`` seconds ago, else None —
+        without opening the database (what makes a second ``bridge view`` quick)."""
+        with self._lock:
+            cached = self._read(cache_key(url, registry, units, company))
+        if cached is None or time.time() - cached.refreshed_at >= max_age:
+            return None
+        self.last = RefreshStats("cached", None, cached.dataset.measures.height)
+        return cached.dataset
 
     def _read(self, key: str) -> _Entry | None:
         if key in self._memory:
@@ -175,7 +201,7 @@ class MeasureCache:
 
 
 def cache_key(
-    engine: Engine,
+    source: Engine | str,
     registry: Registry,
     units: frozenset[str] | None = None,
     company: bool = False,
@@ -188,5 +214,20 @@ def cache_key(
     for name in sorted(p.name for p in registry.config_dir.glob("*.toml")):
         digest.update(name.encode())
         digest.update((registry.config_dir / name).read_bytes())
-    digest.update(safe_url(engine.url).encode())
+    if isinstance(source, str):
+        digest.update(database_identity(source).encode())
+    else:
+        from bridge.data.urls import safe_url
+
+        digest.update(safe_url(source.url).encode())
     return digest.hexdigest()[:20]
+
+
+_CREDENTIALS = re.compile(r"^(?P<scheme>[^:/]+://)[^/@]*@")
+_SECRET_VALUES = re.compile(r"(?i)(?P<key>[?&][^=&]*(?:pass|pwd|secret|token|key)[^=&]*=)[^&]*")
+
+
+def database_identity(url: str) -> str:
+    """The configured URL without user, password or secret parameters: which database it is (a
+    cache key; no credential is hashed into a folder name)."""
+    return _SECRET_VALUES.sub(r"\g<key>***", _CREDENTIALS.sub(r"\g<scheme>", url.strip()))
