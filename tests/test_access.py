@@ -348,6 +348,10 @@ def test_a_lead_with_the_company_total_sees_no_other_unit_on_its_own(
     assert not leaked(text, names | teams, numbers), leaked(text, names | teams, numbers)[:5]
     assert "Northwind Group" in text and OTHER_UNITS in text
     assert leaked(text, set(), with_company)  # the company's totals are there
+    # the combined line is no team: the frontline views list the lead's own teams only
+    for view in ("frontline", "fix_now"):
+        code, out, err = run(capsys, "view", view, "--as-user", COMPANY_LEAD, "--format", "csv")
+        assert code == 0 and out and OTHER_UNITS not in out, (view, err)
 
 
 def test_cli_exports_are_in_the_audit_trail(

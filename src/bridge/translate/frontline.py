@@ -11,7 +11,7 @@ import polars as pl
 
 from bridge.calendar import FrontlineGrain, with_labels
 from bridge.config.registry import Registry
-from bridge.dataset import Dataset
+from bridge.dataset import OTHER_UNITS, Dataset
 from bridge.translate.evaluate import evaluate, in_windows, measures_of, scoped
 from bridge.translate.lineage import feeds
 from bridge.translate.targets import daily_targets, rolled_target
@@ -51,7 +51,11 @@ def frontline(
     frame = in_windows(scoped(dataset, registry, names, ["team"]), windows).rename(
         {"scope": "team_id"}
     )
-    values = evaluate(frame, registry, metric_id, ["team_id", "period_start"])
+    values = evaluate(frame, registry, metric_id, ["team_id", "period_start"]).filter(
+        # the other units summed into one line (a person who sees only the company's total of
+        # them) is no team: it has no target and no place among the teams
+        pl.col("team_id") != OTHER_UNITS
+    )
     volume = _volume(frame, registry, metric_id)
     daily = in_windows(daily_targets(dataset, metric_id, spans[0].start, as_of), windows)
     targets = rolled_target(dataset, registry, metric_id, daily, frame, ["team_id", "period_start"])
