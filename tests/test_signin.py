@@ -375,6 +375,18 @@ def test_proxy_mode_needs_the_forwarded_addresses_off(
 # --- OpenID Connect ----------------------------------------------------------------------------------
 
 
+def test_openid_connect_without_a_provider_says_what_is_missing(
+    sample_url: str, tmp_path: Path, as_person: Callable[..., Page]
+) -> None:
+    config = access_config(tmp_path / "config", OIDC)
+    with bridge_server(sample_url, tmp_path, config, {}) as base:
+        page = as_person(None)
+        visit(page, f"{base}/overview")
+        expect(page.get_by_text("Streamlit's secrets have no [auth] section")).to_be_visible()
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert page.locator(".js-plotly-plot").count() == 0 and menu(page) == []
+
+
 @contextlib.contextmanager
 def oidc_provider(folder: Path) -> Iterator[str]:
     """``oidc-provider-mock`` on a free loopback port, with the lead predefined (groups included)."""

@@ -25,6 +25,7 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar, overload
 
 import polars as pl
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from bridge.app import warm
 from bridge.config.access import (
@@ -311,7 +312,12 @@ def signed_in(settings: Settings, registry: Registry, stamp: float) -> Grant:
         if st.session_state.get(_SIGNED_IN) != f"refused:{who.email}":
             st.session_state[_SIGNED_IN] = f"refused:{who.email}"
             _audit(settings, who.email, "access_refused", "-", f"no role ({who.via})")
-        st.error(f"You are signed in, but Bridge shows you nothing yet: {literal(str(exc))}.")
+        address = who.email.replace("`", "")
+        st.error(
+            f"You are signed in as `{address}`, but Bridge shows you nothing yet: "
+            + literal(str(exc)).replace(literal(who.email), "this address")
+            + "."
+        )
         st.stop()
     if st.session_state.get(_SIGNED_IN) != who.email:
         st.session_state[_SIGNED_IN] = who.email
@@ -335,13 +341,24 @@ def identity(policy: AccessFile) -> Identity:
 
 
 def _from_oidc(sign_in: OidcSignIn) -> Identity:
-    if not st.user.is_logged_in:
+    if not _auth_configured(sign_in):
+        section = "[auth]" if sign_in.provider is None else f"[auth.{sign_in.provider}]"
+        st.error(
+            "Sign-in with OpenID Connect is on (access.toml), but Streamlit's secrets have no "
+            f"{section} section for the identity provider: add it to .streamlit/secrets.toml "
+            "(docs/security.md, Sign-in with OpenID Connect) and restart Bridge."
+        )
+        st.stop()
+    if not st.user.get("is_logged_in", False):
         st.info("Bridge shows each person the numbers they may see: sign in first.")
         if st.button("Sign in", type="primary", key="bridge_sign_in"):
-            if sign_in.provider is None:
-                st.login()
-            else:
-                st.login(sign_in.provider)
+            try:
+                if sign_in.provider is None:
+                    st.login()
+                else:
+                    st.login(sign_in.provider)
+            except StreamlitAPIException as exc:  # e.g. a provider section missing a key
+                st.error(literal(f"Sign-in could not start: {exc}"))
         st.stop()
     email = st.user.get("email")
     if not isinstance(email, str) or "@" not in email:
@@ -352,6 +369,17 @@ def _from_oidc(sign_in: OidcSignIn) -> Identity:
         sign_out_button()
         st.stop()
     return Identity.of(email, st.user.get(sign_in.groups_claim) or (), via="oidc")
+
+
+def _auth_configured(sign_in: OidcSignIn) -> bool:
+    """Whether Streamlit's secrets hold the provider's section (no secrets file at all: no)."""
+    try:
+        auth = st.secrets.get("auth")
+    except (FileNotFoundError, StreamlitAPIException):
+        return False
+    if not isinstance(auth, Mapping):
+        return False
+    return sign_in.provider is None or isinstance(auth.get(sign_in.provider), Mapping)
 
 
 def _from_proxy(sign_in: ProxySignIn) -> Identity:
