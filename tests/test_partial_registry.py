@@ -163,3 +163,22 @@ def test_a_missing_metrics_file_is_no_registry(config_copy: Path) -> None:
     result = load_partial_registry(config_copy)
     assert result.registry is None
     assert [p.file for p in result.problems] == [str(config_copy / "metrics.toml")]
+
+
+def test_no_metric_left_is_nothing_to_show(config_copy: Path) -> None:
+    """A broken source that every metric is built on (found by tests/test_config_fuzz.py): the
+    registry would hold sources and no metric, so the app shows the problems instead of pages."""
+    sources = config_copy / "sources.toml"
+    sources.write_text(
+        sources.read_text().replace('name = "orders"\n', 'name = "orders"\ncolour = "blue"\n', 1)
+    )
+    metrics = config_copy / "metrics.toml"
+    kept = [
+        block
+        for block in metrics.read_text().split("[[metrics]]")
+        if '"orders' in block or '"revenue"' in block or '"cost"' in block or "[calendar]" in block
+    ]
+    metrics.write_text("[[metrics]]".join(kept))
+    partial = load_partial_registry(config_copy)
+    assert partial.registry is None
+    assert any("colour" in str(p) for p in partial.problems)

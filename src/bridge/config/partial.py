@@ -6,7 +6,7 @@ Which entry a problem is in comes from its :class:`~bridge.errors.Location` (dat
 message: a broken source, metric or decision is left out together with everything built on it (a
 derived metric referring to a dropped metric, a decision whose axis uses it); a broken portfolio key,
 targets or plan table is left out alone. Only an unreadable ``sources.toml`` or ``metrics.toml`` (or
-no valid source at all) leaves nothing to show.
+no valid source, or no metric left) leaves nothing to show.
 """
 
 from __future__ import annotations
@@ -72,7 +72,8 @@ def load_partial_registry(config_dir: Path | str) -> PartialRegistry:
         if pruned is None or pruned == config:
             return PartialRegistry(None, problems)  # a problem no dropped entry can remove
         config = pruned
-    if not config.sources.sources:
+    if not config.sources.sources or not config.metrics.metrics:
+        # no source, or every metric built on a broken entry: no view has anything to show
         return PartialRegistry(None, problems)
     return PartialRegistry(Registry.of(config), problems, _left_out(raw, config))
 
