@@ -31,10 +31,8 @@ SECTIONS = {
         st.Page("pages/decision_log.py", title="Decision log", url_path="decision_log"),
     ],
     "Understand": [
-        DEFINITIONS := st.Page(
-            "pages/definitions.py", title="Definitions & lineage", url_path="definitions"
-        ),
-        HEALTH := st.Page("pages/data_health.py", title="Data health", url_path="data_health"),
+        st.Page("pages/definitions.py", title="Definitions & lineage", url_path="definitions"),
+        st.Page("pages/data_health.py", title="Data health", url_path="data_health"),
     ],
 }
 # Hidden: the links below are Bridge's own, so they carry the shared state (lens, business unit,
@@ -42,7 +40,6 @@ SECTIONS = {
 navigation = st.navigation(
     {"": [st.Page(home, title="Bridge", default=True)], **SECTIONS}, position="hidden"
 )
-# With an access policy, the person signs in here first; the Understand pages are listed only for the
-# roles that may open them.
-ui.page_links(SECTIONS, understand=[DEFINITIONS, HEALTH])
+# With an access policy, the person signs in here first, and sees only the pages their role opens.
+ui.page_links(SECTIONS)
 navigation.run()

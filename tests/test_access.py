@@ -211,6 +211,23 @@ def test_a_lead_with_the_company_total_gets_the_rest_as_one_line(
     assert set(scoped.plan.get_column("business_unit")) == {OWN_UNIT, OTHER_UNITS}
 
 
+def test_units_missing_from_the_org_table_are_said(
+    cli_env: Path, capsys: pytest.CaptureFixture[str], policy_dir: Path
+) -> None:
+    """A role naming units the org table lacks gets a message (at every entrance: the loader says
+    it), never a page of empty numbers."""
+    access = policy_dir / "access.toml"
+    access.write_text(
+        access.read_text().replace(f'units = ["{OWN_UNIT}"]', 'units = ["Retial"]', 1)
+    )
+    code, out, err = run(capsys, "view", "horizon", "--as-user", LEAD)
+    assert code == 1 and out == ""
+    assert err == (
+        "error: none of the business units this person may see (Retial) is in the org table; "
+        "ask whoever keeps the access policy\n"
+    )
+
+
 def test_the_scope_is_in_the_sql(registry: Registry, sample_url: str) -> None:
     engine = open_source(sample_url)
     source = registry.sources[0]

@@ -217,15 +217,15 @@ def _open(
     cache = MeasureCache(settings.cache_dir, settings.late_arriving_days)
     url = settings.source_url.get_secret_value()
     units, company = person.units, person.company
-    fresh = None
+    dataset = None
     if max_age is not None and not full:
-        fresh = cache.fresh(url, registry, max_age=max_age, units=units, company=company)
+        dataset = cache.fresh(url, registry, max_age=max_age, units=units, company=company)
     today = registry.today()
-    if fresh is None:
+    if dataset is None:
         from bridge.data.load import open_source
 
         engine = open_source(settings.source_url, timeout_seconds=settings.query_timeout_seconds)
-        fresh = cache.load(
+        dataset = cache.load(
             engine,
             registry,
             today=today,
@@ -235,13 +235,7 @@ def _open(
             company=company,
             url=url,
         )
-    dataset = fresh
     assert cache.last is not None  # every load records what it did
-    if person.units is not None and dataset.org.is_empty():
-        raise BridgeError(
-            f"{as_user} may see the business units {', '.join(sorted(person.units))}, but the "
-            "org table has none of them"
-        )
     registry = registry.titled(person.scope_label(registry.company))
     return Opened(registry, dataset, Coverage.of(dataset, today), cache.last, person)
 
@@ -434,6 +428,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
     """The audit trail, newest first; with an access policy, only for a role with ``audit``."""
+    from bridge.config.access import ACCESS_FILE
     from bridge.config.registry import load_registry
     from bridge.data.state import list_audit, open_state
 
@@ -442,7 +437,7 @@ def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
     if not person.audit:
         raise BridgeError(
             f"{args.as_user} may not read the audit trail: no role of theirs in "
-            f"{settings.config_dir / 'access.toml'} has audit = true"
+            f"{settings.config_dir / ACCESS_FILE} has audit = true"
         )
     state = open_state(settings.state_url, timeout_seconds=settings.query_timeout_seconds)
     events = list_audit(state, since=args.since, limit=args.limit)

@@ -64,8 +64,8 @@ log = logging.getLogger("bridge")
 ALL_UNITS = "All business units"
 #: The top choice of the business-unit control for a person who sees only some units.
 ALL_YOUR_UNITS = "All your business units"
-#: Pages only for roles with ``understand = true`` (the rest are for every role).
-UNDERSTAND_VIEWS = ("definitions", "health")
+#: The pages only roles with ``understand = true`` open, by URL path (app.py's) and view name.
+UNDERSTAND_PAGES = {"definitions": "definitions", "data_health": "health"}
 _SIGNED_IN = "bridge_signed_in_as"
 _AUDIT_AS = "bridge_audit_as"
 ALL_DECISIONS = "All decisions"
@@ -241,7 +241,7 @@ def start_page(kind: type[R]) -> Page[R]:
     stamp = _config_stamp(settings)
     registry = _config_problems(_registry(str(settings.config_dir), stamp))
     person = signed_in(settings, registry, stamp)
-    if kind.VIEW in UNDERSTAND_VIEWS and not person.understand:
+    if kind.VIEW in UNDERSTAND_PAGES.values() and not person.understand:
         st.error(
             "This page is for the people who keep the definitions and the data (BizOps); your "
             f"role ({', '.join(person.roles)}) does not open it. The other pages are in the menu."
@@ -264,11 +264,6 @@ def start_page(kind: type[R]) -> Page[R]:
             person.scope_key,
             person,
         )
-        if person.units is not None and dataset.org.is_empty():
-            raise BridgeError(
-                f"you may see the business units {', '.join(sorted(person.units))}, but the org "
-                "table has none of them; ask whoever keeps the access policy"
-            )
         if dataset.measures.is_empty():
             raise BridgeError("the source database has no rows in any configured source")
     except BridgeError as exc:
@@ -322,7 +317,7 @@ def signed_in(settings: Settings, registry: Registry, stamp: float) -> Grant:
     if st.session_state.get(_SIGNED_IN) != who.email:
         st.session_state[_SIGNED_IN] = who.email
         _audit(settings, who.email, "sign_in", person.scope_key, f"via {who.via}: {person.roles}")
-    st.session_state[_AUDIT_AS] = (settings, who.email, person.scope_key)
+    st.session_state[_AUDIT_AS] = (who.email, person.scope_key)
     return person
 
 
@@ -664,10 +659,10 @@ def select_unit_from_chart(key: str) -> None:
 # --- rendering ----------------------------------------------------------------------------------
 
 
-def page_links(sections: Mapping[str, Sequence[Any]], understand: Sequence[Any] = ()) -> None:
+def page_links(sections: Mapping[str, Sequence[Any]]) -> None:
     """Bridge's own page menu in the sidebar: each link carries the shared state (lens, unit, as-of).
 
-    The ``understand`` pages are listed only for a person whose role has ``understand = true``;
+    The :data:`UNDERSTAND_PAGES` are listed only for a person whose role has ``understand = true``;
     who is signed in is said at the foot.
     """
     person = _sidebar_person()
@@ -677,7 +672,7 @@ def page_links(sections: Mapping[str, Sequence[Any]], understand: Sequence[Any] 
         "Frontline numbers for action, executive numbers for choice — one definition."
     )
     for section, pages in sections.items():
-        shown_pages = [p for p in pages if person.understand or p not in understand]
+        shown_pages = [p for p in pages if person.understand or p.url_path not in UNDERSTAND_PAGES]
         if shown_pages:
             st.sidebar.caption(f"**{section}**")
         for page in shown_pages:
@@ -853,8 +848,8 @@ def _audit_csv(what: str) -> None:
     """A CSV download in the audit trail (the signed-in person is the session's)."""
     signed = st.session_state.get(_AUDIT_AS)
     if signed is not None:
-        settings, who, scope = signed
-        _audit(settings, who, "export", scope, what)
+        who, scope = signed
+        _audit(get_settings(), who, "export", scope, what)
 
 
 # --- decisions: record and export -------------------------------------------------------------
@@ -990,7 +985,7 @@ def _decision_form(
         record_id = record(
             page.state,
             registry,
-            page.inputs.dataset.org.filter(pl.col("business_unit") != OTHER_UNITS),
+            page.inputs.dataset.org,
             entry,
             now=dt.datetime.now(dt.UTC).replace(tzinfo=None),
         )

@@ -159,10 +159,6 @@ class Grant:
         return cls(None, (), None, True, True, True, None)
 
     @property
-    def signed_in(self) -> bool:
-        return self.who is not None
-
-    @property
     def scope_key(self) -> str:
         """The units whose numbers are read, as a cache key (``*`` for all)."""
         if self.units is None:

@@ -51,6 +51,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import FromClause
 from sqlalchemy.sql.functions import FunctionElement
 
+from bridge.config.access import AccessDenied
 from bridge.config.registry import Registry
 from bridge.config.sources import Condition, Measure, Source
 from bridge.data.urls import UrlError, describe_error, parse_url, safe_url
@@ -670,8 +671,7 @@ def measure_query(
     if end is not None:
         query = query.where(when.before(end))
     if teams is not None:
-        inside = among(team_col, teams)
-        query = query.where(inside if combined is None else ~inside)
+        query = query.where(_of_teams(team_col, teams, combined))
     # a row with no time or no team cannot be placed (Data health counts it)
     query = query.where(time_col.is_not(None), team_col.is_not(None))
     if combined is not None:
@@ -707,8 +707,7 @@ def _zoned_measure_query(
     if end is not None:
         where.append(when.column < when.bound(end + when.SLACK))
     if teams is not None:
-        inside = among(table.c[source.team_column], teams)
-        where.append(inside if combined is None else ~inside)
+        where.append(_of_teams(table.c[source.team_column], teams, combined))
     rows, on_rows = when.fence(table, *where)
     day = on_rows.local_day(start)
     measures = [aggregate(rows, m).label(m.name) for m in source.measures]
@@ -727,6 +726,14 @@ def _zoned_measure_query(
     if end is not None:
         query = query.where(day < end)
     return query
+
+
+def _of_teams(
+    column: ColumnElement[Any], teams: Sequence[str], combined: str | None
+) -> ColumnElement[bool]:
+    """The rows of ``teams`` — or, for the ``combined`` line, the rows of every other team."""
+    inside = among(column, teams)
+    return inside if combined is None else ~inside
 
 
 def among(column: ColumnElement[Any], values: Iterable[str]) -> ColumnElement[bool]:
@@ -814,31 +821,37 @@ def load_dataset(
             return _load_source(conn, source, start, end, zone, teams, combined)
 
     try:
-        if units is not None:
+        teams: list[str] | None = None
+        if units is not None:  # the org table says which teams are the person's
             with engine.connect() as conn:
                 org = _load_org(conn, registry).filter(pl.col("business_unit").is_in(units))
-                teams = org.get_column("team_id").to_list()
+            if org.is_empty():
+                raise AccessDenied(
+                    f"none of the business units this person may see ({', '.join(sorted(units))}) "
+                    "is in the org table; ask whoever keeps the access policy"
+                )
+            teams = org.get_column("team_id").to_list()
+        jobs: list[tuple[Source, list[str] | None, str | None]] = [
+            (source, teams, None) for source in registry.sources
+        ]
+        if units is not None and company:
+            jobs += [(source, teams, OTHER_UNITS) for source in registry.sources]
+        # Sources are independent queries: run them on parallel connections (the drivers release
+        # the GIL while the database works), so a load takes about as long as its largest source.
+        with ThreadPoolExecutor(max_workers=LOAD_THREADS) as pool:
+            pending = [pool.submit(one_source, *job) for job in jobs]
+            with engine.connect() as conn:
+                if units is None:
+                    org = _load_org(conn, registry)
                 targets = _load_targets(conn, registry, teams)
                 plan = _load_plan(conn, registry, units)
-                if company:
+                if units is not None and company:
                     plan = pl.concat([plan, _load_plan(conn, registry, units, combined=True)])
-            frames = [one_source(s, teams) for s in registry.sources] if teams else []
-            if company:
-                frames += [one_source(s, teams, OTHER_UNITS) for s in registry.sources]
-                org = pl.concat([org, pl.DataFrame([[OTHER_UNITS] * 3], ORG_SCHEMA, orient="row")])
-        else:
-            # Sources are independent queries: run them on parallel connections (the drivers
-            # release the GIL while the database works), so a load takes about as long as its
-            # largest source.
-            with ThreadPoolExecutor(max_workers=LOAD_THREADS) as pool:
-                pending = [pool.submit(one_source, s, None) for s in registry.sources]
-                with engine.connect() as conn:
-                    org = _load_org(conn, registry)
-                    targets = _load_targets(conn, registry)
-                    plan = _load_plan(conn, registry)
-                frames = [p.result() for p in pending]
+            frames = [p.result() for p in pending]
     except SQLAlchemyError as exc:
         raise SourceError(_describe(exc, engine)) from None
+    if units is not None and company:
+        org = pl.concat([org, pl.DataFrame([[OTHER_UNITS] * 3], ORG_SCHEMA, orient="row")])
     measures = pl.concat(frames) if frames else empty(MEASURES_SCHEMA)
     return Dataset(measures=measures, org=org, targets=targets, plan=plan)
 

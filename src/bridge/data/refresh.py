@@ -3,8 +3,9 @@
 Measures for days before the day of a load are closed — except for late-arriving events — so each
 refresh re-reads the days from ``watermark - late_arriving_days`` on and keeps everything older. The
 cache lives in memory and in Parquet files under ``cache_dir`` (so it survives a restart and is shared
-with the command line), one folder per config and database: the config files' content and the source
-URL (without password). A database whose history was rebuilt (the first day of a source changed)
+with the command line), one folder per config, database and access scope: the config files' content,
+the source URL as configured (without user, password or secret parameters) and the business units
+read. A database whose history was rebuilt (the first day of a source changed)
 gets a full load; ``bridge refresh --full`` forces one.
 
 Within ``max_age`` seconds of the last refresh the cache is used as it is, without a query: that is
@@ -104,13 +105,8 @@ class MeasureCache:
         key = cache_key(engine if url is None else url, registry, units, company)
         with self._lock:
             cached = None if full else self._read(key)
-            if (
-                cached is not None
-                and max_age is not None
-                and time.time() - cached.refreshed_at < max_age
-            ):
-                self.last = RefreshStats("cached", None, cached.dataset.measures.height)
-                return cached.dataset
+            if max_age is not None and (hit := self._fresh(cached, max_age)) is not None:
+                return hit
             if verify:
                 problems = database_problems(
                     registry.sources_file, engine, registry.files, values=False
@@ -150,7 +146,11 @@ class MeasureCache:
         """The cached dataset when it was refreshed less than ``max_age`` seconds ago, else None —
         without opening the database (what makes a second ``bridge view`` quick)."""
         with self._lock:
-            cached = self._read(cache_key(url, registry, units, company))
+            return self._fresh(self._read(cache_key(url, registry, units, company)), max_age)
+
+    def _fresh(self, cached: _Entry | None, max_age: float) -> Dataset | None:
+        """``cached``'s dataset when it was refreshed less than ``max_age`` seconds ago (used as it
+        is, and ``last`` says so), else None."""
         if cached is None or time.time() - cached.refreshed_at >= max_age:
             return None
         self.last = RefreshStats("cached", None, cached.dataset.measures.height)

@@ -52,6 +52,7 @@ from sqlalchemy.exc import (
 
 from bridge.config.registry import Registry
 from bridge.data.urls import describe_error, parse_url, safe_url
+from bridge.dataset import OTHER_UNITS
 from bridge.errors import BridgeError, Problem
 from bridge.records import RECORDS_SCHEMA, DecisionInput, RecordError, at
 
@@ -280,7 +281,8 @@ def check_record(entry: DecisionInput, registry: Registry, org: pl.DataFrame) ->
             Problem(at("metric_id"), "a metric id from the registry", repr(entry.metric_id))
         )
     column = "business_unit" if entry.scope_level == "business_unit" else "team_id"
-    known = set(org.get_column(column).to_list())
+    # the other units' combined line (a lead who sees the company's total) takes no choice
+    known = set(org.get_column(column).to_list()) - {OTHER_UNITS}
     if entry.scope not in known:
         problems.append(
             Problem(
