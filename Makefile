@@ -14,7 +14,7 @@ BIN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
-.PHONY: help setup run sample test lint typecheck pytest system-deps bench clean
+.PHONY: help setup setup-spark run sample test lint typecheck pytest system-deps bench clean
 
 help:
 	@echo "make run    - set up, create the sample database if missing, start the app on $(HOST):$(PORT)"
@@ -33,6 +33,14 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 
 setup: $(VENV)/.synced
 	@$(BIN)/python -m compileall -q src app.py pages >/dev/null
+
+# The tests also read a Spark cluster they start themselves: the optional `spark` extra (pyspark with
+# Spark's jars, ~490 MB; `make run` does not need it). --inexact: a later `make setup` keeps it.
+$(VENV)/.synced-spark: $(VENV)/.synced
+	$(UV) sync --locked --inexact --extra spark --compile-bytecode --python $(PYTHON)
+	@touch $@
+
+setup-spark: $(VENV)/.synced-spark
 
 $(SAMPLE): | setup
 	$(BIN)/bridge sample-data --out $(SAMPLE) --if-missing
@@ -61,12 +69,12 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy src
 
-pytest: setup
+pytest: setup setup-spark
 	$(BIN)/pytest
 
 test: setup system-deps lint typecheck pytest
 
-bench: setup
+bench: setup setup-spark
 	$(BIN)/python benchmarks/run_all.py
 
 clean:

@@ -129,6 +129,35 @@ def clean_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     get_settings.cache_clear()
 
 
+# --- a Spark cluster on loopback (tests/spark_cluster.py) ---------------------------------------
+
+
+@pytest.fixture(scope="session")
+def spark_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Master, two workers and a Spark Connect server on 127.0.0.1, started once per run and
+    stopped at its end; skipped, with the reason, where Java or pyspark is missing."""
+    from tests import spark_cluster
+
+    try:
+        spark_cluster.spark_home()
+        spark_cluster.java_version()
+    except spark_cluster.ClusterUnavailable as exc:
+        pytest.skip(f"no Spark cluster here: {exc}")
+    from tests.databases import SERVERS
+
+    with spark_cluster.running(tmp_path_factory.mktemp("spark")) as cluster:
+        SERVERS["spark"] = cluster.url  # scratch databases on it (tests.databases.SPARK)
+        yield cluster
+        del SERVERS["spark"]
+
+
+@pytest.fixture(autouse=True)
+def _spark_for_spark_tests(request: pytest.FixtureRequest) -> None:
+    """A test marked ``spark`` has the cluster running before its own fixtures build tables."""
+    if request.node.get_closest_marker("spark") is not None:
+        request.getfixturevalue("spark_cluster")
+
+
 # --- the real-browser tests' fixtures (tests/browsing.py; imported only where Chromium exists) ---
 
 

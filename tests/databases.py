@@ -28,9 +28,17 @@ AS_OF = dt.date(2026, 11, 30)
 EVENTS = 20_000
 
 
+#: Spark's SERVERS entry is the test run's own cluster, set by the ``spark_cluster`` fixture, which
+#: every test marked ``spark`` gets (tests/conftest.py).
+SPARK = pytest.param("spark", id="spark", marks=pytest.mark.spark)
+
+
 def server_database(dialect: str, name: str) -> Iterator[str]:
     """A fresh database ``name`` on the dialect's server: yields its URL, then drops it (a server
     that does not answer skips the test with the reason)."""
+    if dialect == "spark":
+        yield from _spark_database(name)
+        return
     admin_url = make_url(SERVERS[dialect])
     force = " WITH (FORCE)" if dialect == "postgresql" else ""
     try:
@@ -45,6 +53,17 @@ def server_database(dialect: str, name: str) -> Iterator[str]:
     yield admin_url.set(database=name).render_as_string(hide_password=False)
     with admin.connect() as conn:
         conn.execute(text(f"DROP DATABASE IF EXISTS {name}{force}"))
+    admin.dispose()
+
+
+def _spark_database(name: str) -> Iterator[str]:
+    admin = create_engine(SERVERS["spark"])
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} CASCADE"))
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    yield f"{SERVERS['spark']}/{name}"
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} CASCADE"))
     admin.dispose()
 
 

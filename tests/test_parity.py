@@ -1,4 +1,4 @@
-"""The same sample company gives the same numbers on SQLite, PostgreSQL and MariaDB.
+"""The same sample company gives the same numbers on SQLite, PostgreSQL, MariaDB and Spark.
 
 One sample (default seed, one year of history before ``AS_OF``, about 200,000 orders) is written once per module into a
 temporary SQLite file, a dedicated PostgreSQL schema and a dedicated MariaDB database, then read
@@ -8,7 +8,9 @@ float rounding for sums (the databases add in different orders).
 
 The servers come from ``BRIDGE_TEST_POSTGRES_URL`` and ``BRIDGE_TEST_MARIADB_URL`` (defaults: the
 development and CI servers on 127.0.0.1). A test is skipped only when nothing listens at the
-server's address; any other failure (a refused login, a missing privilege) fails it.
+server's address; any other failure (a refused login, a missing privilege) fails it. Spark is a
+cluster of its own on loopback (master, two workers, Spark Connect; ``tests/spark_cluster.py``),
+skipped with the reason where Java or pyspark is missing.
 """
 
 from __future__ import annotations
@@ -31,7 +33,10 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError
 
 from bridge.config.registry import Registry, load_registry
+from bridge.data.checks import database_problems
+from bridge.data.health import check
 from bridge.data.load import day_of, first_days, load_dataset, open_source, source_sql
+from bridge.data.refresh import MeasureCache
 from bridge.dataset import Dataset
 from bridge.sample import TABLE_NAMES, generate
 from bridge.translate.request import Coverage, RawRequest, resolve
@@ -153,9 +158,17 @@ def mariadb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
     )
 
 
+@pytest.fixture(scope="module")
+def spark(spark_cluster: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
+    yield from _server(
+        "Spark", spark_cluster.url, f"DROP DATABASE IF EXISTS {SCHEMA} CASCADE", tmp_path_factory
+    )
+
+
 SERVERS = [
     pytest.param("postgres", marks=pytest.mark.postgres, id="postgres"),
     pytest.param("mariadb", marks=pytest.mark.mariadb, id="mariadb"),
+    pytest.param("spark", marks=pytest.mark.spark, id="spark"),
 ]
 
 
@@ -303,6 +316,39 @@ def test_view_agrees(sqlite: Backend, server: Backend, request_: ViewCase) -> No
     assert_frames_match(want, server.view(request_), _request_id(request_))
 
 
+def test_data_health_agrees(sqlite: Backend, server: Backend) -> None:
+    """Data health finds the same things, row for row, and sees the same days."""
+    want, got = (
+        check(sqlite.engine, sqlite.registry, AS_OF),
+        check(server.engine, server.registry, AS_OF),
+    )
+    assert want.findings.height > 0
+    keys = ["source", "check"]
+    assert_frames_match(
+        want.findings.select(*keys, "rows").sort(keys),
+        got.findings.select(*keys, "rows").sort(keys),
+        "findings",
+    )
+    assert_frames_match(want.sources.sort("source"), got.sources.sort("source"), "sources")
+
+
+def test_validation_and_incremental_refresh(server: Backend, tmp_path: Path) -> None:
+    """``bridge validate`` finds nothing wrong, and a refresh after the first load reads only the
+    last days again (the watermark minus the late-arriving window) and equals a full load."""
+    assert (
+        database_problems(server.registry.sources_file, server.engine, server.registry.files) == []
+    )
+    cache = MeasureCache(tmp_path / "cache", late_arriving_days=3)
+    cache.load(server.engine, server.registry, today=AS_OF, verify=True)
+    assert cache.last is not None and cache.last.mode == "full"
+    again = cache.load(server.engine, server.registry, today=AS_OF + dt.timedelta(days=1))
+    assert cache.last is not None and cache.last.mode == "incremental"
+    assert cache.last.read_from == AS_OF - dt.timedelta(days=3)  # the first load's today - 3
+    assert cache.last.cached_rows > 0
+    keys = ["measure", "team_id", "day"]
+    assert_frames_match(server.dataset.measures.sort(keys), again.measures.sort(keys), "refresh")
+
+
 # --- the loader's guarantees on servers ---------------------------------------------------------
 
 
@@ -343,6 +389,7 @@ def test_source_engine_is_read_only(server: Backend, sql: str) -> None:
         ("postgresql", "CAST(orders.ordered_at AS DATE)"),
         ("mysql", "DATE(orders.ordered_at)"),
         ("mariadb", "DATE(orders.ordered_at)"),
+        ("spark", "CAST(orders.ordered_at AS DATE)"),
     ],
 )
 def test_day_truncation_compiles_per_dialect(dialect: str, expected: str) -> None:
@@ -355,3 +402,13 @@ def test_day_truncation_compiles_per_dialect(dialect: str, expected: str) -> Non
     registry = load_registry(CONFIG_DIR)
     shown = source_sql(registry.sources[0], dialect)
     assert shown.startswith(f"SELECT {expected} AS day")
+
+
+@pytest.mark.spark
+def test_spark_spreads_the_work_over_both_workers(spark: Backend, spark_cluster: Any) -> None:
+    """The loader's queries ran as tasks on both workers' executors, not on the driver alone."""
+    with spark.engine.connect() as conn:  # one more aggregate, so both executors surely ran tasks
+        conn.execute(text(f"SELECT team_id, count(*) FROM {SCHEMA}.orders GROUP BY team_id")).all()
+    tasks = spark_cluster.tasks_per_worker()
+    assert len(tasks) == 2
+    assert all(done > 0 for done in tasks), f"tasks finished per worker: {tasks}"

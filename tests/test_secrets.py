@@ -30,6 +30,13 @@ def leaked(text: str) -> bool:
         ("mysql+pymysql://root:hunter2@db:3306/x", "mysql+pymysql://root:***@db:3306/x"),
         ("sqlite:///sample_data/sample.sqlite", "sqlite:///sample_data/sample.sqlite"),
         ("not a url at all", "?://<URL not shown>"),
+        # Spark Connect: a token among the ';' parameters, the database before them
+        ("sc://spark:15002/;token=Zx9;user_id=bi", "sc://spark:15002/;token=***;user_id=bi"),
+        (
+            "sc://spark:15002/sales;use_ssl=true;token=Zx9",
+            "sc://spark:15002/sales;use_ssl=true;token=***",
+        ),
+        ("sc://127.0.0.1:15002", "sc://127.0.0.1:15002"),
     ],
 )
 def test_redaction(url: str, shown: str) -> None:

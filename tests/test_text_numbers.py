@@ -20,12 +20,13 @@ from bridge.config.registry import load_registry
 from bridge.data.checks import database_problems
 from bridge.data.health import check
 from bridge.data.load import load_dataset, open_source
-from tests.databases import scratch
+from tests.databases import SPARK, scratch
 
 DIALECTS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
     pytest.param("mariadb", id="mariadb", marks=pytest.mark.mariadb),
+    SPARK,
 ]
 DAY = dt.date(2026, 11, 2)
 NUMBERS = {"12.50": 12.5, " -3 ": -3.0, "+.5": 0.5, "7": 7.0, "40.": 40.0}
@@ -34,13 +35,14 @@ NOT_NUMBERS = ["1,234.00", "12,50 EUR", "", "NaN", "1e3", "1.2.3", "-", "."]
 
 def _build(url: str, clean: bool) -> None:
     engine = create_engine(url)
+    key = "" if engine.dialect.name == "spark" else " PRIMARY KEY"  # Spark tables declare none
     values = list(NUMBERS) + ([] if clean else NOT_NUMBERS) + [None]
     with engine.begin() as conn:
-        conn.execute(text("CREATE TABLE teams (team_id VARCHAR(10) PRIMARY KEY, unit VARCHAR(10))"))
+        conn.execute(text(f"CREATE TABLE teams (team_id VARCHAR(10){key}, unit VARCHAR(10))"))
         conn.execute(text("INSERT INTO teams VALUES ('a', 'One')"))
         conn.execute(
             text(
-                "CREATE TABLE sales (id INTEGER PRIMARY KEY, sold_on DATE, team_id VARCHAR(10), "
+                f"CREATE TABLE sales (id INTEGER{key}, sold_on DATE, team_id VARCHAR(10), "
                 "amount VARCHAR(30))"
             )
         )

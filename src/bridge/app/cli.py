@@ -114,7 +114,7 @@ def parser() -> argparse.ArgumentParser:
         "--database-url",
         metavar="URL",
         help="write into this database instead, e.g. postgresql+psycopg://user@host:5432/db "
-        "or mysql+pymysql://user@host:3306/db",
+        "or mysql+pymysql://user@host:3306/db, or a Spark Connect server: sc://host:15002",
     )
     s.add_argument("--as-of", type=_date, help="data ends the day before (default: today)")
     s.add_argument(

@@ -97,6 +97,9 @@ def open_source(url: str | SecretStr, *, timeout_seconds: int = 30) -> Engine:
             "connect_timeout": timeout_seconds,
             "read_timeout": max(timeout_seconds, 60),
         }
+    elif backend == "sc":
+        # Spark Connect has no read-only session: the connection refuses what is not a query
+        kwargs["connect_args"] = {"read_only": True}
     try:
         engine = create_engine(parsed, **kwargs)
     except (ArgumentError, ImportError) as exc:
@@ -201,6 +204,16 @@ def _day_mysql(element: day_of, compiler: SQLCompiler, **kw: Any) -> str:
     return f"CASE WHEN {value} REGEXP '{_ISO_DAY}' THEN DATE(substr({value}, 1, 10)) END"
 
 
+@compiles(day_of, "spark")
+def _day_spark(element: day_of, compiler: SQLCompiler, **kw: Any) -> str:
+    value = compiler.process(element.clauses, **kw)
+    if not _is_text(element):
+        return f"CAST({value} AS DATE)"
+    # Text: CAST fails the query on text that is no day (Spark's ANSI mode); try_cast is NULL for
+    # a day that does not exist ('2026-02-30'), and only ISO days are read.
+    return f"CASE WHEN {value} RLIKE '{_ISO_DAY}' THEN try_cast(substr({value}, 1, 10) AS DATE) END"
+
+
 # --- building queries --------------------------------------------------------------------------
 
 
@@ -252,6 +265,16 @@ def _epoch_mysql(element: epoch_day, compiler: SQLCompiler, **kw: Any) -> str:
     return (
         f"CASE WHEN {value} BETWEEN 0 AND {last} "
         f"THEN DATE(DATE_ADD('1970-01-01', INTERVAL FLOOR({value} / {per}) DAY)) END"
+    )
+
+
+@compiles(epoch_day, "spark")
+def _epoch_spark(element: epoch_day, compiler: SQLCompiler, **kw: Any) -> str:
+    value, per, last = _epoch_parts(element, compiler, **kw)
+    # DIV is integer division (exact, where '/' gives a double); the value is never negative here
+    return (
+        f"CASE WHEN {value} BETWEEN 0 AND {last} "
+        f"THEN date_add(DATE '1970-01-01', CAST(CAST({value} AS BIGINT) DIV {per} AS INT)) END"
     )
 
 
@@ -588,6 +611,15 @@ def _text_number_postgresql(element: text_number, compiler: SQLCompiler, **kw: A
 def _text_number_mysql(element: text_number, compiler: SQLCompiler, **kw: Any) -> str:
     value = compiler.process(element.clauses, **kw)
     return f"CASE WHEN {value} REGEXP '{TEXT_NUMBER}' THEN CAST(trim({value}) AS DOUBLE) END"
+
+
+@compiles(text_number, "spark")
+def _text_number_spark(element: text_number, compiler: SQLCompiler, **kw: Any) -> str:
+    # Java's regular expressions know no [[:space:]]: \s is the same six characters. A backslash
+    # is an escape in Spark's string literals, hence two.
+    value = compiler.process(element.clauses, **kw)
+    pattern = TEXT_NUMBER.replace("[[:space:]]", "\\\\s")
+    return f"CASE WHEN {value} RLIKE '{pattern}' THEN try_cast({value} AS DOUBLE) END"
 
 
 @compiles(text_number, "sqlite")

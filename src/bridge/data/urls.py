@@ -1,7 +1,8 @@
 """Database URLs as people may see them: every URL shown anywhere goes through :func:`safe_url`.
 
 Drivers accept a password in two places: the user-info (``user:password@host``) and query parameters
-(``?password=…``, ``passwd``, ``sslpassword`` …). Both are hidden. A URL whose user-info holds a
+(``?password=…``, ``passwd``, ``sslpassword`` …); Spark Connect takes a token among ``;``-separated
+parameters in the path (``sc://host:15002/;token=…``). All are hidden. A URL whose user-info holds a
 second ``@`` (an unencoded ``@`` in the password) is ambiguous — the parser would take part of the
 password for the host — so it is refused with a message saying how to encode it, never parsed.
 """
@@ -85,6 +86,17 @@ def safe_url(url: str | SecretStr | URL) -> str:
         key: (HIDDEN if key.lower() in SECRET_PARAMETERS else value)
         for key, value in parsed.query.items()
     }
+    database = parsed.database
+    if database and ";" in database:  # Spark Connect: sc://host:port/;token=…;user_id=…
+        name, *params = database.split(";")
+        hidden = [
+            f"{key}={HIDDEN}" if key.strip().lower() in SECRET_PARAMETERS else f"{key}={value}"
+            for key, _, value in (p.partition("=") for p in params)
+        ]
+        # rendered as written: SQLAlchemy would percent-encode the ';' and '='
+        bare = parsed.set(query=query)._replace(database=None)
+        head, _, tail = bare.render_as_string(hide_password=True).partition("?")
+        return f"{head}/{';'.join([name, *hidden])}" + (f"?{tail}" if tail else "")
     return parsed.set(query=query).render_as_string(hide_password=True)
 
 
@@ -98,6 +110,10 @@ def secrets_of(url: str | SecretStr | URL) -> tuple[str, ...]:
     for key, value in parsed.query.items():
         if key.lower() in SECRET_PARAMETERS:
             found.extend([value] if isinstance(value, str) else list(value))
+    for param in (parsed.database or "").split(";")[1:]:
+        key, _, value = param.partition("=")
+        if key.strip().lower() in SECRET_PARAMETERS:
+            found.append(value)
     return tuple(str(s) for s in found if s)
 
 

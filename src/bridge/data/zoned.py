@@ -138,3 +138,23 @@ def _seconds_mysql(element: unix_seconds, compiler: SQLCompiler, **kw: Any) -> s
         f"CASE WHEN {value} REGEXP '{_ISO_TIME}' THEN "
         f"TIMESTAMPDIFF(SECOND, {epoch}, CAST({local} AS DATETIME(6))) - ({offset}) END"
     )
+
+
+@compiles(unix_seconds, "spark")
+def _seconds_spark(element: unix_seconds, compiler: SQLCompiler, **kw: Any) -> str:
+    value, text, _ = _value(element, compiler, **kw)
+    # unix_micros reads Spark's TIMESTAMP (an instant); a TIMESTAMP_NTZ is cast to one in the
+    # session's zone, which Bridge sets to UTC (bridge.data.spark). Micro- to seconds, floored.
+    if not text:
+        return f"CAST(FLOOR(unix_micros(CAST({value} AS TIMESTAMP)) / 1000000) AS BIGINT)"
+    # Text: Spark reads ISO text with an offset ('Z', '+09:00') as written and without one in the
+    # session's zone (UTC), but wants seconds before an offset: ':00' is added where they are
+    # missing. try_cast is NULL for a day that does not exist ('2026-02-30 10:00').
+    with_seconds = (
+        f"CASE WHEN substr({value}, 17, 1) = ':' THEN {value} "
+        f"ELSE concat(substr({value}, 1, 16), ':00', substr({value}, 17)) END"
+    )
+    return (
+        f"CASE WHEN {value} RLIKE '{_ISO_TIME}' THEN CAST(FLOOR(unix_micros("
+        f"try_cast({with_seconds} AS TIMESTAMP)) / 1000000) AS BIGINT) END"
+    )

@@ -16,6 +16,8 @@ import polars as pl
 from sqlalchemy import (
     Column,
     Connection,
+    Date,
+    DateTime,
     Engine,
     MetaData,
     Table,
@@ -31,6 +33,7 @@ from bridge.sample.story import TEAM_IDS, TEAMS, Calendar, to_date
 
 _BATCH_ROWS = 100_000  # rows built and inserted at a time (executemany)
 _CSV_ROWS = 500_000  # rows per CSV piece for COPY / LOAD DATA
+_SPARK_ROWS = 250_000  # rows per Arrow batch sent to Spark Connect (the driver holds it whole)
 _SECONDS_PER_DAY = 86_400
 # SQLAlchemy's own SQLite storage format for DateTime; writing the same text keeps string
 # comparisons against bound datetime parameters correct (a shorter string sorts first).
@@ -192,15 +195,23 @@ class _Writer:
         Floats are written in their shortest round-trip form, so the database parses back the
         very doubles SQLite stores; timestamps as ``YYYY-MM-DD HH:MM:SS`` (naive local time).
         """
+        for frame in self.event_frames(table, batch, _CSV_ROWS):
+            yield frame.write_csv(
+                include_header=False, datetime_format="%Y-%m-%d %H:%M:%S"
+            ).encode()
+
+    def event_frames(self, table: Table, batch: EventBatch, size: int) -> Iterator[pl.DataFrame]:
+        """The batch as Polars frames of ``size`` rows: ids, naive local timestamps, team ids and
+        the values, named like the table's columns."""
         names = [column.name for column in table.columns]
         day_starts = self.calendar.days.astype("datetime64[ms]")
-        for start in range(0, len(batch), _CSV_ROWS):
-            part = slice(start, start + _CSV_ROWS)
+        for start in range(0, len(batch), size):
+            part = slice(start, start + size)
             ids = np.arange(batch.first_id + start, batch.first_id + start + len(batch.day[part]))
             stamps = day_starts[batch.day[part]] + (batch.second[part] * 1000).astype(
                 "timedelta64[ms]"
             )
-            frame = pl.DataFrame(
+            yield pl.DataFrame(
                 [
                     pl.Series(names[0], ids),
                     pl.Series(names[1], stamps),
@@ -208,9 +219,6 @@ class _Writer:
                     *(pl.Series(n, v[part]) for n, v in zip(names[3:], batch.values, strict=True)),
                 ]
             )
-            yield frame.write_csv(
-                include_header=False, datetime_format="%Y-%m-%d %H:%M:%S"
-            ).encode()
 
 
 class _SqliteWriter(_Writer):
@@ -328,9 +336,54 @@ class _MySQLWriter(_Writer):
             self.conn.exec_driver_sql(f"ANALYZE TABLE {self.qualified(table)}").all()
 
 
+class _SparkWriter(_Writer):
+    """Spark through Spark Connect: Parquet tables (``CREATE TABLE … USING parquet``, no keys or
+    indexes — Spark has none), rows sent as Arrow batches the size of a Connect message and
+    appended with ``insertInto``. Timestamps are TIMESTAMP_NTZ: naive local time, as written
+    everywhere else."""
+
+    def create(self, metadata: MetaData) -> None:
+        for table in metadata.sorted_tables:
+            self.conn.exec_driver_sql(
+                f"CREATE TABLE {self.qualified(table)} ({self._columns(table)}) USING parquet"
+            )
+
+    def rows(self, table: Table, rows: list[Row]) -> None:
+        frame = pl.DataFrame(rows, schema=[c.name for c in table.columns], orient="row")
+        parsed = [
+            pl.col(c.name).str.to_date()
+            if isinstance(c.type, Date)
+            else pl.col(c.name).str.to_datetime()
+            for c in table.columns
+            if isinstance(c.type, Date | DateTime) and frame.schema[c.name] == pl.String
+        ]
+        self._append(table, frame.with_columns(parsed) if parsed else frame)
+        self.counts[table.name] += len(rows)
+
+    def events(self, table: Table, batch: EventBatch) -> None:
+        for frame in self.event_frames(table, batch, _SPARK_ROWS):
+            self._append(table, frame)
+        self.counts[table.name] += len(batch)
+
+    def finish(self, metadata: MetaData) -> None:
+        pass
+
+    def _columns(self, table: Table) -> str:
+        quote = self.conn.dialect.identifier_preparer.quote
+        return ", ".join(
+            f"{quote(c.name)} {c.type.compile(dialect=self.conn.dialect)}" for c in table.columns
+        )
+
+    def _append(self, table: Table, frame: pl.DataFrame) -> None:
+        session = self.conn.connection.dbapi_connection.session  # type: ignore[union-attr]
+        data = session.createDataFrame(frame.to_arrow(), schema=self._columns(table))
+        data.write.insertInto(self.qualified(table))
+
+
 _WRITERS: dict[str, type[_Writer]] = {
     "sqlite": _SqliteWriter,
     "postgresql": _PostgresWriter,
     "mysql": _MySQLWriter,
     "mariadb": _MySQLWriter,
+    "spark": _SparkWriter,
 }
