@@ -147,6 +147,16 @@ def summary_rows(reports: dict[str, Report]) -> list[list[str]]:
         ]
     if "browser" in reports:
         rows += browser_rows(reports["browser"])
+    if "spark_scale" in reports:
+        spark = reports["spark_scale"]
+        rows += [
+            _row(spark, "bridge", "Spark scale: Bridge cold (load + views)"),
+            _row(spark, "bridge_warm", "Spark scale: Bridge warm"),
+            _row(spark, "naive", "Spark scale: naive read_sql + pandas"),
+            _ratio_row(spark, "time", "Spark: naive / Bridge cold time"),
+            _ratio_row(spark, "time_warm", "Spark: naive / Bridge warm time"),
+            _ratio_row(spark, "app_cpu", "Spark: app CPU time, 10× the events / 1×"),
+        ]
     if "scale" in reports:
         scale = reports["scale"]
         rows += [
@@ -179,6 +189,30 @@ def postgres_problem(url: str) -> str | None:
     finally:
         engine.dispose()
     return None
+
+
+def spark_problem() -> str | None:
+    """Why the Spark scale benchmark cannot run here (None when pyspark and Java are there)."""
+    from tests import spark_cluster
+
+    try:
+        spark_cluster.spark_home()
+        spark_cluster.java_version()
+    except spark_cluster.ClusterUnavailable as exc:
+        return str(exc)
+    return None
+
+
+def spark_step(events: int, directory: Path) -> Report:
+    """bench_scale on a Spark cluster started on loopback for it (master, two workers, Connect),
+    stopped afterwards; the naive baseline collects every event row through the driver, which
+    gets 2 GB."""
+    from tests import spark_cluster
+
+    with spark_cluster.running(directory / "spark", driver_memory="2g") as cluster:
+        return bench_scale.run(
+            cluster.url, "bridge_spark", events, 2, False, events // 10, name="spark_scale"
+        )
 
 
 def scale_step(url: str, events: int) -> Report:
@@ -242,6 +276,14 @@ def main() -> None:
                 steps.append(("scale", lambda: scale_step(args.scale_url, args.scale_events)))
             else:
                 skipped.append(f"scale benchmark skipped: PostgreSQL did not answer ({problem})")
+                print(skipped[-1], flush=True)
+            problem = spark_problem()
+            if problem is None:
+                steps.append(
+                    ("spark_scale", lambda: spark_step(args.scale_events, Path(directory)))
+                )
+            else:
+                skipped.append(f"Spark scale benchmark skipped: {problem}")
                 print(skipped[-1], flush=True)
         for name, step in steps:
             print(f"\n[{time.perf_counter() - started:5.0f} s] {name} …", flush=True)

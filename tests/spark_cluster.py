@@ -157,7 +157,7 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path, what:
     )
 
 
-def start(work: Path) -> Cluster:
+def start(work: Path, driver_memory: str = DRIVER_MEMORY) -> Cluster:
     """Start master, two workers and the Spark Connect server on loopback; return once the
     Connect server listens and both workers have registered with the master."""
     home = spark_home()
@@ -216,7 +216,7 @@ def start(work: Path) -> Cluster:
             [str(home / "bin" / "spark-submit"),
              "--class", "org.apache.spark.sql.connect.service.SparkConnectServer",
              "--name", "Bridge Spark Connect", "--master", master,
-             "--driver-memory", DRIVER_MEMORY,
+             "--driver-memory", driver_memory,
              "--conf", f"spark.connect.grpc.binding.address={HOST}",
              "--conf", f"spark.connect.grpc.binding.port={cluster.connect_port}",
              "--conf", f"spark.driver.host={HOST}",
@@ -254,8 +254,8 @@ def _wait_for_workers(cluster: Cluster) -> None:
 
 
 @contextlib.contextmanager
-def running(work: Path) -> Iterator[Cluster]:
-    cluster = start(work)
+def running(work: Path, driver_memory: str = DRIVER_MEMORY) -> Iterator[Cluster]:
+    cluster = start(work, driver_memory)
     try:
         yield cluster
     finally:

@@ -1,7 +1,7 @@
 """``bridge init``: a starter config from what a database holds, that ``bridge validate`` accepts or
 that says what is left to fill in.
 
-On the sample company (SQLite, PostgreSQL, MariaDB) the starter config validates and its revenue
+On the sample company (SQLite, PostgreSQL, MariaDB, Spark) the starter config validates and its revenue
 equals the shipped config's; on a company shaped differently (stores as teams, divisions as business
 units, Unix times) it finds all of that and its numbers equal plain SQL; without an org table it
 says so; it never replaces files unless told to.
@@ -21,12 +21,13 @@ import pytest
 from bridge.app.cli import main
 from bridge.settings import get_settings
 from tests.conftest import CONFIG_DIR
-from tests.databases import small_company
+from tests.databases import SPARK, small_company
 
 DIALECTS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
     pytest.param("mariadb", id="mariadb", marks=pytest.mark.mariadb),
+    SPARK,
 ]
 
 
