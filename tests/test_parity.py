@@ -28,7 +28,7 @@ from typing import Any
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
-from sqlalchemy import Column, DateTime, MetaData, Table, create_engine, text
+from sqlalchemy import Column, DateTime, MetaData, Table, create_engine, func, select, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError
 
@@ -38,6 +38,7 @@ from bridge.data.health import check
 from bridge.data.load import day_of, first_days, load_dataset, open_source, source_sql
 from bridge.data.refresh import MeasureCache
 from bridge.dataset import Dataset
+from bridge.errors import SourceError
 from bridge.sample import TABLE_NAMES, generate
 from bridge.translate.request import Coverage, RawRequest, resolve
 from bridge.translate.views import build_view
@@ -402,6 +403,24 @@ def test_day_truncation_compiles_per_dialect(dialect: str, expected: str) -> Non
     registry = load_registry(CONFIG_DIR)
     shown = source_sql(registry.sources[0], dialect)
     assert shown.startswith(f"SELECT {expected} AS day")
+
+
+@pytest.mark.spark
+def test_a_session_that_never_reached_its_server_changes_nothing(spark: Backend) -> None:
+    """pyspark keeps a thread's first session as its "active" one and asked it how to type a
+    timestamp parameter: after a failed connection elsewhere, every query with one failed."""
+    with pytest.raises(SourceError, match="cannot reach the Spark Connect server"):
+        first_days(open_source("sc://127.0.0.1:1"), spark.registry)
+    start = AS_OF - dt.timedelta(days=7)
+    week = load_dataset(spark.engine, spark.registry, start=start).measures
+    keys = ["measure", "team_id", "day"]
+    expected = spark.dataset.measures.filter(pl.col("day") >= start)
+    assert week.height > 0
+    assert_frames_match(expected.sort(keys), week.sort(keys), "a week after a failed connection")
+    orders = Table("orders", MetaData(), Column("ordered_at", DateTime), schema=SCHEMA)
+    with spark.engine.connect() as conn:  # in this very thread, a timestamp parameter
+        since = dt.datetime.combine(start, dt.time())
+        assert conn.execute(select(func.count()).where(orders.c.ordered_at >= since)).scalar()
 
 
 @pytest.mark.spark

@@ -30,6 +30,7 @@ from bridge.errors import SourceError
         "DESCRIBE TABLE `sales`.`orders`",
         "SHOW TABLES IN sales",
         "SELECT 'drop table x; insert' AS note, `update` FROM t",
+        "SELECT replace(amount, ',', '') AS amount, date_add(day, 1) FROM sales",
     ],
 )
 def test_a_read_only_connection_runs_queries(sql: str) -> None:

@@ -902,13 +902,17 @@ def _load_source(
     combined: str | None = None,
 ) -> pl.DataFrame:
     table = relation(conn, source)
-    rows = conn.execute(measure_query(source, table, start, end, zone, teams, combined)).all()
+    result = conn.execute(measure_query(source, table, start, end, zone, teams, combined))
     names = [m.name for m in source.measures]
-    wide = pl.DataFrame(
-        rows,
-        schema={"day": pl.Date, "team_id": pl.String, **dict.fromkeys(names, pl.Float64)},
-        orient="row",
-    )
+    schema = {"day": pl.Date, "team_id": pl.String, **dict.fromkeys(names, pl.Float64)}
+    # A driver that hands out Arrow (Spark: bridge.data.spark) goes straight into Polars.
+    arrow = getattr(result.cursor, "fetch_arrow_table", None)
+    if arrow is not None:
+        frame = pl.from_arrow(arrow())
+        assert isinstance(frame, pl.DataFrame)
+        wide = frame.rename(dict(zip(frame.columns, schema, strict=True))).cast(schema)  # type: ignore[arg-type]
+    else:
+        wide = pl.DataFrame(result.all(), schema=schema, orient="row")
     return (
         wide.unpivot(index=["day", "team_id"], on=names, variable_name="measure")
         # a time that reads as no day ('garbage', '') has no place in any period: Data health

@@ -1,9 +1,10 @@
 """Apache Spark as a source, through Spark Connect: a small SQLAlchemy dialect of our own.
 
 ``BRIDGE_SOURCE_URL=sc://host:15002`` (Spark Connect's own URL form, ``/;token=…`` parameters
-included; ``sc://host:15002/sales`` reads the database ``sales`` by default) gives an :class:`~sqlalchemy.engine.Engine` like any other source, so the loader, data
-health, validation, lineage's "SQL it runs", bounds and incremental refresh run the very same Core
-queries: compiled here into Spark SQL (backtick identifiers, Spark's type names, named parameters)
+included; ``sc://host:15002/sales`` reads the database ``sales`` by default) gives an
+:class:`~sqlalchemy.engine.Engine` like any other source (``sc`` and the dialect's name ``spark``
+are registered as SQLAlchemy entry points in ``pyproject.toml``), so the loader, data health,
+validation, lineage's "SQL it runs", bounds and incremental refresh run the very same Core queries: compiled here into Spark SQL (backtick identifiers, Spark's type names, named parameters)
 and run with ``SparkSession.sql(sql, args=…)``; results arrive as Arrow. No maintained SQLAlchemy
 dialect exists for open-source Spark (PyHive's Hive dialect silently turns ``CAST(x AS DATE)`` into
 a timestamp), hence this one — it covers what Bridge issues, not all of SQLAlchemy.
@@ -40,9 +41,6 @@ from sqlalchemy.engine.interfaces import (
 )
 from sqlalchemy.exc import NoSuchTableError
 from sqlalchemy.sql import compiler
-
-#: What Bridge (and people) write for a Spark Connect source; ``spark`` is the dialect's name.
-SCHEME = "sc"
 
 # --- the DB-API driver over Spark Connect ---------------------------------------------------------
 
@@ -94,10 +92,10 @@ paramstyle = "named"
 #: A statement a read-only connection runs: a query, or a look at the catalog.
 _READS = re.compile(r"^\s*(\(\s*)*(SELECT|WITH|VALUES|DESCRIBE|DESC|SHOW|EXPLAIN)\b", re.I)
 #: Words that write or change something, wherever they stand outside quotes (a CTE may end in an
-#: INSERT in Spark SQL).
+#: INSERT in Spark SQL) — unless they call a function (``replace(col, ',', '')``).
 _WRITES = re.compile(
     r"\b(INSERT|UPDATE|DELETE|MERGE|CREATE|DROP|ALTER|TRUNCATE|REPLACE|LOAD|CACHE|UNCACHE|"
-    r"REFRESH|MSCK|REPAIR|SET|RESET|ADD|GRANT|REVOKE|OPTIMIZE|VACUUM|COPY|CALL|USE)\b",
+    r"REFRESH|MSCK|REPAIR|SET|RESET|ADD|GRANT|REVOKE|OPTIMIZE|VACUUM|COPY|CALL|USE)\b(?!\s*\()",
     re.I,
 )
 _QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`(?:[^`]|``)*`")
@@ -139,11 +137,18 @@ def _spark() -> Any:
 
 
 def _parameter(value: object) -> object:
-    # A naive datetime is a UTC instant to Bridge (bridge.data.zoned); pyspark would read it in this
-    # machine's zone.
-    if isinstance(value, dt.datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    return value
+    """A parameter as pyspark sends it. A datetime goes as a typed TIMESTAMP literal: a naive one
+    is a UTC instant to Bridge (bridge.data.zoned), where pyspark would read it in this machine's
+    zone, and pyspark would ask its thread's "active" session — perhaps another server's, or one
+    that never reached its own — which timestamp type to infer."""
+    if not isinstance(value, dt.datetime):
+        return value
+    from pyspark.sql.connect.column import Column
+    from pyspark.sql.connect.expressions import LiteralExpression
+    from pyspark.sql.types import TimestampType
+
+    instant = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+    return Column(LiteralExpression(instant, TimestampType()))
 
 
 _GRPC = re.compile(r'status = StatusCode\.(\w+)\s+details = "([^"]*)"')
@@ -162,7 +167,8 @@ def _failure(exc: Exception) -> DatabaseError:
 
 
 class Cursor:
-    """A DB-API cursor whose results are read once, as Arrow, and handed out as rows."""
+    """A DB-API cursor whose result is read once, as an Arrow table: handed out whole
+    (:meth:`fetch_arrow_table`, as ADBC drivers do, which the loader prefers) or as rows."""
 
     arraysize = 1000
 
@@ -170,7 +176,8 @@ class Cursor:
         self.connection = connection
         self.description: list[tuple[Any, ...]] | None = None
         self.rowcount = -1
-        self._rows: list[tuple[Any, ...]] = []
+        self._table: Any = None
+        self._rows_read: list[tuple[Any, ...]] | None = None
         self._at = 0
 
     def execute(self, sql: str, parameters: Mapping[str, Any] | None = None) -> None:
@@ -178,16 +185,28 @@ class Cursor:
             refuse_writes(sql)
         args = {k: _parameter(v) for k, v in (parameters or {}).items()} or None
         try:
-            table = self.connection.session.sql(sql, args=args).toArrow()
+            self._table = self.connection.session.sql(sql, args=args).toArrow()
         except Exception as exc:  # pyspark raises its own classes; DB-API wants these
             raise _failure(exc) from exc
+        # a command (DDL, INSERT) answers with no columns: no rows to fetch, as DB-API says
         self.description = [
-            (f.name, str(f.type), None, None, None, None, True) for f in table.schema
-        ]
-        columns = [column.to_pylist() for column in table.columns]
-        self._rows = list(zip(*columns, strict=True)) if columns else []
-        self.rowcount = len(self._rows)
-        self._at = 0
+            (f.name, str(f.type), None, None, None, None, True) for f in self._table.schema
+        ] or None
+        self.rowcount = self._table.num_rows
+        self._rows_read, self._at = None, 0
+
+    def fetch_arrow_table(self) -> Any:
+        """The whole result as a ``pyarrow.Table`` (what Spark Connect sent), none of it made
+        into Python objects."""
+        table, self._at = self._table, self.rowcount
+        return table
+
+    @property
+    def _rows(self) -> list[tuple[Any, ...]]:
+        if self._rows_read is None:
+            columns = [column.to_pylist() for column in self._table.columns]
+            self._rows_read = list(zip(*columns, strict=True)) if columns else []
+        return self._rows_read
 
     def executemany(self, sql: str, seq: Sequence[Mapping[str, Any]]) -> None:
         """An ``INSERT … VALUES (:a, :b)`` runs as one statement per ``_ROWS_PER_INSERT`` rows
@@ -223,7 +242,7 @@ class Cursor:
         return rows
 
     def close(self) -> None:
-        self._rows = []
+        self._table, self._rows_read = None, []
 
     def setinputsizes(self, *_: Any) -> None:
         pass
