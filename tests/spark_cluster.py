@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import ctypes
 import json
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -137,6 +139,15 @@ class Cluster:
                 process.wait()
 
 
+def _die_with_parent() -> None:
+    """In the child, before Spark starts: SIGTERM when the process that started it dies, however
+    it dies (a killed test run, Ctrl-C), so no cluster outlives its owner (Linux's
+    PR_SET_PDEATHSIG; elsewhere the cluster is stopped by :meth:`Cluster.stop` only)."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG = 1
+
+
 def _json(url: str) -> Any:
     with urllib.request.urlopen(url, timeout=5) as response:
         return json.loads(response.read())
@@ -193,6 +204,7 @@ def start(work: Path, driver_memory: str = DRIVER_MEMORY) -> Cluster:
             stdout=log.open("wb"),
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
         cluster.processes.append(process)
         return process
@@ -266,6 +278,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--work", type=Path, required=True, help="folder for logs and tables")
     args = parser.parse_args()
+    # `kill PID` stops the cluster too (Python's default for SIGTERM skips the cleanup)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     started = time.monotonic()
     with running(args.work.resolve()) as cluster:
         print(f"Spark Connect at {cluster.url} (ready in {time.monotonic() - started:.0f} s)")
