@@ -66,7 +66,7 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: setup
+typecheck: setup setup-spark
 	$(BIN)/mypy src
 
 pytest: setup setup-spark
