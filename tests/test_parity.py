@@ -28,14 +28,31 @@ from typing import Any
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
-from sqlalchemy import Column, DateTime, MetaData, Table, create_engine, func, select, text
+from sqlalchemy import (
+    Column,
+    DateTime,
+    MetaData,
+    Table,
+    create_engine,
+    func,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError
 
 from bridge.config.registry import Registry, load_registry
 from bridge.data.checks import database_problems
 from bridge.data.health import check
-from bridge.data.load import day_of, first_days, load_dataset, open_source, source_sql
+from bridge.data.load import (
+    day_of,
+    first_days,
+    load_dataset,
+    open_source,
+    reflect,
+    source_sql,
+)
 from bridge.data.refresh import MeasureCache
 from bridge.dataset import Dataset
 from bridge.errors import SourceError
@@ -421,6 +438,16 @@ def test_a_session_that_never_reached_its_server_changes_nothing(spark: Backend)
     with spark.engine.connect() as conn:  # in this very thread, a timestamp parameter
         since = dt.datetime.combine(start, dt.time())
         assert conn.execute(select(func.count()).where(orders.c.ordered_at >= since)).scalar()
+
+
+@pytest.mark.spark
+def test_spark_says_what_does_not_exist(spark: Backend) -> None:
+    """A missing table or schema is said as on every dialect, never a raw Spark error."""
+    assert not inspect(spark.engine).has_table("orders", schema="no_such_schema")
+    assert inspect(spark.engine).has_table("orders", schema=SCHEMA)
+    for schema in (SCHEMA, "no_such_schema"):
+        with pytest.raises(SourceError, match="table 'no_such' does not exist"):
+            reflect(spark.engine, "no_such", schema)
 
 
 @pytest.mark.spark

@@ -39,7 +39,7 @@ from sqlalchemy.engine.interfaces import (
     ReflectedPrimaryKeyConstraint,
     ReflectedTableComment,
 )
-from sqlalchemy.exc import NoSuchTableError
+from sqlalchemy.exc import DBAPIError, NoSuchTableError
 from sqlalchemy.sql import compiler
 
 # --- the DB-API driver over Spark Connect ---------------------------------------------------------
@@ -416,6 +416,11 @@ def column_type(spark_type: str) -> sqltypes.TypeEngine[Any]:
     return kind() if kind is not None else sqltypes.NullType()
 
 
+def _not_found(exc: DBAPIError) -> bool:
+    """Spark's error for a table, view or schema that does not exist."""
+    return any(kind in str(exc.orig) for kind in ("TABLE_OR_VIEW_NOT_FOUND", "SCHEMA_NOT_FOUND"))
+
+
 class SparkDialect(default.DefaultDialect):
     """Spark SQL over Spark Connect (``sc://host:port``); see the module's notes."""
 
@@ -503,19 +508,26 @@ class SparkDialect(default.DefaultDialect):
             names = self.get_table_names(connection, schema) + self.get_view_names(
                 connection, schema
             )
-        except ProgrammingError:  # no such schema
-            return False
+        except DBAPIError as exc:
+            if _not_found(exc):  # no such schema
+                return False
+            raise
         return table_name.lower() in {n.lower() for n in names}
 
     @reflection.cache
     def get_columns(
         self, connection: Any, table_name: str, schema: str | None = None, **kw: Any
     ) -> list[ReflectedColumn]:
-        if not self.has_table(connection, table_name, schema):
-            raise NoSuchTableError(table_name)
+        # one round trip: DESCRIBE says itself when the table (or its schema) does not exist
         sql = f"DESCRIBE TABLE {self._qualified(table_name, schema)}"
+        try:
+            described = connection.exec_driver_sql(sql).all()
+        except DBAPIError as exc:
+            if _not_found(exc):
+                raise NoSuchTableError(table_name) from None
+            raise
         columns: list[ReflectedColumn] = []
-        for name, kind, comment in connection.exec_driver_sql(sql):
+        for name, kind, comment in described:
             if not name or name.startswith("#"):  # partitioning and details follow a blank row
                 break
             columns.append(

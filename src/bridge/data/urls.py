@@ -86,12 +86,11 @@ def safe_url(url: str | SecretStr | URL) -> str:
         key: (HIDDEN if key.lower() in SECRET_PARAMETERS else value)
         for key, value in parsed.query.items()
     }
-    database = parsed.database
-    if database and ";" in database:  # Spark Connect: sc://host:port/;token=…;user_id=…
-        name, *params = database.split(";")
+    name, params = _path_parameters(parsed)
+    if params:  # Spark Connect: sc://host:port/;token=…;user_id=…
         hidden = [
             f"{key}={HIDDEN}" if key.strip().lower() in SECRET_PARAMETERS else f"{key}={value}"
-            for key, _, value in (p.partition("=") for p in params)
+            for key, value in params
         ]
         # rendered as written: SQLAlchemy would percent-encode the ';' and '='
         bare = parsed.set(query=query)._replace(database=None)
@@ -110,11 +109,16 @@ def secrets_of(url: str | SecretStr | URL) -> tuple[str, ...]:
     for key, value in parsed.query.items():
         if key.lower() in SECRET_PARAMETERS:
             found.extend([value] if isinstance(value, str) else list(value))
-    for param in (parsed.database or "").split(";")[1:]:
-        key, _, value = param.partition("=")
-        if key.strip().lower() in SECRET_PARAMETERS:
-            found.append(value)
+    found.extend(
+        v for k, v in _path_parameters(parsed)[1] if k.strip().lower() in SECRET_PARAMETERS
+    )
     return tuple(str(s) for s in found if s)
+
+
+def _path_parameters(parsed: URL) -> tuple[str, list[tuple[str, str]]]:
+    """The database of a URL, and the ``;key=value`` parameters after it (Spark Connect's)."""
+    name, *params = (parsed.database or "").split(";")
+    return name, [(key, value) for key, _, value in (p.partition("=") for p in params)]
 
 
 def describe_error(exc: BaseException, url: str | SecretStr | URL | None = None) -> str:
