@@ -18,7 +18,8 @@ warm-up round per app first, then ``--repeat`` rounds alternating floor, Bridge:
   Streamlit's sidebar menu, back to page one.
 
 Each action is timed from the click (``time.perf_counter``) until the page has settled: the script
-has finished and no stale element is left, seen twice ~150 ms apart (the time is that of the first
+has finished, no stale element is left and every chart and table has drawn (no skeleton left where
+Streamlit loads a chart's code, an SVG in every Plotly chart), seen twice ~150 ms apart (the time is that of the first
 sighting). A click first waits for its evidence — the new page's URL and heading, the URL parameter
 the control writes (Bridge), the caption the control changes (floor) — so a page that has not yet
 started its rerun is not mistaken for a settled one.
@@ -89,8 +90,18 @@ SWITCH_GOAL = 2.0
 MEDIAN_GOAL = 1.5
 FIRST_PAGE_GOAL = 3.0
 
+#: Drawn: no element still waiting for its lazily loaded code (Streamlit shows a skeleton while a
+#: chart's or a table's JavaScript loads), and every Plotly chart has drawn its SVG. Without this a
+#: page with charts counts as settled while the charts are still grey boxes, and the drawing lands in
+#: the next action's time.
+UNDRAWN_JS = (
+    "document.querySelector('[data-testid=\"stElementContainer\"] [data-testid=\"stSkeleton\"]')"
+    " || Array.from(document.querySelectorAll('[data-testid=\"stPlotlyChart\"]'))"
+    ".some(chart => !chart.querySelector('.main-svg'))"
+)
 SETTLED_JS = (
     f"() => !!document.querySelector('{SCRIPT_DONE}') && !document.querySelector('{STALE}')"
+    f" && !({UNDRAWN_JS})"
 )
 ERRORS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
 
@@ -732,7 +743,8 @@ def run(db: Path, repeat: int = 3) -> Report:
             )
     extra += [
         "times run from the click (or goto) until the page settled: script finished, no stale "
-        f"element, confirmed {CONFIRM_MS} ms later (the time is that of the first sighting)",
+        "element, every chart and table drawn (no skeleton, an SVG in each Plotly chart), "
+        f"confirmed {CONFIRM_MS} ms later (the time is that of the first sighting)",
         "Bridge's ratios compare to the floor's pooled median of the same kind, measured in the "
         "same run; the median ratio is the median of the per-page and per-interaction ratios",
         "first page after a server start: a fresh server (healthy before the timed goto); "
