@@ -208,6 +208,22 @@ def assert_has_chart(page: Page) -> None:
     expect(live(page).locator(PLOTLY).first).to_be_visible()
 
 
+#: The label a folded bridge chart sits under (``Panel.fold`` of the drivers panels).
+BRIDGE_FOLD = "Bridge chart:"
+
+
+def open_folds(page: Page, label: str = BRIDGE_FOLD) -> int:
+    """Open every folded chart whose label starts with ``label``, one at a time (each opening
+    reruns the page), and return how many were opened."""
+    folds = main(page).locator('[data-testid="stExpander"] details:not([open]) > summary')
+    opened = 0
+    while (closed := folds.filter(has_text=label)).count():
+        closed.first.click()
+        opened += 1
+        settle(page)
+    return opened
+
+
 def headings_shown(page: Page) -> list[str]:
     return [t.strip() for t in live(page).locator("h3").all_text_contents()]
 

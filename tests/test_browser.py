@@ -41,6 +41,7 @@ from tests.browsing import (  # noqa: E402
     live,
     main,
     open_app,
+    open_folds,
     screenshot,
     settle,
     sidebar,
@@ -157,8 +158,11 @@ def test_the_bridge_chart_is_drawn_in_every_lens(page: Page, server: str, path: 
         assert_no_errors(page)
         page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
         settle(page)
-        drawn = page.evaluate(BRIDGES_JS)
+        # Folded: the sentence says why; the chart is drawn only once opened.
+        assert page.evaluate(BRIDGES_JS) == [], lens
         per_metric = 3 if path == "overview" else 1  # one per headline metric on the Overview
+        assert open_folds(page) == charts * per_metric, lens
+        drawn = page.evaluate(BRIDGES_JS)
         assert len(drawn) == charts * per_metric, (lens, drawn)
         for chart in drawn:
             first, *moves, last = chart["y"]
@@ -178,6 +182,7 @@ def test_clicking_a_bridge_step_drills_down_to_the_unit(
     page: Page, server: str, path: str, title: str, key: str, metric: str
 ) -> None:
     open_app(page, f"{server}/{path}", title)
+    open_folds(page)
     chart = page.locator(f"{LIVE}.st-key-{key} .js-plotly-plot")
     expect(chart).to_be_visible(timeout=RERUN_MS)
     settle(page)

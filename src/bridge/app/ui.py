@@ -803,23 +803,36 @@ def _panel(panel: Panel, key: str) -> None:
             if card.note:
                 column.caption(literal(card.note))
     if panel.figure is not None:
-        if panel.select_key:
-            select_key = panel.select_key
-            st.plotly_chart(
-                panel.figure,
-                key=select_key,
-                on_select=lambda: select_unit_from_chart(select_key),
-                selection_mode="points",
-                config=_CHART_CONFIG,
-            )
+        if panel.fold is None:
+            _chart(panel.figure, panel.select_key, key)
         else:
-            st.plotly_chart(panel.figure, key=f"chart-{key}", config=_CHART_CONFIG)
+            # Drawn only when opened: the expander reruns the page and reports whether it is open.
+            fold = st.expander(
+                literal(panel.fold), key=f"fold-{panel.select_key or key}", on_change="rerun"
+            )
+            if fold.open:
+                with fold:
+                    _chart(panel.figure, panel.select_key, key)
     for note in panel.notes:
         st.warning(literal(note), icon=":material/warning:")
     if panel.table is not None:
         _table(panel.table, panel.title, key)
     if panel.code:
         st.code(panel.code, language="sql")
+
+
+def _chart(figure: Any, select_key: str | None, key: str) -> None:
+    """A Plotly chart; selectable (a click opens the point's unit) when it has a ``select_key``."""
+    if select_key:
+        st.plotly_chart(
+            figure,
+            key=select_key,
+            on_select=lambda: select_unit_from_chart(select_key),
+            selection_mode="points",
+            config=_CHART_CONFIG,
+        )
+    else:
+        st.plotly_chart(figure, key=f"chart-{key}", config=_CHART_CONFIG)
 
 
 def _table(shown: Table, title: str, key: str) -> None:

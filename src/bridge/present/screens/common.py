@@ -173,8 +173,8 @@ def drivers_panel(
     teams: bool,
     key: str,
 ) -> Panel:
-    """Why ``metric`` moved against the same days last year: a sentence and a bridge chart, by
-    business unit (``teams`` False) or by team; a click on a step opens its unit."""
+    """Why ``metric`` moved against the same days last year: a sentence, and under it a folded
+    bridge chart, by business unit (``teams`` False) or by team; a click on a step opens its unit."""
     children: Level = "team" if teams or unit is not None else "business_unit"
     found, said = why_moved(dataset, registry, metric, grain, end, unit, children)
     title = f"Why {metric.label} moved" + (", team by team" if children == "team" else "")
@@ -212,6 +212,8 @@ def drivers_panel(
             higher_is_better=metric.direction == "higher_is_better",
         ),
         select_key=key,
+        fold=f"Bridge chart: each {'team' if children == 'team' else 'business unit'}'s share of "
+        "the change",
     )
 
 

@@ -76,6 +76,9 @@ class Panel:
     code: str | None = None
     #: When set, the chart is selectable and this is its widget key (drill-down).
     select_key: str | None = None
+    #: When set, the chart sits folded under this label and is drawn only once opened: a detail
+    #: behind a sentence that already says it (a page's every chart costs the browser time).
+    fold: str | None = None
 
 
 @dataclass(frozen=True)
