@@ -35,6 +35,18 @@ def open_page(at: AppTest, page: str, **params: str) -> AppTest:
     return at
 
 
+def open_folds(at: AppTest) -> AppTest:
+    """Open every folded chart (as a click on its label would: the expander's state, then a rerun);
+    fails when the page has none."""
+    folds = [key for key in at.session_state.to_dict() if key.startswith("fold-")]
+    assert folds, "no folded chart on the page"
+    for key in folds:
+        at.session_state[key] = True
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def figures(at: AppTest) -> list[dict[str, Any]]:
     return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
 

@@ -9,6 +9,7 @@ drawn as if it were a whole period.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,6 +73,68 @@ def _layout(fig: go.Figure, height: int, *, legend: bool = True) -> go.Figure:
         font={"size": 12},
     )
     return fig
+
+
+# --- margins sized from the labels ---------------------------------------------------------------
+#
+# Left to itself ("automargin"), Plotly draws a chart, measures every tick label, widens the margins
+# and draws it again: for Bridge's small charts that was a third of the browser's drawing time (the
+# Overview's charts in Chromium, #18). The tick labels are Bridge's own text, so a chart sizes its
+# margins from them and turns automargin off. The estimate is generous (a label's characters at the
+# width of the widest common ones); a legend may still widen the top margin (``autoexpand``).
+
+#: Pixels per character of a 12 px tick label, generous: Source Sans's digits are 6 px, its average
+#: letter about 5 px (a status bar's "Enterprise Software · On-time delivery rate": 215 px).
+CHAR_PX = 6.2
+#: Height of one line of tick text, and of an axis title.
+LINE_PX = 16
+#: Degrees a bridge chart's step labels are turned (they are long: "2025 Q4, 66 days").
+TURN = 30
+#: Room between the labels and the edge.
+EDGE_PX = 10
+#: A category label longer than this wraps onto lines of at most this many characters.
+WRAP_CHARS = 14
+#: A status bar's label ("unit · KPI") wraps at this many characters.
+STATUS_WRAP_CHARS = 24
+
+
+def _text_px(texts: Sequence[str]) -> float:
+    """The width of the longest line of ``texts`` (lines split at ``<br>``)."""
+    return max((len(line) for t in texts for line in str(t).split("<br>")), default=0) * CHAR_PX
+
+
+def _wrapped(label: str, width: int = WRAP_CHARS) -> str:
+    """A category label on lines of at most ``width`` characters, broken at spaces (a longer word
+    stays whole)."""
+    lines: list[str] = []
+    for word in label.split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
+def _fixed_margins(fig: go.Figure, *, left: float, bottom: float) -> None:
+    """Left and bottom margins in pixels, and no measuring of tick labels (see above)."""
+    fig.update_xaxes(automargin=False)
+    fig.update_yaxes(automargin=False)
+    fig.update_layout(margin={"l": round(left + EDGE_PX), "b": round(bottom + EDGE_PX)})
+
+
+def _category_axis(
+    fig: go.Figure, labels: Sequence[str], which: str = "x", width: int = WRAP_CHARS
+) -> list[str]:
+    """Category ticks written wrapped (at ``width`` characters) and level (never turned, so their
+    size is known); returns the tick texts."""
+    wrapped = [_wrapped(label, width) for label in labels]
+    update = fig.update_xaxes if which == "x" else fig.update_yaxes
+    update(tickmode="array", tickvals=list(labels), ticktext=wrapped, tickangle=0)
+    return wrapped
+
+
+def _lines(texts: Sequence[str]) -> int:
+    return max((t.count("<br>") + 1 for t in texts), default=1)
 
 
 def _apply_axis(fig: go.Figure, axis: Axis, which: str, **where: int) -> None:
@@ -737,8 +800,12 @@ def unit_bars(
     )
     fig.update_layout(barmode="group")
     zero = fmt.unit not in ("percent", "points")
-    _apply_axis(fig, fmt.axis([*current, *last_year], zero=zero), "y")
-    return _layout(fig, height=340)
+    axis = fmt.axis([*current, *last_year], zero=zero)
+    _apply_axis(fig, axis, "y")
+    ticks = _category_axis(fig, scopes)
+    _layout(fig, height=340)
+    _fixed_margins(fig, left=_text_px(axis.ticktext), bottom=_lines(ticks) * LINE_PX)
+    return fig
 
 
 def driver_bridge(
@@ -783,12 +850,21 @@ def driver_bridge(
     levels.append(end[1])
     span = (max(levels) - min(levels)) or abs(end[1]) * 0.1 or 1.0
     low, high = min(levels) - span * 0.35, max(levels) + span * 0.35
-    _apply_axis(fig, fmt.axis([low, high], min_span=high - low), "y")
+    axis = fmt.axis([low, high], min_span=high - low)
+    _apply_axis(fig, axis, "y")
     fig.update_yaxes(range=[low, high])
-    fig.update_xaxes(type="category", tickangle=-30, automargin=True)
+    fig.update_xaxes(type="category", tickangle=-TURN)
     _legend_entry(fig, "helped", symbol="square", color=good)
     _legend_entry(fig, "hurt", symbol="square", color=bad)
-    return _layout(fig, height=380)
+    _layout(fig, height=380)
+    # Labels turned by TURN degrees hang below the axis, the first one also left of its step.
+    shown = plains(labels)
+    _fixed_margins(
+        fig,
+        left=max(_text_px(axis.ticktext), _text_px(shown[:1]) * math.cos(math.radians(TURN))),
+        bottom=_text_px(shown) * math.sin(math.radians(TURN)) + LINE_PX,
+    )
+    return fig
 
 
 def lineage_sankey(links: pl.DataFrame) -> go.Figure:
@@ -846,8 +922,11 @@ def status_bars(summary: pl.DataFrame) -> go.Figure:
     fig.update_layout(barmode="stack")
     step = max(1, (most + 4) // 5)
     fig.update_xaxes(title="teams", tickmode="linear", dtick=step, range=[0, most + 0.5])
-    fig.update_yaxes(autorange="reversed", automargin=True)
-    return _layout(fig, height=max(220, 30 * len(labels) + 130))
+    fig.update_yaxes(autorange="reversed")
+    ticks = _category_axis(fig, labels, "y", width=STATUS_WRAP_CHARS)
+    _layout(fig, height=max(220, 30 * len(labels) * _lines(ticks) + 130))
+    _fixed_margins(fig, left=_text_px(ticks), bottom=2 * LINE_PX)  # ticks, then the title
+    return fig
 
 
 def method_bars(view: pl.DataFrame, fmt: NumberFormat) -> go.Figure:
