@@ -90,8 +90,12 @@ CHAR_PX = 6.2
 LINE_PX = 16
 #: Degrees a bridge chart's step labels are turned (they are long: "2025 Q4, 66 days").
 TURN = 30
-#: Room between the labels and the edge.
-EDGE_PX = 10
+#: Degrees the frontline heatmap's period labels are turned.
+HEATMAP_TURN = 60
+#: An axis title's line and the gap between it and the tick labels.
+TITLE_PX = 26
+#: Room between the labels and the edge, and the plot's padding (Streamlit's theme: 8 px).
+EDGE_PX = 10 + 8
 #: A category label longer than this wraps onto lines of at most this many characters.
 WRAP_CHARS = 14
 #: A status bar's label ("unit · KPI") wraps at this many characters.
@@ -131,6 +135,11 @@ def _category_axis(
     update = fig.update_xaxes if which == "x" else fig.update_yaxes
     update(tickmode="array", tickvals=list(labels), ticktext=wrapped, tickangle=0)
     return wrapped
+
+
+def _turnable_px(texts: Sequence[str], font_px: float = 12) -> float:
+    """Room below an axis whose labels Plotly may turn upright when they crowd (auto angle)."""
+    return _text_px(texts) * font_px / 12 + LINE_PX
 
 
 def _lines(texts: Sequence[str]) -> int:
@@ -256,8 +265,9 @@ def tradeoff_bubbles(
                 hoverinfo="text",
             )
         )
-    _apply_axis(fig, _padded(x_axis), "x")
-    _apply_axis(fig, _padded(y_axis), "y")
+    x_axis, y_axis = _padded(x_axis), _padded(y_axis)
+    _apply_axis(fig, x_axis, "x")
+    _apply_axis(fig, y_axis, "y")
     fig.update_xaxes(title=plain(spec.x_label), zeroline=False, showgrid=True)
     fig.update_yaxes(title=plain(spec.y_label), zeroline=False, showgrid=True)
     _legend_entry(fig, f"bubble area ∝ {plain(spec.size_label)}", symbol="circle", color="#BBBBBB")
@@ -265,7 +275,9 @@ def tradeoff_bubbles(
     _legend_entry(fig, THRESHOLD.text, dash=THRESHOLD.symbol)
     if spec.decided:
         _legend_entry(fig, DECISION.text, symbol=DECISION.symbol, color="#000000")
-    return _layout(fig, height=500)
+    _layout(fig, height=500)
+    _fixed_margins(fig, left=_text_px(y_axis.ticktext) + TITLE_PX, bottom=LINE_PX + TITLE_PX)
+    return fig
 
 
 def _padded(axis: Axis, share: float = 0.1) -> Axis:
@@ -409,9 +421,13 @@ def share_bars(
             )
         )
     fig.update_layout(barmode="group")
-    _apply_axis(fig, SHARE.axis(shares, zero=True, min_span=0.2), "y")
+    axis = SHARE.axis(shares, zero=True, min_span=0.2)
+    _apply_axis(fig, axis, "y")
     fig.update_yaxes(title=f"share of {plain(total)}")
-    return _layout(fig, height=380)
+    ticks = _category_axis(fig, names)
+    _layout(fig, height=380)
+    _fixed_margins(fig, left=_text_px(axis.ticktext) + TITLE_PX, bottom=_lines(ticks) * LINE_PX)
+    return fig
 
 
 # --- time horizons --------------------------------------------------------------------------------
@@ -444,6 +460,7 @@ def horizon_multiples(
         horizontal_spacing=0.07,
     )
     unit_axis = fmt.axis(_drawn(view.filter(pl.col("level") != "company")))
+    ticks: list[str] = []  # every subplot's y tick labels, and the periods under the bottom row
     for i, scope in enumerate(scopes):
         part = view.filter(pl.col("scope") == scope).sort("period_start")
         whole = part.filter(~pl.col("in_progress"))
@@ -508,6 +525,7 @@ def horizon_multiples(
         shared = shared_scale and part.get_column("level")[0] != "company"
         axis = unit_axis if shared else fmt.axis(_drawn(part))
         _apply_axis(fig, axis, "y", row=r, col=c)
+        ticks += axis.ticktext
     for mark, symbol, dash in (
         (TO_DATE.text, TO_DATE.symbol, None),
         (NOT_COMPARABLE.text, NOT_COMPARABLE.symbol, None),
@@ -520,7 +538,10 @@ def horizon_multiples(
     if marks is not None and not marks.is_empty():
         _legend_entry(fig, DECISION.text, symbol=DECISION.symbol, color="#000000")
     fig.update_annotations(font_size=12)
-    return _layout(fig, height=230 * rows + 110)
+    _layout(fig, height=230 * rows + 110)
+    periods = view.get_column("period_label").unique().to_list()
+    _fixed_margins(fig, left=_text_px(ticks), bottom=_turnable_px(periods))
+    return fig
 
 
 def _drawn(part: pl.DataFrame) -> list[float | None]:
@@ -697,11 +718,18 @@ def frontline_heatmap(
                 )
             )
             _legend_entry(fig, DECISION.text, symbol=DECISION.symbol, color="#000000")
-    fig.update_xaxes(type="category", tickangle=-60, tickfont={"size": 10})
+    fig.update_xaxes(type="category", tickangle=-HEATMAP_TURN, tickfont={"size": 10})
     fig.update_yaxes(type="category")
     years = sorted({p[:4] for p in periods})
     fig.update_xaxes(title=f"{'–'.join(years)}" if len(years) > 1 else years[0] if years else None)
-    return _layout(fig, height=max(320, 24 * len(teams) + 190))
+    _layout(fig, height=max(320, 24 * len(teams) + 190))
+    columns = list(shown.values())
+    _fixed_margins(  # team names; period labels turned, in 10 px type, then the title
+        fig,
+        left=_text_px(plains(teams)),
+        bottom=_text_px(columns) * 10 / 12 * math.sin(math.radians(HEATMAP_TURN)) + TITLE_PX,
+    )
+    return fig
 
 
 def _short_labels(labels: Sequence[str]) -> dict[str, str]:
@@ -751,9 +779,13 @@ def frontline_trends(view: pl.DataFrame, fmt: NumberFormat, teams: Sequence[str]
                 hoverinfo="text",
             )
         )
-    _apply_axis(fig, fmt.axis(values), "y")
+    axis = fmt.axis(values)
+    _apply_axis(fig, axis, "y")
     fig.update_xaxes(type="category")
-    return _layout(fig, height=360)
+    _layout(fig, height=360)
+    periods = whole.get_column("period_label").unique().to_list()
+    _fixed_margins(fig, left=_text_px(axis.ticktext), bottom=_turnable_px(periods))
+    return fig
 
 
 # --- overview and lineage -------------------------------------------------------------------------
@@ -925,7 +957,7 @@ def status_bars(summary: pl.DataFrame) -> go.Figure:
     fig.update_yaxes(autorange="reversed")
     ticks = _category_axis(fig, labels, "y", width=STATUS_WRAP_CHARS)
     _layout(fig, height=max(220, 30 * len(labels) * _lines(ticks) + 130))
-    _fixed_margins(fig, left=_text_px(ticks), bottom=2 * LINE_PX)  # ticks, then the title
+    _fixed_margins(fig, left=_text_px(ticks), bottom=LINE_PX + TITLE_PX)  # ticks, then the title
     return fig
 
 
