@@ -170,6 +170,45 @@ def test_the_bridge_chart_is_drawn_in_every_lens(page: Page, server: str, path: 
             assert sum(moves) == pytest.approx(last - first, rel=1e-9, abs=1e-12)
 
 
+#: Every chart's tick labels and axis titles that leave the chart, or a title lying over its ticks:
+#: the charts size their own margins (Plotly's automargin is off), so nothing else keeps them in.
+CLIPPED_LABELS_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).flatMap(gd => {
+  const svg = gd.querySelector('.main-svg').getBoundingClientRect();
+  const boxes = sel => Array.from(gd.querySelectorAll(sel))
+    .map(t => [t.textContent, t.getBoundingClientRect()]).filter(([, b]) => b.width > 0);
+  const ticks = boxes('.xaxislayer-above text, .yaxislayer-above text');
+  const titles = boxes('g[class^="g-x"][class$="title"] text, g[class^="g-y"][class$="title"] text');
+  const out = [...ticks, ...titles]
+    .filter(([, b]) => b.left < svg.left - 1 || b.right > svg.right + 1 || b.top < svg.top - 1
+      || b.bottom > svg.bottom + 1)
+    .map(([text]) => 'outside the chart: ' + text);
+  for (const [title, a] of titles)
+    for (const [tick, b] of ticks)
+      if (a.right > b.left + 1 && a.left < b.right - 1 && a.bottom > b.top + 1 && a.top < b.bottom - 1)
+        out.push('title ' + title + ' over tick ' + tick);
+  return out;
+})"""
+DRAWN_JS = """() => Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]'))
+  .every(chart => chart.querySelector('.main-svg'))"""
+
+
+@pytest.mark.parametrize("width", [1440, 390])
+def test_every_chart_keeps_its_labels_inside(page: Page, server: str, width: int) -> None:
+    page.set_viewport_size({"width": width, "height": 1000})
+    for path, title in (
+        ("overview", "Overview"),
+        ("trade_offs", "Trade-offs"),
+        ("time_horizons", "Time horizons"),
+        ("frontline", "Frontline"),
+    ):
+        open_app(page, f"{server}/{path}", title)
+        open_folds(page)
+        page.wait_for_function(DRAWN_JS, timeout=RERUN_MS)
+        assert page.locator(".js-plotly-plot").count() > 0, path
+        assert page.evaluate(CLIPPED_LABELS_JS) == [], (path, width)
+        assert_no_errors(page)
+
+
 @pytest.mark.parametrize(
     ("path", "title", "key", "metric"),
     [

@@ -119,9 +119,14 @@ def _wrapped(label: str, width: int = WRAP_CHARS) -> str:
     return "<br>".join(lines)
 
 
-def _fixed_margins(fig: go.Figure, *, left: float, bottom: float) -> None:
-    """Left and bottom margins in pixels, and no measuring of tick labels (see above)."""
-    fig.update_xaxes(automargin=False)
+def _fixed_margins(fig: go.Figure, *, left: float, bottom: float, turnable: bool = False) -> None:
+    """Left and bottom margins in pixels, and no measuring of tick labels (see above).
+
+    ``turnable``: Plotly picks the angle of the x labels (they turn when they crowd, and a turned
+    last label reaches past the right edge), so it keeps measuring them; ``bottom`` has room for
+    them upright, so it rarely has to draw again.
+    """
+    fig.update_xaxes(automargin=turnable)
     fig.update_yaxes(automargin=False)
     fig.update_layout(margin={"l": round(left + EDGE_PX), "b": round(bottom + EDGE_PX)})
 
@@ -135,6 +140,14 @@ def _category_axis(
     update = fig.update_xaxes if which == "x" else fig.update_yaxes
     update(tickmode="array", tickvals=list(labels), ticktext=wrapped, tickangle=0)
     return wrapped
+
+
+def _turned_px(texts: Sequence[str], degrees: float, font_px: float = 12) -> float:
+    """Room below an axis whose labels are turned by ``degrees``: the longest label's drop, and the
+    line's own height turned with it."""
+    angle = math.radians(degrees)
+    scale = font_px / 12
+    return (_text_px(texts) * math.sin(angle) + LINE_PX * math.cos(angle)) * scale + 4
 
 
 def _turnable_px(texts: Sequence[str], font_px: float = 12) -> float:
@@ -540,7 +553,7 @@ def horizon_multiples(
     fig.update_annotations(font_size=12)
     _layout(fig, height=230 * rows + 110)
     periods = view.get_column("period_label").unique().to_list()
-    _fixed_margins(fig, left=_text_px(ticks), bottom=_turnable_px(periods))
+    _fixed_margins(fig, left=_text_px(ticks), bottom=_turnable_px(periods), turnable=True)
     return fig
 
 
@@ -720,23 +733,27 @@ def frontline_heatmap(
             _legend_entry(fig, DECISION.text, symbol=DECISION.symbol, color="#000000")
     fig.update_xaxes(type="category", tickangle=-HEATMAP_TURN, tickfont={"size": 10})
     fig.update_yaxes(type="category")
-    years = sorted({p[:4] for p in periods})
-    fig.update_xaxes(title=f"{'–'.join(years)}" if len(years) > 1 else years[0] if years else None)
     _layout(fig, height=max(320, 24 * len(teams) + 190))
-    columns = list(shown.values())
-    _fixed_margins(  # team names; period labels turned, in 10 px type, then the title
+    _fixed_margins(  # team names; period labels turned, in 10 px type
         fig,
         left=_text_px(plains(teams)),
-        bottom=_text_px(columns) * 10 / 12 * math.sin(math.radians(HEATMAP_TURN)) + TITLE_PX,
+        bottom=_turned_px(list(shown.values()), HEATMAP_TURN, font_px=10),
     )
     return fig
 
 
 def _short_labels(labels: Sequence[str]) -> dict[str, str]:
-    """``2026-W48`` → ``W48``, ``2026-11-29`` → ``11-29`` (the year goes in the axis title)."""
-    return {
-        label: label[5:] if label[:4].isdigit() and label[4:5] == "-" else label for label in labels
-    }
+    """``2026-W48`` → ``W48``, ``2026-11-29`` → ``11-29``; the first label of each year keeps its
+    year (``2026 W38``), as on a calendar's axis."""
+    out: dict[str, str] = {}
+    year = None
+    for label in labels:
+        if not (label[:4].isdigit() and label[4:5] == "-"):
+            out[label] = label
+            continue
+        out[label] = label[5:] if label[:4] == year else f"{label[:4]} {label[5:]}"
+        year = label[:4]
+    return out
 
 
 def frontline_trends(view: pl.DataFrame, fmt: NumberFormat, teams: Sequence[str]) -> go.Figure:
@@ -784,7 +801,7 @@ def frontline_trends(view: pl.DataFrame, fmt: NumberFormat, teams: Sequence[str]
     fig.update_xaxes(type="category")
     _layout(fig, height=360)
     periods = whole.get_column("period_label").unique().to_list()
-    _fixed_margins(fig, left=_text_px(axis.ticktext), bottom=_turnable_px(periods))
+    _fixed_margins(fig, left=_text_px(axis.ticktext), bottom=_turnable_px(periods), turnable=True)
     return fig
 
 
@@ -894,7 +911,7 @@ def driver_bridge(
     _fixed_margins(
         fig,
         left=max(_text_px(axis.ticktext), _text_px(shown[:1]) * math.cos(math.radians(TURN))),
-        bottom=_text_px(shown) * math.sin(math.radians(TURN)) + LINE_PX,
+        bottom=_turned_px(shown, TURN),
     )
     return fig
 
