@@ -16,7 +16,7 @@ from bridge.config.registry import Registry
 from bridge.dataset import Dataset
 from bridge.present.format import of
 from bridge.translate.horizon import horizon
-from tests.apptesting import PAGES, figures, headings, open_page, page_text, shown
+from tests.apptesting import PAGES, figures, headings, open_folds, open_page, page_text, shown
 from tests.configs import apply_edits, replace
 from tests.conftest import AS_OF
 
@@ -258,7 +258,8 @@ def test_definitions_show_formula_query_and_lineage(app: AppTest) -> None:
     labels = sankey["data"][0]["node"]["label"]
     assert "table: orders" in labels and "measure: orders_on_time" in labels
     assert "metric: On-time delivery rate" in labels
-    code = at.code[0].value
+    assert not at.code  # folded under "SQL: …", written only once opened
+    code = open_folds(at).code[0].value
     assert "GROUP BY" in code and "orders" in code
     definition = at.dataframe[0].value
     assert "sum(orders_on_time) / sum(orders)" in definition["Value"].to_list()

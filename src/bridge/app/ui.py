@@ -803,22 +803,27 @@ def _panel(panel: Panel, key: str) -> None:
             if card.note:
                 column.caption(literal(card.note))
     if panel.figure is not None:
-        if panel.fold is None:
-            _chart(panel.figure, panel.select_key, key)
-        else:
-            # Drawn only when opened: the expander reruns the page and reports whether it is open.
-            fold = st.expander(
-                literal(panel.fold), key=f"fold-{panel.select_key or key}", on_change="rerun"
-            )
-            if fold.open:
-                with fold:
-                    _chart(panel.figure, panel.select_key, key)
+        figure, select_key = panel.figure, panel.select_key
+        _folded(panel.fold, select_key or key, lambda: _chart(figure, select_key, key))
     for note in panel.notes:
         st.warning(literal(note), icon=":material/warning:")
     if panel.table is not None:
         _table(panel.table, panel.title, key)
     if panel.code:
-        st.code(panel.code, language="sql")
+        code = panel.code
+        _folded(panel.fold, key, lambda: st.code(code, language="sql"))
+
+
+def _folded(label: str | None, key: str, draw: Callable[[], object]) -> None:
+    """``draw()`` in place, or, with a ``label``, folded under it and drawn only once opened (the
+    expander reruns the page and reports whether it is open)."""
+    if label is None:
+        draw()
+        return
+    fold = st.expander(literal(label), key=f"fold-{key}", on_change="rerun")
+    if fold.open:
+        with fold:
+            draw()
 
 
 def _chart(figure: Any, select_key: str | None, key: str) -> None:

@@ -76,8 +76,9 @@ class Panel:
     code: str | None = None
     #: When set, the chart is selectable and this is its widget key (drill-down).
     select_key: str | None = None
-    #: When set, the chart sits folded under this label and is drawn only once opened: a detail
-    #: behind a sentence that already says it (a page's every chart costs the browser time).
+    #: When set, the chart (or the query) sits folded under this label and is drawn only once
+    #: opened: a detail behind a sentence that already says it (every chart and highlighted query
+    #: on a page costs the browser time).
     fold: str | None = None
 
 
