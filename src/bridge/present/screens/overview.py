@@ -47,6 +47,7 @@ def headline_metrics(registry: Registry) -> list[Metric]:
 
 def overview_screen(inputs: Inputs, request: OverviewRequest) -> Screen:
     dataset, registry = inputs.dataset, inputs.registry
+    shown: dict[tuple[str, ...], Metric] = {}  # the frontline KPIs drawn, by the row drawing them
     rows = [
         Row(
             choice=(
@@ -54,7 +55,7 @@ def overview_screen(inputs: Inputs, request: OverviewRequest) -> Screen:
                 _why(dataset, registry, metric, request, teams=False),
             ),
             action=(
-                _feeding_panel(dataset, registry, metric, request),
+                _feeding_panel(dataset, registry, metric, request, shown),
                 _why(dataset, registry, metric, request, teams=True),
             ),
         )
@@ -156,8 +157,14 @@ def _why(
 
 
 def _feeding_panel(
-    dataset: Dataset, registry: Registry, metric: Metric, request: OverviewRequest
+    dataset: Dataset,
+    registry: Registry,
+    metric: Metric,
+    request: OverviewRequest,
+    shown: dict[tuple[str, ...], Metric],
 ) -> Panel:
+    """The teams behind ``metric`` against their own targets; the same KPIs as a row above are
+    named, not drawn again (``shown``: the KPIs drawn so far, by the metric whose row drew them)."""
     feeders = action_metrics_feeding(registry, metric.id)
     title = f"Teams behind {metric.label}"
     if not feeders:
@@ -170,6 +177,17 @@ def _feeding_panel(
     missing = tuple(no_targets(m) for m in feeders if m not in with_targets)
     if not with_targets:
         return Panel(title=title, info=missing)
+    kpis = tuple(m.id for m in with_targets)
+    if kpis in shown:
+        names = ", ".join(m.label for m in with_targets)
+        return Panel(
+            title=title,
+            caption=f"Its frontline {'KPI' if len(kpis) == 1 else 'KPIs'} ({names}) also "
+            f"{'feeds' if len(kpis) == 1 else 'feed'} {shown[kpis].label}: the teams against their "
+            "targets are shown in that row, above.",
+            info=missing,
+        )
+    shown[kpis] = metric
     summary = status_summary(
         dataset,
         registry,
