@@ -73,7 +73,12 @@ def test_decision_form_refuses_bad_input_and_writes_nothing(app: AppTest) -> Non
 
 def test_tradeoffs_offers_the_decisions_own_choices_for_the_selected_unit(app: AppTest) -> None:
     at = open_page(app, "trade-offs", unit="Retail Stores", decision="stop")
-    assert [e.label for e in at.expander] == ["Record a decision for Retail Stores"]
+    labels = [shown(e.label) for e in at.expander]
+    # the unit's second and third heatmaps are folded; one form to record a decision
+    assert labels == [
+        *["Heatmap: each team, week by week"] * 2,
+        "Record a decision for Retail Stores",
+    ]
     choice = next(s for s in at.selectbox if s.label == "Choice")
     assert choice.options == ["keep", "watch margin", "harvest", "stop"]
     assert choice.value == "stop"  # pre-filled with the unit's quadrant
