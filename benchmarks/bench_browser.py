@@ -95,7 +95,7 @@ FIRST_PAGE_GOAL = 3.0
 #: page with charts counts as settled while the charts are still grey boxes, and the drawing lands in
 #: the next action's time.
 UNDRAWN_JS = (
-    "document.querySelector('[data-testid=\"stElementContainer\"] [data-testid=\"stSkeleton\"]')"
+    'document.querySelector(\'[data-testid="stElementContainer"] [data-testid="stSkeleton"]\')'
     " || Array.from(document.querySelectorAll('[data-testid=\"stPlotlyChart\"]'))"
     ".some(chart => !chart.querySelector('.main-svg'))"
 )
