@@ -22,6 +22,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
+from bridge.present.screens.common import BRIDGE_FOLD
 from tests.servers import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -206,10 +207,6 @@ def assert_no_errors(page: Page) -> None:
 
 def assert_has_chart(page: Page) -> None:
     expect(live(page).locator(PLOTLY).first).to_be_visible()
-
-
-#: The label a folded bridge chart sits under (``Panel.fold`` of the drivers panels).
-BRIDGE_FOLD = "Bridge chart:"
 
 
 def open_folds(page: Page, label: str = BRIDGE_FOLD) -> int:

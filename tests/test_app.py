@@ -100,7 +100,7 @@ def test_overview_is_a_scorecard_paired_with_the_teams_behind(app: AppTest) -> N
     # Revenue's teams feed Contribution margin too: drawn once, named on the second row.
     status = [f for f in figures(at) if f["layout"].get("barmode") == "stack"]
     assert len(status) == 2, "one status chart per distinct set of frontline KPIs"
-    assert "Its frontline KPI (Revenue) also feeds Revenue: the teams" in page_text(at)
+    assert "The same frontline KPI (Revenue) as Revenue's row above" in page_text(at)
     cards = at.metric
     assert len(cards) == 3
     assert shown(cards[0].label).startswith("Northwind Group · 2026 Q4 so far (60 of 92 days)")

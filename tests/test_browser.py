@@ -232,6 +232,8 @@ def test_clicking_a_bridge_step_drills_down_to_the_unit(
     expect(page).to_have_url(re.compile(r"[?&]unit=Marketplace(&|$)"))
     settle(page)
     assert_no_errors(page)
+    # the opened chart stays open through the drill-down, now team by team
+    expect(page.locator(f"{LIVE}.st-key-{key} .js-plotly-plot")).to_be_visible()
     screenshot(page, f"bridge_drill_down_{key}")
 
 

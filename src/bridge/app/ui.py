@@ -804,19 +804,20 @@ def _panel(panel: Panel, key: str) -> None:
                 column.caption(literal(card.note))
     if panel.figure is not None:
         figure, select_key = panel.figure, panel.select_key
-        _folded(panel.fold, select_key or key, lambda: _chart(figure, select_key, key))
+        _folded(panel.fold, f"chart-{select_key or key}", lambda: _chart(figure, select_key, key))
     for note in panel.notes:
         st.warning(literal(note), icon=":material/warning:")
     if panel.table is not None:
         _table(panel.table, panel.title, key)
     if panel.code:
         code = panel.code
-        _folded(panel.fold, key, lambda: st.code(code, language="sql"))
+        _folded(panel.fold, f"sql-{key}", lambda: st.code(code, language="sql"))
 
 
 def _folded(label: str | None, key: str, draw: Callable[[], object]) -> None:
     """``draw()`` in place, or, with a ``label``, folded under it and drawn only once opened (the
-    expander reruns the page and reports whether it is open)."""
+    expander reruns the page and reports whether it is open). Streamlit keys the expander by its
+    ``key`` and its label: a label that changes between reruns closes it."""
     if label is None:
         draw()
         return

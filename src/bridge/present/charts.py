@@ -92,6 +92,9 @@ LINE_PX = 16
 TURN = 30
 #: Degrees the frontline heatmap's period labels are turned.
 HEATMAP_TURN = 60
+#: Up to this many columns the heatmap labels every one (beyond, Plotly may skip some when they
+#: crowd; the hover still names each cell's period in full).
+HEATMAP_EVERY_LABEL = 16
 #: An axis title's line and the gap between it and the tick labels.
 TITLE_PX = 26
 #: Room between the labels and the edge, and the plot's padding (Streamlit's theme: 8 px).
@@ -473,7 +476,7 @@ def horizon_multiples(
         horizontal_spacing=0.07,
     )
     unit_axis = fmt.axis(_drawn(view.filter(pl.col("level") != "company")))
-    ticks: list[str] = []  # every subplot's y tick labels, and the periods under the bottom row
+    ticks: list[str] = []  # every subplot's y tick labels
     for i, scope in enumerate(scopes):
         part = view.filter(pl.col("scope") == scope).sort("period_start")
         whole = part.filter(~pl.col("in_progress"))
@@ -660,10 +663,8 @@ def frontline_heatmap(
     ordered = view.sort("period_start").unique("period_label", keep="first", maintain_order=True)
     periods = ordered.get_column("period_label").to_list()
     short = _short_labels(periods)
-    shown = {
-        p: f"{short[p]} so far" if running else short[p]
-        for p, running in ordered.select("period_label", "in_progress").iter_rows()
-    }
+    running = dict(ordered.select("period_label", "in_progress").iter_rows())
+    shown = {p: f"{short[p]} so far" if running[p] else short[p] for p in periods}
     index = {(r["team_name"], r["period_label"]): r for r in view.iter_rows(named=True)}
     z, text, hover = [], [], []
     for team in teams:
@@ -676,7 +677,8 @@ def frontline_heatmap(
             h_row.append(
                 ""
                 if r is None
-                else f"{plain(team)} · {shown[p]}<br>{fmt.value(r['value'])} vs target "
+                else f"{plain(team)} · {p}{' so far' if running[p] else ''}<br>"
+                f"{fmt.value(r['value'])} vs target "
                 f"{fmt.value(r['target'])}<br>{status.glyph if status else ''} {r['status']}"
             )
         z.append(z_row)
@@ -732,6 +734,8 @@ def frontline_heatmap(
             )
             _legend_entry(fig, DECISION.text, symbol=DECISION.symbol, color="#000000")
     fig.update_xaxes(type="category", tickangle=-HEATMAP_TURN, tickfont={"size": 10})
+    if len(periods) <= HEATMAP_EVERY_LABEL:  # every column labelled: no year start is skipped
+        fig.update_xaxes(tickmode="array", tickvals=[shown[p] for p in periods])
     fig.update_yaxes(type="category")
     _layout(fig, height=max(320, 24 * len(teams) + 190))
     _fixed_margins(  # team names; period labels turned, in 10 px type

@@ -162,6 +162,10 @@ def fix_now_panel(
     )
 
 
+#: The label the bridge chart sits folded under.
+BRIDGE_FOLD = "Bridge chart: each step's share of the change"
+
+
 def drivers_panel(
     dataset: Dataset,
     registry: Registry,
@@ -212,8 +216,9 @@ def drivers_panel(
             higher_is_better=metric.direction == "higher_is_better",
         ),
         select_key=key,
-        fold=f"Bridge chart: each {'team' if children == 'team' else 'business unit'}'s share of "
-        "the change",
+        # The label names no level: Streamlit keys an expander by its label too, and a drill-down
+        # (units → teams) must leave an opened chart open.
+        fold=BRIDGE_FOLD,
     )
 
 

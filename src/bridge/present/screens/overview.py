@@ -182,12 +182,10 @@ def _feeding_panel(
         names = ", ".join(m.label for m in with_targets)
         return Panel(
             title=title,
-            caption=f"Its frontline {'KPI' if len(kpis) == 1 else 'KPIs'} ({names}) also "
-            f"{'feeds' if len(kpis) == 1 else 'feed'} {shown[kpis].label}: the teams against their "
-            "targets are shown in that row, above.",
+            caption=f"The same frontline {'KPI' if len(kpis) == 1 else 'KPIs'} ({names}) as "
+            f"{shown[kpis].label}'s row above: its teams against their targets are shown there.",
             info=missing,
         )
-    shown[kpis] = metric
     summary = status_summary(
         dataset,
         registry,
@@ -197,6 +195,7 @@ def _feeding_panel(
     )
     if summary.is_empty():
         return Panel(title=title, info=(f"No team data before {request.data_end}.", *missing))
+    shown[kpis] = metric  # drawn in this row: a later row with the same KPIs names it
     week = summary.get_column("period_label")[0]
     return Panel(
         title=title,
