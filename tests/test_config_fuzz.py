@@ -114,6 +114,8 @@ def broken_configs(draw: st.DrawFn) -> dict[str, str | None]:
             st.sampled_from(["wrong_value", "unknown_ref", "cycle", "drop_key", "extra_key"])
         )
         paths = [p for p in _paths(data[name]) if not isinstance(p[-1], int)]
+        if not paths:  # earlier breakages left nothing in this file to break
+            continue
         if kind == "wrong_value":
             _set(data[name], draw(st.sampled_from(paths)), draw(WRONG_VALUES))
         elif kind == "unknown_ref":
