@@ -63,6 +63,7 @@ from tests.servers import (
     PAGES,
     SCRIPT_DONE,
     STALE,
+    UNDRAWN,
     bridge_env,
     free_port,
     start,
@@ -90,18 +91,11 @@ SWITCH_GOAL = 2.0
 MEDIAN_GOAL = 1.5
 FIRST_PAGE_GOAL = 3.0
 
-#: Drawn: no element still waiting for its lazily loaded code (Streamlit shows a skeleton while a
-#: chart's or a table's JavaScript loads), and every Plotly chart has drawn its SVG. Without this a
-#: page with charts counts as settled while the charts are still grey boxes, and the drawing lands in
-#: the next action's time.
-UNDRAWN_JS = (
-    'document.querySelector(\'[data-testid="stElementContainer"] [data-testid="stSkeleton"]\')'
-    " || Array.from(document.querySelectorAll('[data-testid=\"stPlotlyChart\"]'))"
-    ".some(chart => !chart.querySelector('.main-svg'))"
-)
+#: Without the drawing, a page with charts counts as settled while its charts are still grey boxes,
+#: and the drawing lands in the next action's time.
 SETTLED_JS = (
     f"() => !!document.querySelector('{SCRIPT_DONE}') && !document.querySelector('{STALE}')"
-    f" && !({UNDRAWN_JS})"
+    f" && !({UNDRAWN})"
 )
 ERRORS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
 

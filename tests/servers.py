@@ -41,6 +41,14 @@ PAGES = {  # Bridge's sidebar link text -> (URL path, page title)
 SCRIPT_DONE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 STALE = '[data-testid="stElementContainer"][data-stale="true"]'
 LIVE = '[data-testid="stElementContainer"]:not([data-stale="true"])'
+#: A JavaScript expression, true while something on the page has not drawn yet: an element still
+#: waiting for its lazily loaded code (Streamlit shows a skeleton while a chart's or a table's
+#: JavaScript loads), or a Plotly chart without its SVG.
+UNDRAWN = (
+    'document.querySelector(\'[data-testid="stElementContainer"] [data-testid="stSkeleton"]\')'
+    " || Array.from(document.querySelectorAll('[data-testid=\"stPlotlyChart\"]'))"
+    ".some(chart => !chart.querySelector('.main-svg'))"
+)
 #: The centre (viewport pixels) of one business unit's bubble in the trade-off chart.
 BUBBLE_CENTRE_JS = """(gd, unit) => {
   const i = gd._fullData.findIndex(trace => trace.name === unit);

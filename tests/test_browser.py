@@ -50,6 +50,7 @@ from tests.servers import (  # noqa: E402
     BUBBLE_CENTRE_JS,
     PAGES,
     STEP_CENTRE_JS,
+    UNDRAWN,
 )
 
 # --- tests ------------------------------------------------------------------------------------------
@@ -188,8 +189,7 @@ CLIPPED_LABELS_JS = """() => Array.from(document.querySelectorAll('.js-plotly-pl
         out.push('title ' + title + ' over tick ' + tick);
   return out;
 })"""
-DRAWN_JS = """() => Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]'))
-  .every(chart => chart.querySelector('.main-svg'))"""
+DRAWN_JS = f"() => !({UNDRAWN})"
 
 
 @pytest.mark.parametrize("width", [1440, 390])

@@ -56,10 +56,29 @@ LEGEND_ONLY = "legend"
 VEIL = "rgba(255,255,255,0.8)"
 
 
-def _layout(fig: go.Figure, height: int, *, legend: bool = True) -> go.Figure:
+def _layout(
+    fig: go.Figure,
+    height: int,
+    *,
+    legend: bool = True,
+    left: float | None = None,
+    bottom: float = 0,
+    turnable: bool = False,
+) -> go.Figure:
+    """Bridge's layout of every chart. ``left`` and ``bottom``: the pixels the tick labels need
+    beside and below the plot, so Plotly need not measure them (see "margins sized from the labels"
+    below); None leaves the measuring to Plotly. ``turnable``: Plotly picks the angle of the x labels
+    (they turn when they crowd, and a turned last label reaches past the right edge), so it keeps
+    measuring them; ``bottom`` has room for them upright, so it rarely has to draw again."""
+    sized = left is not None
     fig.update_layout(
         height=height,
-        margin={"l": 8, "r": 8, "t": 48 if legend else 24, "b": 8},
+        margin={
+            "l": round((left or 0) + EDGE_PX) if sized else 8,
+            "r": 8,
+            "t": 48 if legend else 24,
+            "b": round(bottom + EDGE_PX) if sized else 8,
+        },
         showlegend=legend,
         legend={
             "orientation": "h",
@@ -72,6 +91,9 @@ def _layout(fig: go.Figure, height: int, *, legend: bool = True) -> go.Figure:
         hoverlabel={"align": "left"},
         font={"size": 12},
     )
+    if sized:
+        fig.update_xaxes(automargin=turnable)
+        fig.update_yaxes(automargin=False)
     return fig
 
 
@@ -122,18 +144,6 @@ def _wrapped(label: str, width: int = WRAP_CHARS) -> str:
     return "<br>".join(lines)
 
 
-def _fixed_margins(fig: go.Figure, *, left: float, bottom: float, turnable: bool = False) -> None:
-    """Left and bottom margins in pixels, and no measuring of tick labels (see above).
-
-    ``turnable``: Plotly picks the angle of the x labels (they turn when they crowd, and a turned
-    last label reaches past the right edge), so it keeps measuring them; ``bottom`` has room for
-    them upright, so it rarely has to draw again.
-    """
-    fig.update_xaxes(automargin=turnable)
-    fig.update_yaxes(automargin=False)
-    fig.update_layout(margin={"l": round(left + EDGE_PX), "b": round(bottom + EDGE_PX)})
-
-
 def _category_axis(
     fig: go.Figure, labels: Sequence[str], which: str = "x", width: int = WRAP_CHARS
 ) -> list[str]:
@@ -151,11 +161,6 @@ def _turned_px(texts: Sequence[str], degrees: float, font_px: float = 12) -> flo
     angle = math.radians(degrees)
     scale = font_px / 12
     return (_text_px(texts) * math.sin(angle) + LINE_PX * math.cos(angle)) * scale + 4
-
-
-def _turnable_px(texts: Sequence[str], font_px: float = 12) -> float:
-    """Room below an axis whose labels Plotly may turn upright when they crowd (auto angle)."""
-    return _text_px(texts) * font_px / 12 + LINE_PX
 
 
 def _lines(texts: Sequence[str]) -> int:
@@ -291,9 +296,9 @@ def tradeoff_bubbles(
     _legend_entry(fig, THRESHOLD.text, dash=THRESHOLD.symbol)
     if spec.decided:
         _legend_entry(fig, DECISION.text, symbol=DECISION.symbol, color="#000000")
-    _layout(fig, height=500)
-    _fixed_margins(fig, left=_text_px(y_axis.ticktext) + TITLE_PX, bottom=LINE_PX + TITLE_PX)
-    return fig
+    return _layout(
+        fig, height=500, left=_text_px(y_axis.ticktext) + TITLE_PX, bottom=LINE_PX + TITLE_PX
+    )
 
 
 def _padded(axis: Axis, share: float = 0.1) -> Axis:
@@ -441,9 +446,9 @@ def share_bars(
     _apply_axis(fig, axis, "y")
     fig.update_yaxes(title=f"share of {plain(total)}")
     ticks = _category_axis(fig, names)
-    _layout(fig, height=380)
-    _fixed_margins(fig, left=_text_px(axis.ticktext) + TITLE_PX, bottom=_lines(ticks) * LINE_PX)
-    return fig
+    return _layout(
+        fig, height=380, left=_text_px(axis.ticktext) + TITLE_PX, bottom=_lines(ticks) * LINE_PX
+    )
 
 
 # --- time horizons --------------------------------------------------------------------------------
@@ -554,10 +559,14 @@ def horizon_multiples(
     if marks is not None and not marks.is_empty():
         _legend_entry(fig, DECISION.text, symbol=DECISION.symbol, color="#000000")
     fig.update_annotations(font_size=12)
-    _layout(fig, height=230 * rows + 110)
     periods = view.get_column("period_label").unique().to_list()
-    _fixed_margins(fig, left=_text_px(ticks), bottom=_turnable_px(periods), turnable=True)
-    return fig
+    return _layout(
+        fig,
+        height=230 * rows + 110,
+        left=_text_px(ticks),
+        bottom=_turned_px(periods, 90),
+        turnable=True,
+    )
 
 
 def _drawn(part: pl.DataFrame) -> list[float | None]:
@@ -737,13 +746,12 @@ def frontline_heatmap(
     if len(periods) <= HEATMAP_EVERY_LABEL:  # every column labelled: no year start is skipped
         fig.update_xaxes(tickmode="array", tickvals=[shown[p] for p in periods])
     fig.update_yaxes(type="category")
-    _layout(fig, height=max(320, 24 * len(teams) + 190))
-    _fixed_margins(  # team names; period labels turned, in 10 px type
+    return _layout(
         fig,
+        height=max(320, 24 * len(teams) + 190),
         left=_text_px(plains(teams)),
         bottom=_turned_px(list(shown.values()), HEATMAP_TURN, font_px=10),
     )
-    return fig
 
 
 def _short_labels(labels: Sequence[str]) -> dict[str, str]:
@@ -803,10 +811,10 @@ def frontline_trends(view: pl.DataFrame, fmt: NumberFormat, teams: Sequence[str]
     axis = fmt.axis(values)
     _apply_axis(fig, axis, "y")
     fig.update_xaxes(type="category")
-    _layout(fig, height=360)
     periods = whole.get_column("period_label").unique().to_list()
-    _fixed_margins(fig, left=_text_px(axis.ticktext), bottom=_turnable_px(periods), turnable=True)
-    return fig
+    return _layout(
+        fig, height=360, left=_text_px(axis.ticktext), bottom=_turned_px(periods, 90), turnable=True
+    )
 
 
 # --- overview and lineage -------------------------------------------------------------------------
@@ -856,9 +864,7 @@ def unit_bars(
     axis = fmt.axis([*current, *last_year], zero=zero)
     _apply_axis(fig, axis, "y")
     ticks = _category_axis(fig, scopes)
-    _layout(fig, height=340)
-    _fixed_margins(fig, left=_text_px(axis.ticktext), bottom=_lines(ticks) * LINE_PX)
-    return fig
+    return _layout(fig, height=340, left=_text_px(axis.ticktext), bottom=_lines(ticks) * LINE_PX)
 
 
 def driver_bridge(
@@ -909,15 +915,14 @@ def driver_bridge(
     fig.update_xaxes(type="category", tickangle=-TURN)
     _legend_entry(fig, "helped", symbol="square", color=good)
     _legend_entry(fig, "hurt", symbol="square", color=bad)
-    _layout(fig, height=380)
     # Labels turned by TURN degrees hang below the axis, the first one also left of its step.
     shown = plains(labels)
-    _fixed_margins(
+    return _layout(
         fig,
+        height=380,
         left=max(_text_px(axis.ticktext), _text_px(shown[:1]) * math.cos(math.radians(TURN))),
         bottom=_turned_px(shown, TURN),
     )
-    return fig
 
 
 def lineage_sankey(links: pl.DataFrame) -> go.Figure:
@@ -977,9 +982,12 @@ def status_bars(summary: pl.DataFrame) -> go.Figure:
     fig.update_xaxes(title="teams", tickmode="linear", dtick=step, range=[0, most + 0.5])
     fig.update_yaxes(autorange="reversed")
     ticks = _category_axis(fig, labels, "y", width=STATUS_WRAP_CHARS)
-    _layout(fig, height=max(220, 30 * len(labels) * _lines(ticks) + 130))
-    _fixed_margins(fig, left=_text_px(ticks), bottom=LINE_PX + TITLE_PX)  # ticks, then the title
-    return fig
+    return _layout(
+        fig,
+        height=max(220, 30 * len(labels) * _lines(ticks) + 130),
+        left=_text_px(ticks),
+        bottom=LINE_PX + TITLE_PX,
+    )  # ticks, then the title
 
 
 def method_bars(view: pl.DataFrame, fmt: NumberFormat) -> go.Figure:
