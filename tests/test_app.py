@@ -244,7 +244,9 @@ def test_frontline_heatmap_trends_and_fix_now(app: AppTest) -> None:
     assert len(heat["data"][0]["y"]) == 20
     assert heat["data"][0]["x"][-1] == "11-29"  # the year only where it starts (first label)
     assert heat["data"][0]["x"][0].startswith("2026 ")
-    assert {"●", "▲", "■"} <= {g for row in heat["data"][0]["text"] for g in row}  # shape too
+    marks = next(t for t in heat["data"] if t.get("name") == "status")  # the shape too
+    assert {"circle", "triangle-up", "square"} <= set(marks["marker"]["symbol"])
+    assert len(marks["x"]) == sum(v is not None for row in heat["data"][0]["z"] for v in row)
     assert "Fix now" in headings(at)
     fixes = next(d.value for d in at.dataframe if "Rank" in d.value.columns)
     assert "feeds" not in " ".join(fixes.columns).lower() or "Feeds" in fixes.columns

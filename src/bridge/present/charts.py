@@ -675,14 +675,18 @@ def frontline_heatmap(
     running = dict(ordered.select("period_label", "in_progress").iter_rows())
     shown = {p: f"{short[p]} so far" if running[p] else short[p] for p in periods}
     index = {(r["team_name"], r["period_label"]): r for r in view.iter_rows(named=True)}
-    z, text, hover = [], [], []
+    z, hover = [], []
+    mark_x, mark_y, mark_symbol = [], [], []
     for team in teams:
-        z_row, t_row, h_row = [], [], []
+        z_row, h_row = [], []
         for p in periods:
             r = index.get((team, p))
             status = None if r is None else STATUSES[r["status"]]
             z_row.append(None if r is None else STATUS_CODES[r["status"]])
-            t_row.append("" if status is None else status.glyph)
+            if status is not None:
+                mark_x.append(shown[p])
+                mark_y.append(plain(team))
+                mark_symbol.append(status.symbol)
             h_row.append(
                 ""
                 if r is None
@@ -691,7 +695,6 @@ def frontline_heatmap(
                 f"{fmt.value(r['target'])}<br>{status.glyph if status else ''} {r['status']}"
             )
         z.append(z_row)
-        text.append(t_row)
         hover.append(h_row)
     scale = [
         [0.0, STATUSES["off track"].colour],
@@ -704,9 +707,6 @@ def frontline_heatmap(
             z=z,
             x=[shown[p] for p in periods],
             y=plains(teams),
-            text=text,
-            texttemplate="%{text}",
-            textfont={"color": "rgba(255,255,255,0.85)", "size": 10},
             hovertext=hover,
             hoverinfo="text",
             zmin=0,
@@ -715,6 +715,20 @@ def frontline_heatmap(
             showscale=False,
             xgap=2,
             ygap=2,
+        )
+    )
+    # The status's shape in each cell, for a reader who cannot tell the colours apart: marker
+    # symbols (one path each) rather than text glyphs, which Plotly lays out cell by cell and which
+    # were 40 % of the chart's drawing time in the browser (#18). Hover passes to the cell below.
+    fig.add_trace(
+        go.Scatter(
+            x=mark_x,
+            y=mark_y,
+            mode="markers",
+            name="status",
+            marker={"symbol": mark_symbol, "size": 7, "color": "rgba(255,255,255,0.85)"},
+            hoverinfo="skip",
+            showlegend=False,
         )
     )
     for status in STATUSES.values():
@@ -770,9 +784,12 @@ def _short_labels(labels: Sequence[str]) -> dict[str, str]:
 
 def frontline_trends(view: pl.DataFrame, fmt: NumberFormat, teams: Sequence[str]) -> go.Figure:
     """Value and target over recent whole periods for a few teams (a period in progress is left out:
-    a partial week is not a fall)."""
+    a partial week is not a fall). Each team's target is dashed in its colour, under one legend
+    line; the periods are labelled short ("2026 W38", "W39", …) and named in full on hover."""
     fig = go.Figure()
     whole = view.filter(~pl.col("in_progress"))
+    ordered = whole.sort("period_start").get_column("period_label").unique(maintain_order=True)
+    short = _short_labels(ordered.to_list())  # "W39" upright, not "2026-W39" turned; hover: in full
     values: list[float | None] = []
     for i, team in enumerate(teams):
         part = whole.filter(pl.col("team_id") == team).sort("period_start")
@@ -781,13 +798,15 @@ def frontline_trends(view: pl.DataFrame, fmt: NumberFormat, teams: Sequence[str]
         labels = part.get_column("period_label").to_list()
         ys, targets = part.get_column("value").to_list(), part.get_column("target").to_list()
         values += ys + targets
+        xs = [short[p] for p in labels]
         fig.add_trace(
             go.Scatter(
-                x=labels,
+                x=xs,
                 y=ys,
                 name=name,
                 mode="lines+markers",
                 line={"color": colour},
+                legendgroup=name,
                 hovertext=[
                     f"{name} · {p}: {t}" for p, t in zip(labels, fmt.values(ys), strict=True)
                 ],
@@ -796,11 +815,13 @@ def frontline_trends(view: pl.DataFrame, fmt: NumberFormat, teams: Sequence[str]
         )
         fig.add_trace(
             go.Scatter(
-                x=labels,
+                x=xs,
                 y=targets,
                 name=f"{name}: target",
                 mode="lines",
                 line={"color": colour, "dash": TARGET.symbol, "width": 1},
+                legendgroup=name,
+                showlegend=False,
                 hovertext=[
                     f"{name} · {p}: target {t}"
                     for p, t in zip(labels, fmt.values(targets), strict=True)
@@ -808,12 +829,17 @@ def frontline_trends(view: pl.DataFrame, fmt: NumberFormat, teams: Sequence[str]
                 hoverinfo="text",
             )
         )
+    if teams:  # one legend line for every team's target (its colour is the team's): one row
+        _legend_entry(fig, TARGET.text, dash=TARGET.symbol)
     axis = fmt.axis(values)
     _apply_axis(fig, axis, "y")
-    fig.update_xaxes(type="category")
-    periods = whole.get_column("period_label").unique().to_list()
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=list(short.values()))
     return _layout(
-        fig, height=360, left=_text_px(axis.ticktext), bottom=_turned_px(periods, 90), turnable=True
+        fig,
+        height=360,
+        left=_text_px(axis.ticktext),
+        bottom=_turned_px(list(short.values()), 90),
+        turnable=True,
     )
 
 
