@@ -106,6 +106,11 @@ def test_overview_is_a_scorecard_paired_with_the_teams_behind(app: AppTest) -> N
     assert shown(cards[0].label).startswith("Northwind Group · 2026 Q4 so far (60 of 92 days)")
     assert re.fullmatch(r"\$\d+\.\dM", cards[0].value)
     assert cards[2].value.endswith("%")
+    # Each card's trend: the last 8 whole quarters (never the quarter in progress), named.
+    sparks = [m.value for m in at.markdown if m.value.startswith("<svg")]
+    assert len(sparks) == 3
+    assert 'aria-label="Revenue by whole quarter, 2024 Q4 to 2026 Q3"' in sparks[0]
+    assert len(re.search(r'points="([^"]+)"', sparks[0]).group(1).split()) == 8  # type: ignore[union-attr]
 
 
 def test_overview_cards_follow_the_business_unit_filter(

@@ -195,3 +195,18 @@ def test_the_summary_says_why_each_headline_moved(brief: str, registry: Registry
     said = re.findall(r"<p class='why'>(.*?)</p>", summary)
     assert [s.split(" ")[0] for s in said] == ["Revenue", "Contribution", "On-time"]
     assert all(" vs the same " in s and " days last year: " in s for s in said)
+
+
+def test_a_sparkline_is_a_line_of_its_values_with_an_escaped_title() -> None:
+    from bridge.present.svg import SPARK_HEIGHT, SPARK_PAD, sparkline
+
+    assert sparkline([], "x") == sparkline([3.0], "x") == ""  # no trend in fewer than two values
+    drawn = sparkline([1.0, 3.0, 2.0], 'Revenue <by> "quarter"')
+    points = [
+        tuple(map(float, p.split(","))) for p in drawn.split('points="')[1].split('"')[0].split()
+    ]
+    assert [x for x, _ in points] == [0.0, 120.0, 240.0]
+    assert points[1][1] == SPARK_PAD and points[0][1] == SPARK_HEIGHT - SPARK_PAD  # up is up
+    assert "<title>Revenue &lt;by&gt; &quot;quarter&quot;</title>" in drawn
+    flat = sparkline([5.0, 5.0], "flat")
+    assert 'points="0.0,22.0 240.0,22.0"' in flat  # level, in the middle, not at an edge

@@ -53,6 +53,8 @@ class Card:
     delta_color: Literal["normal", "inverse", "off"] = "normal"
     arrow: Literal["auto", "up", "down", "off"] = "auto"
     spark: tuple[float, ...] = ()
+    #: What the sparkline shows, in words (read out, and shown on pointing at it).
+    spark_title: str = ""
     #: A line under the card, e.g. how the value stands against plan.
     note: str | None = None
 

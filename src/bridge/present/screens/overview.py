@@ -39,6 +39,14 @@ from bridge.translate.review import review
 SPARK_PERIODS = 8
 
 
+def _spark_title(metric: Metric, grain: str, whole: pl.DataFrame) -> str:
+    """``Revenue by whole quarter, 2024 Q4 to 2026 Q3`` (what a card's sparkline draws)."""
+    labels = whole.drop_nulls("value").get_column("period_label")
+    if labels.len() < 2:
+        return ""
+    return f"{metric.label} by whole {grain}, {labels[0]} to {labels[-1]}"
+
+
 def headline_metrics(registry: Registry) -> list[Metric]:
     """The metrics marked ``headline``, else the first three of the choice lens."""
     marked = [m for m in registry.metrics.values() if m.headline]
@@ -99,6 +107,7 @@ def _card_panel(
         arrow="auto" if comparable else "off",
         help=f"{metric.description} Owner: {metric.owner}.",
         spark=tuple(float(v) for v in whole.get_column("value").to_list() if v is not None),
+        spark_title=_spark_title(metric, grain, whole),
         note=plan_note,
     )
     figure = None
