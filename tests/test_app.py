@@ -205,6 +205,13 @@ def test_time_horizons_draw_the_period_in_progress_at_its_pace(app: AppTest) -> 
     hover = running["hovertext"][-1]
     assert "2026 Q4 so far (60 of 92 days)" in hover and "vs the same 60 days last year +" in hover
     assert "whole 2026 Q4 at this pace (last year's pattern)" in hover
+    # Five scopes, two across: no axes for the empty sixth cell, and the lowest chart of each
+    # column carries the period labels (the right column's ends a row early).
+    layout = fig["layout"]
+    xaxes = sorted(k for k in layout if k.startswith("xaxis"))
+    assert len(xaxes) == 5
+    labelled = [k for k in xaxes if layout[k].get("showticklabels", True)]
+    assert labelled == ["xaxis4", "xaxis5"]
     at = at.selectbox(key="metric").set_value("on_time_rate").run()
     at = at.segmented_control(key="grain").set_value("month").run()
     fig = figures(at)[0]

@@ -472,13 +472,20 @@ def horizon_multiples(
     scopes = list(dict.fromkeys(view.sort("level", descending=True).get_column("scope").to_list()))
     cols = min(len(scopes), 2) or 1  # two across: readable on a phone, and side by side
     rows = (len(scopes) + cols - 1) // cols or 1
+    # No axes where no scope is drawn (an odd count leaves the last cell empty): the chart above
+    # it then carries the column's period labels, and Plotly lays out two axes fewer.
+    cells: list[list[dict[str, Any] | None]] = [
+        [{} if r * cols + c < len(scopes) else None for c in range(cols)] for r in range(rows)
+    ]
     fig = make_subplots(
         rows=rows,
         cols=cols,
+        specs=cells,
         subplot_titles=plains(scopes),
         shared_xaxes=True,
         vertical_spacing=0.16 if rows > 1 else 0.1,
-        horizontal_spacing=0.07,
+        # room for the right column's y labels on a phone too (about 40 px of a 330 px chart)
+        horizontal_spacing=0.13,
     )
     unit_axis = fmt.axis(_drawn(view.filter(pl.col("level") != "company")))
     ticks: list[str] = []  # every subplot's y tick labels
