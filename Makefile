@@ -47,8 +47,9 @@ $(SAMPLE): | setup
 
 sample: $(SAMPLE)
 
+# streamlit run app.py, with the measures loaded as the server starts (src/bridge/app/serve.py)
 run: setup $(SAMPLE)
-	$(BIN)/streamlit run app.py --server.address $(HOST) --server.port $(PORT) \
+	$(BIN)/python -m bridge.app.serve --server.address $(HOST) --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 
 # Chromium from Debian's packages for the real-browser tests (never a downloaded browser).

@@ -4,10 +4,11 @@ Usage::
 
     .venv/bin/python benchmarks/bench_browser.py [--db PATH] [--repeat 3]
 
-Two servers run side by side, each started like ``make run`` (``streamlit run``, headless, on a free
-port): Bridge on the sample company, and the floor app (``benchmarks/floor_app/``: three pages,
-each a title, a segmented control, a 12-point Plotly line and a 20-row table — Streamlit's cheapest
-equivalent of a page). Playwright drives Chromium through the same round on each, one untimed
+Two servers run side by side, each started like ``make run`` (headless, on a free port): Bridge on
+the sample company (``python -m bridge.app.serve``: ``streamlit run app.py``, loading the measures
+as the server starts), and, with plain ``streamlit run``, the floor app (``benchmarks/floor_app/``:
+three pages, each a title, a segmented control, a 12-point Plotly line and a 20-row table —
+Streamlit's cheapest equivalent of a page). Playwright drives Chromium through the same round on each, one untimed
 warm-up round per app first, then ``--repeat`` rounds alternating floor, Bridge:
 
 * Bridge: open Overview (a new session); lens → Choice and back, grain → month and back, business
@@ -141,7 +142,7 @@ def running_server(
     folder.mkdir(parents=True, exist_ok=True)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    command = streamlit_command(port)
+    command = streamlit_command(port, None if app == "bridge" else "app.py")
     if app == "bridge":
         assert db is not None
         cwd = ROOT
@@ -554,8 +555,12 @@ def fresh_first_page(
     samples: Samples,
     notes: dict[str, int],
 ) -> None:
-    """Start a server for ``app`` and time its first page (the server healthy before the goto)."""
+    """Start a server for ``app`` and time its first page (the server healthy before the goto);
+    the time from the start until healthy is kept too (``<key>:healthy``): Bridge's server starts
+    loading the measures at once (``bridge.app.serve``), which must not delay the server itself."""
+    started = time.perf_counter()
     with running_server(app, server_folder, db, cache_dir) as base:
+        samples[f"{key}:healthy"].append(time.perf_counter() - started)
         first_page(browser, app, base, key, samples, notes)
 
 
@@ -657,6 +662,9 @@ def build_report(samples: Samples, notes: dict[str, int], extra: list[str]) -> R
         "floor first page",
         "s",
     )
+    add("floor:first:healthy", "floor: server start until healthy", "s")
+    add("bridge:first_page:healthy", "Bridge: server start until healthy (empty cache)", "s")
+    add("bridge:first_page_warm:healthy", "Bridge: server start until healthy (cache on disk)", "s")
     for text, count in notes.items():
         report.notes.append(text + (f" ({count}×)" if count > 1 else ""))
     report.notes.extend(extra)

@@ -89,11 +89,15 @@ def fresh_streamlit_caches() -> Iterator[None]:
     """st.cache_data/resource survive across AppTest instances in one process: clear per module."""
     import streamlit as st
 
+    from bridge.data.refresh import MeasureCache
+
     st.cache_data.clear()
     st.cache_resource.clear()
+    MeasureCache.drop_shared()
     yield
     st.cache_data.clear()
     st.cache_resource.clear()
+    MeasureCache.drop_shared()
 
 
 @pytest.fixture

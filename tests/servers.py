@@ -86,12 +86,18 @@ def healthy(base: str) -> bool:
         return False
 
 
-def streamlit_command(port: int) -> list[str]:
-    """``make run``'s command on ``port``."""
+def streamlit_command(port: int, app: str | None = None) -> list[str]:
+    """``make run``'s command on ``port`` (Bridge's server: ``streamlit run app.py`` with the
+    measures loaded as it starts, :mod:`bridge.app.serve`); with ``app``, plain ``streamlit run``
+    of that script (the benchmark's floor app)."""
+    venv = ROOT / ".venv" / "bin"
+    head = (
+        [str(venv / "python"), "-m", "bridge.app.serve"]
+        if app is None
+        else [str(venv / "streamlit"), "run", app]
+    )
     return [
-        str(ROOT / ".venv" / "bin" / "streamlit"),
-        "run",
-        "app.py",
+        *head,
         "--server.headless",
         "true",
         "--server.address",

@@ -62,3 +62,5 @@ def test_six_pages_at_once_on_a_fresh_server(
                 ctx.close()
         log = Path(folder / "server.log").read_text(errors="replace")
         assert not [sign for sign in RACE_SIGNS if sign in log], log[-4000:]
+        # make run's server loaded the measures as it started (bridge.app.serve), beside the pages
+        assert "measures not loaded at start" not in log, log[-4000:]

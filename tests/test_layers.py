@@ -66,7 +66,8 @@ SPEC_MODULES = {"bridge.present.format", "bridge.present.palette"}
 
 #: Libraries with a home: only these stages (or exact modules) may import them.
 LIBRARY_HOMES = {
-    "streamlit": {"bridge.app.ui"},
+    # ui draws; serve only starts Streamlit's server (make run), drawing nothing
+    "streamlit": {"bridge.app.ui", "bridge.app.serve"},
     "sqlalchemy": {"data", "sample"},
     "plotly": {"charts", "present"},
     "kaleido": {"present"},

@@ -154,7 +154,8 @@ def plans(count: int) -> list[Plan]:
 
 
 def server_pid(base: str) -> int:
-    """The ``streamlit run`` process listening on ``base``'s port (found by its command line)."""
+    """The server process listening on ``base``'s port (found by its command line: ``make run``'s
+    ``python -m bridge.app.serve``, or a plain ``streamlit run``)."""
     port = str(urlparse(base).port)
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -163,7 +164,10 @@ def server_pid(base: str) -> int:
             args = (entry / "cmdline").read_bytes().decode(errors="replace").split("\0")
         except OSError:
             continue
-        if any(a.endswith("streamlit") for a in args) and "run" in args:
+        served = "bridge.app.serve" in args or (
+            any(a.endswith("streamlit") for a in args) and "run" in args
+        )
+        if served:
             with contextlib.suppress(ValueError, IndexError):
                 if args[args.index("--server.port") + 1] == port:
                     return int(entry.name)

@@ -131,9 +131,9 @@ def _engine(url: str, timeout: int) -> Any:
     return open_source(url, timeout_seconds=timeout)
 
 
-@st.cache_resource(show_spinner=False)
 def _measure_cache(folder: str, late_days: int) -> MeasureCache:
-    return MeasureCache(Path(folder), late_arriving_days=late_days)
+    """The process's one measure cache, shared with the load started with the server (warm.py)."""
+    return MeasureCache.shared(Path(folder), late_arriving_days=late_days)
 
 
 # cache_resource, not cache_data: the dataset is never mutated, and cache_data would unpickle a copy

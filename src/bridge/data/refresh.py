@@ -24,7 +24,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import polars as pl
 
@@ -67,12 +67,33 @@ class _Entry:
 class MeasureCache:
     """Measures kept across refreshes (thread-safe; one instance per process is enough)."""
 
+    _shared: ClassVar[dict[tuple[Path, int], MeasureCache]] = {}
+    _shared_lock: ClassVar[threading.Lock] = threading.Lock()
+
     def __init__(self, folder: Path, late_arriving_days: int = 3) -> None:
         self.folder = folder
         self.late_arriving_days = late_arriving_days
         self._memory: dict[str, _Entry] = {}
         self._lock = threading.Lock()
         self.last: RefreshStats | None = None
+
+    @classmethod
+    def shared(cls, folder: Path, late_arriving_days: int = 3) -> MeasureCache:
+        """The process's one cache for ``folder``: the app's sessions and the load started with
+        the server (:func:`bridge.app.warm.measures`) meet here, so a page that asks while that
+        load runs waits for it (one lock) and then reads it from memory."""
+        with cls._shared_lock:
+            key = (folder.resolve(), late_arriving_days)
+            if key not in cls._shared:
+                cls._shared[key] = cls(folder, late_arriving_days)
+            return cls._shared[key]
+
+    @classmethod
+    def drop_shared(cls) -> None:
+        """Forget every shared cache (what ``st.cache_resource.clear()`` did when the app kept its
+        cache there): the next load reads the Parquet files again."""
+        with cls._shared_lock:
+            cls._shared.clear()
 
     def load(
         self,
