@@ -5,6 +5,8 @@ and never a business unit read before someone allowed to see it asks."""
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -90,3 +92,53 @@ def test_make_run_starts_this_server() -> None:
     makefile = (ROOT / "Makefile").read_text()
     run = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0]
     assert "-m bridge.app.serve" in run
+
+
+def test_the_libraries_are_imported_before_the_load_starts_beside_the_server(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two threads importing pandas at once is the first-load race: the server's thread imports
+    every library first, then starts the load, then the server."""
+    import threading
+
+    from streamlit.web import cli
+
+    from bridge.app import serve
+
+    events: list[str] = []
+
+    class Thread:
+        def __init__(self, target: Any, name: str, daemon: bool) -> None:
+            events.append(f"thread {target.__name__}")
+
+        def start(self) -> None:
+            events.append("start")
+
+    monkeypatch.setattr(warm, "imports", lambda: events.append("imports"))
+    monkeypatch.setattr(warm, "measure_imports", lambda: events.append("measure_imports"))
+    monkeypatch.setattr(threading, "Thread", Thread)
+    monkeypatch.setattr(cli, "main", lambda **_: events.append(f"streamlit {sys.argv[1:3]}"))
+    monkeypatch.setattr(sys, "argv", ["serve"])
+    serve.main(["--server.port", "8599"])
+    assert events == [
+        "imports",
+        "measure_imports",
+        "thread measures",
+        "start",
+        "streamlit ['run', 'app.py']",
+    ]
+    assert sys.argv[3:] == ["--server.port", "8599"]
+
+
+def test_a_start_that_fails_says_why_without_a_traceback(tmp_path: Path) -> None:
+    """Started where there is no app.py, Streamlit says so; the load beside it leaves no trace."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bridge.app.serve", "--server.headless", "true"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode != 0
+    assert "File does not exist: app.py" in done.stderr + done.stdout
+    assert "Traceback" not in done.stderr + done.stdout, done.stderr[-3000:]

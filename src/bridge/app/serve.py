@@ -14,20 +14,25 @@ from __future__ import annotations
 
 import sys
 import threading
-from pathlib import Path
 
-#: The app: ``app.py`` beside ``src/`` (the repository's root).
-APP = Path(__file__).resolve().parents[3] / "app.py"
+#: The app, as ``streamlit run app.py`` names it: in the folder the server starts in (the
+#: repository's root, where ``make run`` runs; Streamlit says so plainly when it is not there).
+APP = "app.py"
 
 
 def main(argv: list[str] | None = None) -> None:
     from bridge.app import warm
 
+    # Imports first, in this thread, before the server's: two threads importing the same library
+    # at once is the race warm.py exists for (seen here: "partially initialized module 'pandas'"
+    # when the load's thread and Streamlit's start imported together). The load only runs code.
+    warm.imports()
+    warm.measure_imports()
     threading.Thread(target=warm.measures, name="bridge-warm-up", daemon=True).start()
     from streamlit.web import cli
 
-    sys.argv = ["streamlit", "run", str(APP), *(sys.argv[1:] if argv is None else argv)]
-    cli.main()
+    sys.argv = ["streamlit", "run", APP, *(sys.argv[1:] if argv is None else argv)]
+    cli.main(prog_name="streamlit")
 
 
 if __name__ == "__main__":
