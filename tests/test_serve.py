@@ -94,11 +94,32 @@ def test_make_run_starts_this_server() -> None:
     assert "-m bridge.app.serve" in run
 
 
-def test_the_libraries_are_imported_before_the_load_starts_beside_the_server(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Two threads importing pandas at once is the first-load race: the server's thread imports
-    every library first, then starts the load, then the server."""
+def test_the_load_waits_for_streamlit_to_have_started(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two threads importing one library at once is the first-load race: the load's thread starts
+    with the server, but loads only once Streamlit's runtime has started (its imports done)."""
+    from streamlit.runtime import Runtime, RuntimeState
+
+    from bridge.app import serve
+
+    looks: list[bool] = []
+    started = iter([False, False, True, True])
+
+    def exists() -> bool:
+        looks.append(next(started))
+        return looks[-1]
+
+    class Started:
+        state = RuntimeState.NO_SESSIONS_CONNECTED
+
+    monkeypatch.setattr(serve, "POLL_SECONDS", 0)
+    monkeypatch.setattr(Runtime, "exists", staticmethod(exists))
+    monkeypatch.setattr(Runtime, "instance", classmethod(lambda cls: Started()))
+    monkeypatch.setattr(warm, "measures", lambda: looks.append("loaded"))  # type: ignore[arg-type]
+    serve.load_once_started()
+    assert looks == [False, False, True, "loaded"]
+
+
+def test_the_server_starts_as_streamlit_run_app_py(monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
 
     from streamlit.web import cli
@@ -109,21 +130,17 @@ def test_the_libraries_are_imported_before_the_load_starts_beside_the_server(
 
     class Thread:
         def __init__(self, target: Any, name: str, daemon: bool) -> None:
-            events.append(f"thread {target.__name__}")
+            events.append(f"thread {target.__name__} daemon={daemon}")
 
         def start(self) -> None:
             events.append("start")
 
-    monkeypatch.setattr(warm, "imports", lambda: events.append("imports"))
-    monkeypatch.setattr(warm, "measure_imports", lambda: events.append("measure_imports"))
     monkeypatch.setattr(threading, "Thread", Thread)
     monkeypatch.setattr(cli, "main", lambda **_: events.append(f"streamlit {sys.argv[1:3]}"))
     monkeypatch.setattr(sys, "argv", ["serve"])
     serve.main(["--server.port", "8599"])
     assert events == [
-        "imports",
-        "measure_imports",
-        "thread measures",
+        "thread load_once_started daemon=True",
         "start",
         "streamlit ['run', 'app.py']",
     ]

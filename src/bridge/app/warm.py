@@ -14,9 +14,10 @@ It runs when :mod:`bridge.app.ui` is first imported — the first line of ``app.
 ``ui.ensure_navigation_mode``), and sessions importing ``ui`` wait for each other. Nothing here imports
 ``ui`` itself.
 
-:func:`measures` does the rest of a first page's waiting while nobody waits yet: started with the
-server (``make run``, :mod:`bridge.app.serve`), it imports what every page needs and loads the
-measures into the process's measure cache, which the first page then finds in memory.
+:func:`measures` does the rest of a first page's waiting while nobody waits yet: started once the
+server is up (``make run``, :mod:`bridge.app.serve`), it imports what every page needs (under the
+same lock) and loads the measures into the process's measure cache, which the first page then finds
+in memory.
 """
 
 from __future__ import annotations
@@ -46,17 +47,6 @@ def imports() -> None:
 
         warm_up()
         _done = True
-
-
-def measure_imports() -> None:
-    """The modules :func:`measures` runs, imported (by the thread that starts the server, before
-    it starts :func:`measures` beside it)."""
-    import bridge.config.access
-    import bridge.config.registry
-    import bridge.data.checks
-    import bridge.data.load
-    import bridge.data.refresh
-    import bridge.settings  # noqa: F401
 
 
 def measures() -> None:
