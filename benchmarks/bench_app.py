@@ -4,8 +4,8 @@ Usage::
 
     .venv/bin/python benchmarks/bench_app.py [--db PATH] [--repeat 3]
 
-Each repeat starts from empty caches (``st.cache_data.clear(); st.cache_resource.clear()`` and an
-empty measure-cache folder) and measures, in order: the cold first render of Overview (engine,
+Each repeat starts from empty caches (``st.cache_data.clear(); st.cache_resource.clear()``, the
+process's measure cache, ``MeasureCache.drop_shared()``, and an empty measure-cache folder) and measures, in order: the cold first render of Overview (engine,
 bounds, measures, screen, render);
 a warm re-render; the lens toggle to Choice and back; the first visit to every other page (data
 cached, page not yet built); a new session on Overview with everything cached; a new session on
@@ -96,8 +96,11 @@ def clear_caches(*, measure_cache: bool = True) -> None:
     benchmark's own temporary folder) unless ``measure_cache`` is False (a restart)."""
     import streamlit as st
 
+    from bridge.data.refresh import MeasureCache
+
     st.cache_data.clear()
     st.cache_resource.clear()
+    MeasureCache.drop_shared()  # the process's measure cache (memory), as after a server start
     folder = MEASURE_CACHE_DIR[0]
     if measure_cache and folder is not None and folder.exists():
         shutil.rmtree(folder)
