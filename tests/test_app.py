@@ -259,6 +259,11 @@ def test_frontline_heatmap_trends_and_fix_now(app: AppTest) -> None:
     marks = next(t for t in heat["data"] if t.get("name") == "status")  # the shape too
     assert {"circle", "triangle-up", "square"} <= set(marks["marker"]["symbol"])
     assert len(marks["x"]) == sum(v is not None for row in heat["data"][0]["z"] for v in row)
+    trends = figures(at)[1]  # one legend line per team and one for every target; short periods
+    legend = [t["name"] for t in trends["data"] if t.get("showlegend", True)]
+    assert legend[-1] == "target" and len(legend) == len(trends["data"]) // 2 + 1
+    assert trends["data"][0]["x"][0].startswith("2026 ") and "-" in trends["data"][0]["x"][1]
+    assert not any(x.startswith("2026-") for x in trends["data"][0]["x"])
     assert "Fix now" in headings(at)
     fixes = next(d.value for d in at.dataframe if "Rank" in d.value.columns)
     assert "feeds" not in " ".join(fixes.columns).lower() or "Feeds" in fixes.columns

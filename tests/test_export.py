@@ -208,5 +208,6 @@ def test_a_sparkline_is_a_line_of_its_values_with_an_escaped_title() -> None:
     assert [x for x, _ in points] == [0.0, 120.0, 240.0]
     assert points[1][1] == SPARK_PAD and points[0][1] == SPARK_HEIGHT - SPARK_PAD  # up is up
     assert "<title>Revenue &lt;by&gt; &quot;quarter&quot;</title>" in drawn
+    assert sparkline([1.0, float("nan"), 3.0], "t").count(",") == 2  # NaN left out, not drawn
     flat = sparkline([5.0, 5.0], "flat")
     assert 'points="0.0,22.0 240.0,22.0"' in flat  # level, in the middle, not at an edge

@@ -2,12 +2,15 @@
 
 The app draws with Plotly; a board memo needs charts that print, weigh little and render anywhere, so
 the brief draws its two kinds of chart — bubbles on a decision's axes, and bars of business units —
-as plain SVG with the same formats, palette and tick rules (:meth:`NumberFormat.axis`).
+as plain SVG with the same formats, palette and tick rules (:meth:`NumberFormat.axis`). The app's
+headline cards draw their trend line here too (:func:`sparkline`): no axes, no hover, nothing for a
+chart library to do.
 """
 
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -186,7 +189,8 @@ def bars(
     return _frame(title, body)
 
 
-#: A card's sparkline: its drawing box (stretched to the card's width) and the line's colour.
+#: A card's sparkline: its drawing box (stretched to the card's width) and the room above and
+#: below the line.
 SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD = 240, 44, 4
 
 
@@ -194,7 +198,9 @@ def sparkline(values: Sequence[float], title: str) -> str:
     """A headline card's trend as one line, stretched to the card's width ("" for fewer than two
     values). Static SVG, not a chart: a card's trend needs no axes or hover, and a browser draws
     this in a fraction of a millisecond, where a chart library's sparkline cost 25 ms a card (#18).
-    ``title`` is what a screen reader says and a pointer shows."""
+    ``title`` is what a screen reader says and a pointer shows. A value that is no number (NaN,
+    infinite) is left out of the line, never drawn as a cliff."""
+    values = [v for v in values if math.isfinite(v)]
     if len(values) < 2:
         return ""
     lo, hi = min(values), max(values)
