@@ -259,6 +259,13 @@ def test_frontline_heatmap_trends_and_fix_now(app: AppTest) -> None:
     marks = next(t for t in heat["data"] if t.get("name") == "status")  # the shape too
     assert {"circle", "triangle-up", "square"} <= set(marks["marker"]["symbol"])
     assert len(marks["x"]) == sum(v is not None for row in heat["data"][0]["z"] for v in row)
+    key = {
+        t["name"]: t["marker"]["symbol"] for t in heat["data"] if t.get("legendgroup") == "legend"
+    }
+    assert key == {  # the legend shows each status's colour and shape, as the cells do
+        "on track": "circle", "at risk": "triangle-up", "off track": "square",
+        "no target": "circle-open",
+    }  # fmt: skip
     trends = figures(at)[1]  # one legend line per team and one for every target; short periods
     legend = [t["name"] for t in trends["data"] if t.get("showlegend", True)]
     assert legend[-1] == "target" and len(legend) == len(trends["data"]) // 2 + 1

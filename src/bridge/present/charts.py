@@ -739,7 +739,7 @@ def frontline_heatmap(
         )
     )
     for status in STATUSES.values():
-        _legend_entry(fig, status.name, symbol="square", color=status.colour)
+        _legend_entry(fig, status.name, symbol=status.symbol, color=status.colour)  # colour + shape
     if marks is not None and not marks.is_empty():
         teams_of = view.select("team_id", "team_name", "business_unit").unique()
         xs, ys, texts = [], [], []
