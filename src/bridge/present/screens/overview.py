@@ -39,9 +39,9 @@ from bridge.translate.review import review
 SPARK_PERIODS = 8
 
 
-def _spark_title(metric: Metric, grain: str, whole: pl.DataFrame) -> str:
+def _spark_title(metric: Metric, grain: str, drawn: pl.DataFrame) -> str:
     """``Revenue by whole quarter, 2024 Q4 to 2026 Q3`` (what a card's sparkline draws)."""
-    labels = whole.drop_nulls("value").get_column("period_label")
+    labels = drawn.get_column("period_label")
     if labels.len() < 2:
         return ""
     return f"{metric.label} by whole {grain}, {labels[0]} to {labels[-1]}"
@@ -92,7 +92,8 @@ def _card_panel(
             info=(f"No {metric.label} data for {scope} before {request.data_end}.",),
         )
     current = mine.row(-1, named=True)
-    whole = mine.filter(~pl.col("in_progress")).tail(SPARK_PERIODS)
+    # the sparkline's periods: the last whole ones with a value (its line and its title)
+    drawn = mine.filter(~pl.col("in_progress")).tail(SPARK_PERIODS).drop_nulls("value")
     comparable = bool(current["last_year_comparable"])
     days = f"the same {current['days']} days" if current["in_progress"] else "the same period"
     plan_note, info = _plan(registry, metric, current, scope)
@@ -106,8 +107,8 @@ def _card_panel(
         delta_color=("normal" if metric.higher_is_better else "inverse") if comparable else "off",
         arrow="auto" if comparable else "off",
         help=f"{metric.description} Owner: {metric.owner}.",
-        spark=tuple(float(v) for v in whole.get_column("value").to_list() if v is not None),
-        spark_title=_spark_title(metric, grain, whole),
+        spark=tuple(float(v) for v in drawn.get_column("value")),
+        spark_title=_spark_title(metric, grain, drawn),
         note=plan_note,
     )
     figure = None
