@@ -51,6 +51,11 @@ def figures(at: AppTest) -> list[dict[str, Any]]:
     return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
 
 
+def drawings(at: AppTest) -> list[str]:
+    """The page's static charts (:mod:`bridge.present.bars`): their HTML."""
+    return [el.value for el in at.get("html") if 'class="bridge-bars"' in el.value]
+
+
 def shown(text: str) -> str:
     """What a person reads: the app escapes Markdown in every text from data or config."""
     return re.sub(r"\\(.)", r"\1", text)

@@ -54,7 +54,8 @@ SERVER_START_S = 60
 #: The running server's log, quoted when a page shows an error.
 SERVER_LOG: list[Path] = []
 
-PLOTLY = '.js-plotly-plot, [data-testid="stPlotlyChart"]'
+#: A chart: a Plotly figure, or one of the static bar charts drawn as HTML (bridge.present.bars).
+CHART = '.js-plotly-plot, [data-testid="stPlotlyChart"], figure.bridge-bars'
 ACTION_HEADING = "Action lens · frontline"
 CHOICE_HEADING = "Choice lens · executive"
 
@@ -206,7 +207,7 @@ def assert_no_errors(page: Page) -> None:
 
 
 def assert_has_chart(page: Page) -> None:
-    expect(live(page).locator(PLOTLY).first).to_be_visible()
+    expect(live(page).locator(CHART).first).to_be_visible()
 
 
 def open_folds(page: Page, label: str = BRIDGE_FOLD) -> int:

@@ -3,6 +3,7 @@ every page renders, the units add up to the company, and Data health says what i
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from bridge.data.health import check
 from bridge.data.load import NO_UNIT, clean_org, load_dataset, open_source
 from bridge.dataset import ORG_SCHEMA
 from bridge.translate.horizon import horizon
-from tests.apptesting import PAGES, figures, open_page, shown
+from tests.apptesting import PAGES, drawings, figures, open_page, shown
 from tests.conftest import AS_OF, sample_copy
 
 
@@ -148,9 +149,14 @@ def test_names_from_data_are_text_in_charts_too(
     assert not at.exception and not at.error, [shown(e.value) for e in at.error]
     texts = [t for f in figures(at) for t in _chart_texts(f)]
     assert not [t for t in texts if "<a " in t or "<b>Fulfil" in t]  # never a link, never bold
+    drawn = " ".join(drawings(at))  # the static bar charts: HTML, every name escaped
+    assert "<a " not in drawn and "<b>" not in drawn
     if page in ("overview", "trade-offs", "time-horizons", "frontline"):
         everything = " ".join(texts)  # the names are shown, as they are (Plotly decodes these)
-        assert "&lt;a href='http://127.0.0.1:9/'&gt;&amp;&lt;/a&gt;" in everything
+        assert (
+            "&lt;a href='http://127.0.0.1:9/'&gt;&amp;&lt;/a&gt;" in everything
+            or html.escape(HOSTILE) in drawn
+        )
     if page in ("frontline", "time-horizons"):  # the unit's teams
         assert "&lt;b&gt;Fulfil&lt;/b&gt;ment" in " ".join(texts)
 

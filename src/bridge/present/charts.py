@@ -123,8 +123,6 @@ TITLE_PX = 26
 EDGE_PX = 10 + 8
 #: A category label longer than this wraps onto lines of at most this many characters.
 WRAP_CHARS = 14
-#: A status bar's label ("unit · KPI") wraps at this many characters.
-STATUS_WRAP_CHARS = 24
 
 
 def _text_px(texts: Sequence[str]) -> float:
@@ -853,53 +851,6 @@ def frontline_trends(view: pl.DataFrame, fmt: NumberFormat, teams: Sequence[str]
 # --- overview and lineage -------------------------------------------------------------------------
 
 
-def unit_bars(
-    values: pl.DataFrame,
-    fmt: NumberFormat,
-    now: str = "this period so far",
-    before: str = "the same days last year",
-) -> go.Figure:
-    """One bar pair per scope (``scope``, ``value``, ``last_year_value``): a period (or the part of
-    it so far) against the same span last year — never a part against a whole. A scope with no
-    number in either (a unit whose teams had no rows then) takes no place on the axis, and with no
-    number last year at all (the data starts later) the legend promises no grey bar."""
-    fig = go.Figure()
-    values = values.filter(pl.col("value").is_not_null() | pl.col("last_year_value").is_not_null())
-    scopes = plains(values.get_column("scope").to_list())
-    now, before = plain(now), plain(before)
-    current = values.get_column("value").to_list()
-    last_year = values.get_column("last_year_value").to_list()
-    if any(v is not None for v in last_year):
-        fig.add_trace(
-            go.Bar(
-                x=scopes,
-                y=last_year,
-                name=before,
-                marker={"color": "#BBBBBB"},
-                text=fmt.values(last_year),
-                textposition="outside",
-                hovertemplate="%{x}: %{text}<extra>" + before + "</extra>",
-            )
-        )
-    fig.add_trace(
-        go.Bar(
-            x=scopes,
-            y=current,
-            name=now,
-            marker={"color": OKABE_ITO[0]},
-            text=fmt.values(current),
-            textposition="outside",
-            hovertemplate="%{x}: %{text}<extra>" + now + "</extra>",
-        )
-    )
-    fig.update_layout(barmode="group")
-    zero = fmt.unit not in ("percent", "points")
-    axis = fmt.axis([*current, *last_year], zero=zero)
-    _apply_axis(fig, axis, "y")
-    ticks = _category_axis(fig, scopes)
-    return _layout(fig, height=340, left=_text_px(axis.ticktext), bottom=_lines(ticks) * LINE_PX)
-
-
 def driver_bridge(
     start: tuple[str, float],
     steps: Sequence[tuple[str, float, str]],
@@ -976,51 +927,6 @@ def lineage_sankey(links: pl.DataFrame) -> go.Figure:
         )
     )
     return _layout(fig, height=420, legend=False)
-
-
-def status_bars(summary: pl.DataFrame) -> go.Figure:
-    """Teams on track / at risk / off track / without target per unit and KPI (stacked)."""
-    fig = go.Figure()
-    labels = [
-        f"{plain(u)} · {plain(k)}"
-        for u, k in summary.select("business_unit", "metric_label").iter_rows()
-    ]
-    most = 0
-    for column, name in (
-        ("on_track", "on track"),
-        ("at_risk", "at risk"),
-        ("off_track", "off track"),
-        ("no_target", "no target"),
-    ):
-        status = STATUSES[name]
-        counts = summary.get_column(column).to_list()
-        fig.add_trace(
-            go.Bar(
-                y=labels,
-                x=counts,
-                name=name,
-                orientation="h",
-                marker={"color": status.colour},
-                hovertemplate="%{y}: %{x} teams " + name + "<extra></extra>",
-            )
-        )
-    most = int(
-        summary.select(pl.sum_horizontal("on_track", "at_risk", "off_track", "no_target"))
-        .max()
-        .item()
-        or 1
-    )
-    fig.update_layout(barmode="stack")
-    step = max(1, (most + 4) // 5)
-    fig.update_xaxes(title="teams", tickmode="linear", dtick=step, range=[0, most + 0.5])
-    fig.update_yaxes(autorange="reversed")
-    ticks = _category_axis(fig, labels, "y", width=STATUS_WRAP_CHARS)
-    return _layout(
-        fig,
-        height=max(220, 30 * len(labels) * _lines(ticks) + 130),
-        left=_text_px(ticks),
-        bottom=LINE_PX + TITLE_PX,
-    )  # ticks, then the title
 
 
 def method_bars(view: pl.DataFrame, fmt: NumberFormat) -> go.Figure:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from bridge.present.charts import frontline_heatmap, frontline_trends, unit_bars
+from bridge.present.bars import unit_bars
+from bridge.present.charts import frontline_heatmap, frontline_trends
 from bridge.present.screens.common import (
     decision_marks,
     fix_now_panel,
@@ -78,7 +79,7 @@ def frontline_screen(inputs: Inputs, request: FrontlineRequest) -> Screen:
             title=f"The same numbers for choice: {metric.label} by business unit",
             caption=f"{label}, the latest whole month, against the same month last year. These "
             f"team numbers feed: {fed}.",
-            figure=unit_bars(units, number, label, "the same month last year")
+            drawing=unit_bars(units, number, label, "the same month last year")
             if units.height
             else None,
             table=horizon_table(whole, number) if whole.height else None,

@@ -16,7 +16,7 @@ from bridge.calendar import ExecutiveGrain
 from bridge.config.metrics import Metric
 from bridge.config.registry import Registry
 from bridge.dataset import Dataset
-from bridge.present.charts import status_bars, unit_bars
+from bridge.present.bars import status_bars, unit_bars
 from bridge.present.format import change_text, day_text
 from bridge.present.screens.common import (
     HOW_PLAN,
@@ -111,7 +111,7 @@ def _card_panel(
         spark_title=_spark_title(metric, grain, drawn),
         note=plan_note,
     )
-    figure = None
+    drawing = None
     if request.unit is None:
         units = view.filter(
             (pl.col("level") == "business_unit")
@@ -119,7 +119,7 @@ def _card_panel(
         ).sort("scope")
         if units.height:
             running = bool(current["in_progress"])
-            figure = unit_bars(
+            drawing = unit_bars(
                 units,
                 number,
                 f"{current['period_label']} so far" if running else str(current["period_label"]),
@@ -131,7 +131,7 @@ def _card_panel(
         title=metric.label,
         help=f"{metric.description} Owner: {metric.owner}.",
         cards=(card,),
-        figure=figure,
+        drawing=drawing,
         info=info,
     )
 
@@ -211,7 +211,7 @@ def _feeding_panel(
         title=title,
         caption=f"Teams against their own targets in the latest complete week ({week}), for each "
         f"frontline KPI built from the same numbers as {metric.label}.",
-        figure=status_bars(summary),
+        drawing=status_bars(summary),
         info=missing,
     )
 

@@ -9,7 +9,8 @@ import polars as pl
 from bridge.config.decisions import Decision
 from bridge.config.registry import Registry
 from bridge.dataset import Dataset
-from bridge.present.charts import share_bars, status_bars, tradeoff_bubbles
+from bridge.present.bars import status_bars
+from bridge.present.charts import share_bars, tradeoff_bubbles
 from bridge.present.decisions import axis_format, axis_label, rule_text, tradeoff_spec
 from bridge.present.format import SHARE, yes_no
 from bridge.present.screens.common import (
@@ -169,7 +170,7 @@ def _drill_down(
                 title="Teams behind each unit",
                 caption="Teams against their own targets in the latest complete week. Click a "
                 "bubble (or pick a business unit in the sidebar) to see one unit's teams.",
-                figure=status_bars(summary),
+                drawing=status_bars(summary),
             ),
         )
     shown = kpis or feeding

@@ -1,0 +1,139 @@
+"""The static bar charts (bridge.present.bars): what they draw is what the numbers are — bar sizes in
+proportion, every value written as the metric writes it, nothing from data read as markup."""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+from bridge.present.bars import status_bars, unit_bars
+from bridge.present.format import NumberFormat
+from bridge.present.palette import STATUSES
+
+MONEY = NumberFormat(unit="currency", decimals=1)
+PERCENT = NumberFormat(unit="percent", decimals=1)
+
+
+def _units(rows: list[tuple[str, float | None, float | None]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        rows,
+        schema={"scope": pl.String, "value": pl.Float64, "last_year_value": pl.Float64},
+        orient="row",
+    )
+
+
+def _bars(markup: str) -> list[tuple[float, float, float]]:
+    """(value, bottom %, height %) of every bar, in order."""
+    return [
+        (float(v), float(b), float(h))
+        for v, b, h in re.findall(
+            r'data-value="([^"]+)" style="[^"]*bottom:([\d.]+)%;height:([\d.]+)%', markup
+        )
+    ]
+
+
+def _ticks(markup: str, axis: str) -> list[str]:
+    block = re.search(rf'data-axis="{axis}"[^>]*>(.*?)</div></div>', markup)
+    assert block, f"no {axis} axis"
+    return re.findall(r">([^<>]+)</div>", block.group(1) + "</div>")
+
+
+def test_unit_bars_draw_each_value_in_proportion_and_write_it() -> None:
+    markup = unit_bars(
+        _units([("Marketplace", 5.2e6, 3.8e6), ("Retail Stores", 2.1e6, 2.4e6)]),
+        MONEY,
+        "2026 Q4 so far",
+        "the same 66 days last year",
+    )
+    bars = _bars(markup)
+    assert [v for v, _, _ in bars] == [3.8e6, 5.2e6, 2.4e6, 2.1e6]  # last year first, per unit
+    zero = {b for _, b, _ in bars}
+    assert len(zero) == 1, "every bar starts at zero"
+    per_dollar = bars[0][2] / bars[0][0]  # heights in proportion to the values (to 0.01 %)
+    assert all(abs(h - v * per_dollar) < 0.02 for v, _, h in bars), bars
+    for written in ("$5.2M", "$3.8M", "$2.1M", "$2.4M"):
+        assert f">{written}</div>" in markup
+    assert 'title="Marketplace: $5.2M (2026 Q4 so far)"' in markup
+    # said in words, for a screen reader
+    assert "Marketplace: $3.8M the same 66 days last year, $5.2M 2026 Q4 so far" in markup
+    ticks = _ticks(markup, "y")
+    assert ticks[0] == "$0" and len(set(ticks)) == len(ticks) > 2
+
+
+def test_unit_bars_leave_out_what_has_no_number() -> None:
+    markup = unit_bars(
+        _units([("Marketplace", 5.0, None), ("Nothing yet", None, None), ("Retail", 4.0, None)]),
+        MONEY,
+    )
+    assert 'data-scope="Nothing yet"' not in markup, "a unit with no number takes no place"
+    assert markup.count("data-scope=") == 2
+    assert "#BBBBBB" not in markup, "no grey bar promised when last year has no number"
+    assert len(_bars(markup)) == 2
+
+
+def test_unit_bars_start_a_rate_where_its_axis_starts_and_a_loss_below_zero() -> None:
+    rates = unit_bars(_units([("A", 0.951, 0.95), ("B", 0.843, 0.86)]), PERCENT)
+    ticks = _ticks(rates, "y")
+    assert ticks[0] != "0%", "a rate's axis need not start at zero"
+    assert {b for _, b, _ in _bars(rates)} == {0.0}
+    losses = unit_bars(_units([("A", -2.0e6, 1.0e6)]), MONEY)
+    (_, before_bottom, _), (now_value, now_bottom, now_height) = _bars(losses)
+    assert now_value < 0 and now_bottom < before_bottom, "a loss hangs below the zero line"
+    assert abs(now_bottom + now_height - before_bottom) < 0.02  # from the zero line down
+    assert "top:calc(" in losses, "a loss's value is written under its bar"
+
+
+def test_bars_write_names_from_data_as_text() -> None:
+    hostile = '<img src=x onerror=alert(1)> "A" & B'
+    markup = unit_bars(_units([(hostile, 1.0, 2.0)]), MONEY, now="<b>now</b>")
+    assert "<img" not in markup and "<b>" not in markup
+    assert "&lt;img src=x onerror=alert(1)&gt; &quot;A&quot; &amp; B" in markup
+    status = status_bars(
+        pl.DataFrame(
+            {
+                "business_unit": [hostile],
+                "metric_label": ["<script>x</script>"],
+                "on_track": [1],
+                "at_risk": [0],
+                "off_track": [0],
+                "no_target": [0],
+            }
+        )
+    )
+    assert "<script>" not in status and "<img" not in status
+
+
+def test_status_bars_stack_each_rows_teams_in_proportion() -> None:
+    summary = pl.DataFrame(
+        {
+            "business_unit": ["Marketplace", "Retail Stores"],
+            "metric_label": ["Revenue", "Revenue"],
+            "on_track": [4, 2],
+            "at_risk": [0, 1],
+            "off_track": [1, 2],
+            "no_target": [0, 0],
+        }
+    )
+    markup = status_bars(summary)
+    rows = re.findall(r'data-row="([^"]+)"', markup)
+    assert rows == ["Marketplace · Revenue", "Retail Stores · Revenue"]
+    segments = re.findall(
+        r'title="([^"]+)" data-status="([^"]+)" data-count="(\d+)" style="width:([\d.]+)%;'
+        r'background:([^"]+)"',
+        markup,
+    )
+    assert [(s, int(n)) for _, s, n, _, _ in segments] == [
+        ("on track", 4),
+        ("off track", 1),
+        ("on track", 2),
+        ("at risk", 1),
+        ("off track", 2),
+    ]  # fmt: skip  (a status with no team draws nothing)
+    # the axis runs to 5.5 teams (the biggest row, 5, and half a team of room): n teams are n/5.5
+    assert all(abs(float(w) - int(n) * 100 / 5.5) < 0.01 for _, _, n, w, _ in segments)
+    assert all(colour == STATUSES[s].colour for _, s, _, _, colour in segments)
+    assert segments[0][0] == "Marketplace · Revenue: 4 teams on track"
+    ticks = _ticks(markup, "x")
+    assert ticks == ["0", "1", "2", "3", "4", "5"]
+    assert "Marketplace · Revenue: 4 on track, 1 off track" in markup  # said in words
