@@ -43,3 +43,6 @@ navigation = st.navigation(
 # With an access policy, the person signs in here first, and sees only the pages their role opens.
 ui.page_links(SECTIONS)
 navigation.run()
+# The chart code loads while the person reads the first page, not on their first click to a chart
+# (last in the sidebar: the element takes a line's gap).
+ui.preload_chart_code()

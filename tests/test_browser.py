@@ -96,6 +96,31 @@ def test_every_page_through_the_sidebar(page: Page, server: str) -> None:
         screenshot(page, f"page_{path}")
 
 
+def test_the_chart_code_loads_while_the_first_page_is_read(page: Page, server: str) -> None:
+    """The Overview draws no Plotly chart (its bars are HTML), so Plotly's code would load only on
+    the first click to a chart page (~0.8 s there): it loads once the browser is idle instead, from
+    the URL Streamlit's own loader uses, so the chart page finds it loaded."""
+    open_app(page, server, "Overview")
+    expect(live(page).locator('[data-testid="stPlotlyChart"]')).to_have_count(0)
+    page.wait_for_function("() => window.bridgeChartCode === 'loaded'", timeout=RERUN_MS)
+    loaded = page.evaluate(
+        "() => performance.getEntriesByType('resource').map(r => r.name)"
+        ".filter(n => /static[/]js[/]PlotlyChart[.]/.test(n))"
+    )
+    assert len(loaded) == 1, loaded
+    sidebar(page).get_by_test_id("stPageLink-NavLink").filter(has_text="Trade-offs").click()
+    expect(
+        main(page).locator(LIVE).get_by_role("heading", name="Trade-offs", level=1)
+    ).to_be_visible(timeout=RERUN_MS)
+    settle(page)
+    assert_has_chart(page)
+    again = page.evaluate(
+        "() => performance.getEntriesByType('resource').map(r => r.name)"
+        ".filter(n => /static[/]js[/]PlotlyChart[.]/.test(n))"
+    )
+    assert again == loaded, "the chart page used the module already loaded, not a second copy"
+
+
 def test_lens_switch_shows_the_matching_panels(page: Page, server: str) -> None:
     open_app(page, f"{server}/frontline", "Frontline")
     choice_panel = live(page).get_by_role(
