@@ -52,8 +52,13 @@ def figures(at: AppTest) -> list[dict[str, Any]]:
 
 
 def drawings(at: AppTest) -> list[str]:
-    """The page's static charts (:mod:`bridge.present.bars`): their HTML."""
-    return [el.value for el in at.get("html") if 'class="bridge-bars"' in el.value]
+    """The page's static charts (:mod:`bridge.present.html_charts`): their HTML."""
+    return [el.value for el in at.get("html") if 'class="bridge-chart"' in el.value]
+
+
+def charts(at: AppTest) -> list[object]:
+    """Every chart of the page: Plotly figures and static drawings alike."""
+    return [*figures(at), *drawings(at)]
 
 
 def shown(text: str) -> str:

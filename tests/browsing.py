@@ -54,8 +54,8 @@ SERVER_START_S = 60
 #: The running server's log, quoted when a page shows an error.
 SERVER_LOG: list[Path] = []
 
-#: A chart: a Plotly figure, or one of the static bar charts drawn as HTML (bridge.present.bars).
-CHART = '.js-plotly-plot, [data-testid="stPlotlyChart"], figure.bridge-bars'
+#: A chart: a Plotly figure, or one of the static bar charts drawn as HTML (bridge.present.html_charts).
+CHART = '.js-plotly-plot, [data-testid="stPlotlyChart"], figure.bridge-chart'
 ACTION_HEADING = "Action lens · frontline"
 CHOICE_HEADING = "Choice lens · executive"
 

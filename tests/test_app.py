@@ -5,6 +5,7 @@ generated once per test run, as of 2026-11-30)."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 from bridge.config.registry import Registry
 from bridge.dataset import Dataset
 from bridge.present.format import of
+from bridge.present.palette import STATUSES
 from bridge.translate.horizon import horizon
 from tests.apptesting import (
     PAGES,
@@ -37,8 +39,25 @@ def test_every_page_renders_in_every_lens(app: AppTest, page: str) -> None:
     for lens in ("action", "choice", "both"):
         at = open_page(app, page, lens=lens)
         assert not at.error, [shown(e.value) for e in at.error]
-        # a chart: a Plotly figure, or a static drawing of bars (bridge.present.bars)
+        # a chart: a Plotly figure, or a static drawing of bars (bridge.present.html_charts)
         assert figures(at) or drawings(at), f"{page} in {lens} lens shows no chart"
+
+
+def _grid(markup: str) -> dict[str, list]:  # type: ignore[type-arg]
+    """A status grid's rows (team names), column labels (as shown) and cells (status, colour,
+    glyph)."""
+    return {
+        "teams": [
+            shown(html.unescape(t)) for t in re.findall(r'role="rowheader"[^>]*>([^<]*)<', markup)
+        ],
+        "columns": [
+            html.unescape(c)
+            for c in re.findall(r'role="columnheader" aria-label="[^"]*"[^>]*>([^<]*)<', markup)
+        ],
+        "cells": re.findall(
+            r'data-status="([^"]+)" style="[^"]*background:([^;]+);[^"]*">([^<]+)', markup
+        ),
+    }
 
 
 def record_retail_stop(
@@ -66,8 +85,12 @@ def test_decision_log_records_lists_and_marks_a_decision(app: AppTest) -> None:
     # the decision shows as a star on the time-horizon chart, with a legend entry saying so
     at.switch_page(PAGES["time-horizons"]).run()
     stars = [t for f in figures(at) for t in f["data"] if t.get("name") == "decision"]
-    assert len(stars) >= 3  # Retail Stores' and the company's chart, and the frontline heatmap
+    assert len(stars) >= 2  # Retail Stores' and the company's chart
     assert any("stop" in " ".join(t["hovertext"]) for t in stars)
+    grid = next(d for d in drawings(at) if 'data-kind="heatmap"' in d)  # and the teams' grid
+    starred = re.findall(r'data-decision="([^"]+)"', grid)
+    assert starred and all("stop" in s for s in starred)
+    assert "decision recorded" in grid  # its legend says what the star means
     legends = [
         t["name"] for f in figures(at) for t in f["data"] if t.get("legendgroup") == "legend"
     ]
@@ -192,9 +215,9 @@ def test_tradeoffs_drill_down_into_a_unit_in_both_lenses(app: AppTest) -> None:
     assert "Teams behind each unit" in headings(at)
     at = at.sidebar.selectbox(key="unit").set_value("Retail Stores").run()
     assert "Retail Stores: its teams in the action lens" in headings(at)
-    heat = [f for f in figures(at) if f["data"][0]["type"] == "heatmap"]
+    heat = [d for d in drawings(at) if 'data-kind="heatmap"' in d]
     assert heat, "the drill-down shows the unit's teams"
-    retail = set(heat[0]["data"][0]["y"])
+    retail = set(_grid(heat[0])["teams"])
     assert len(retail) == 5 and "Checkout" in retail
     at = at.sidebar.segmented_control(key="lens").set_value("choice").run()
     assert "Retail Stores: its teams in the action lens" in headings(at)  # visible in Choice too
@@ -261,22 +284,22 @@ def test_time_horizons_mark_not_comparable(app: AppTest) -> None:
 
 def test_frontline_heatmap_trends_and_fix_now(app: AppTest) -> None:
     at = open_page(app, "frontline", lens="action", metric="on_time_rate", grain="day")
-    heat = figures(at)[0]
-    assert heat["data"][0]["type"] == "heatmap"
-    assert len(heat["data"][0]["y"]) == 20
-    assert heat["data"][0]["x"][-1] == "11-29"  # the year only where it starts (first label)
-    assert heat["data"][0]["x"][0].startswith("2026 ")
-    marks = next(t for t in heat["data"] if t.get("name") == "status")  # the shape too
-    assert {"circle", "triangle-up", "square"} <= set(marks["marker"]["symbol"])
-    assert len(marks["x"]) == sum(v is not None for row in heat["data"][0]["z"] for v in row)
-    key = {
-        t["name"]: t["marker"]["symbol"] for t in heat["data"] if t.get("legendgroup") == "legend"
-    }
-    assert key == {  # the legend shows each status's colour and shape, as the cells do
-        "on track": "circle", "at risk": "triangle-up", "off track": "square",
-        "no target": "circle-open",
-    }  # fmt: skip
-    trends = figures(at)[1]  # one legend line per team and one for every target; short periods
+    heat = next(d for d in drawings(at) if 'data-kind="heatmap"' in d)
+    grid = _grid(heat)
+    assert len(grid["teams"]) == 20
+    shown_labels = [c for c in grid["columns"] if c]
+    assert shown_labels[-1] == "11-29"  # the year only where it starts (first label)
+    assert shown_labels[0].startswith("2026 ")
+    cells = grid["cells"]  # every cell with a status shows its shape in its colour, too
+    assert {s for s, _, _ in cells} >= {"on track", "at risk", "off track"}
+    assert all(
+        glyph == STATUSES[s].glyph and colour == STATUSES[s].colour for s, colour, glyph in cells
+    )
+    assert len(cells) == len(re.findall(r'role="cell" title=', heat))
+    for status in STATUSES.values():  # the legend shows each status's colour and shape
+        assert f'color:{status.colour};margin-right:4px;font-size:14px">{status.glyph}' in heat
+    assert 'title="Checkout · 2026-11-29: ' in heat  # a cell's tooltip: value vs target, status
+    trends = figures(at)[0]  # one legend line per team and one for every target; short periods
     legend = [t["name"] for t in trends["data"] if t.get("showlegend", True)]
     assert legend[-1] == "target" and len(legend) == len(trends["data"]) // 2 + 1
     assert trends["data"][0]["x"][0].startswith("2026 ") and "-" in trends["data"][0]["x"][1]

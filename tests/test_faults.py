@@ -19,7 +19,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from bridge.sample import generate
-from tests.apptesting import figures, open_page, shown
+from tests.apptesting import charts, open_page, shown
 from tests.conftest import AS_OF
 
 
@@ -46,11 +46,11 @@ def test_the_app_recovers_when_the_database_returns(
     monkeypatch.setenv("BRIDGE_SOURCE_URL", f"sqlite:///{later}")
     at = open_page(app, "overview")
     assert "no SQLite database at" in shown(at.error[0].value)
-    assert not figures(at)
+    assert not charts(at)
     shutil.copy(sample_db, later)  # the database comes back
     at = at.button[0].click().run()
     assert not at.error and not at.exception
-    assert figures(at)
+    assert charts(at)
 
 
 def test_a_database_lost_while_working_is_reported_then_recovered(
@@ -61,7 +61,7 @@ def test_a_database_lost_while_working_is_reported_then_recovered(
     monkeypatch.setenv("BRIDGE_SOURCE_URL", f"sqlite:///{live}")
     monkeypatch.setenv("BRIDGE_CACHE_TTL_SECONDS", "1")
     at = open_page(app, "time-horizons")
-    assert figures(at)
+    assert charts(at)
     away = tmp_path / "away.sqlite"
     live.rename(away)  # the database disappears...
     time.sleep(1.1)  # ...and the cached measures expire (cache_ttl_seconds, here 1 s)
@@ -72,7 +72,7 @@ def test_a_database_lost_while_working_is_reported_then_recovered(
     assert at.error and "Bridge cannot read its data" in shown(at.error[0].value)
     away.rename(live)  # it is back
     at = at.button[0].click().run()
-    assert not at.error and figures(at)
+    assert not at.error and charts(at)
 
 
 def test_an_unreachable_decision_store_leaves_the_pages_working(
@@ -81,7 +81,7 @@ def test_an_unreachable_decision_store_leaves_the_pages_working(
     monkeypatch.setenv("BRIDGE_STATE_URL", "postgresql+psycopg://ann:hunter22@127.0.0.1:1/bridge")
     monkeypatch.setenv("BRIDGE_QUERY_TIMEOUT_SECONDS", "2")
     at = open_page(app, "trade-offs")
-    assert figures(at)
+    assert charts(at)
     warning = " ".join(shown(w.value) for w in at.warning)
     assert "Decision records are unavailable" in warning
     assert "hunter22" not in warning and "ann:***@" in warning
@@ -191,7 +191,7 @@ def test_a_real_server_stopped_while_working_then_restarted(
     monkeypatch.setenv("BRIDGE_QUERY_TIMEOUT_SECONDS", "3")
     monkeypatch.setenv("BRIDGE_CACHE_TTL_SECONDS", "1")
     at = open_page(app, "time-horizons")
-    assert not at.error and figures(at)
+    assert not at.error and charts(at)
 
     private_postgres.stop()  # the server goes down while the user is working
     time.sleep(1.1)  # the cached measures expire (cache_ttl_seconds, here 1 s)...
@@ -204,15 +204,15 @@ def test_a_real_server_stopped_while_working_then_restarted(
     message = " ".join(shown(e.value) for e in at.error)
     assert message.startswith("Bridge cannot read its data")
     assert f"127.0.0.1:{private_postgres.port}/postgres" in message
-    assert not figures(at)
+    assert not charts(at)
     assert [b.label for b in at.button] == ["Retry"]
     at = at.button[0].click().run()  # Retry while it is still down: the same clear message
-    assert at.error and not figures(at)
+    assert at.error and not charts(at)
 
     private_postgres.start()  # the server is back
     at = at.button[0].click().run()
     assert not at.error and not at.exception
-    assert figures(at)
+    assert charts(at)
 
 
 @pytest.mark.postgres

@@ -157,8 +157,8 @@ def test_names_from_data_are_text_in_charts_too(
             "&lt;a href='http://127.0.0.1:9/'&gt;&amp;&lt;/a&gt;" in everything
             or html.escape(HOSTILE) in drawn
         )
-    if page in ("frontline", "time-horizons"):  # the unit's teams
-        assert "&lt;b&gt;Fulfil&lt;/b&gt;ment" in " ".join(texts)
+    if page in ("frontline", "time-horizons"):  # the unit's teams (the status grid's rows)
+        assert "&lt;b&gt;Fulfil&lt;/b&gt;ment" in " ".join(texts) + drawn
 
 
 @pytest.fixture(scope="module")

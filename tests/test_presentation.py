@@ -44,14 +44,14 @@ LENSES = ("action", "choice", "both")
 SAME_IN_EVERY_LENS = {"decision_log", "definitions", "data_health"}
 
 #: Every axis of every chart: its tick label texts, per subplot and axis — Plotly's, and those of
-#: the static bar charts (bridge.present.bars).
+#: the static bar charts (bridge.present.html_charts).
 AXIS_TICKS_JS = """() => [
   ...Array.from(document.querySelectorAll('.js-plotly-plot')).flatMap((plot, p) =>
     Array.from(plot.querySelectorAll('.xaxislayer-above, .yaxislayer-above')).map((layer, a) => ({
       where: `chart ${p + 1}, axis ${a + 1} (${layer.getAttribute('class')})`,
       ticks: Array.from(layer.querySelectorAll('text')).map(t => t.textContent.trim()).filter(t => t),
     }))),
-  ...Array.from(document.querySelectorAll('figure.bridge-bars [data-axis]')).map((axis, a) => ({
+  ...Array.from(document.querySelectorAll('figure.bridge-chart [data-axis]')).map((axis, a) => ({
     where: `bar chart axis ${a + 1} (${axis.closest('figure').dataset.kind})`,
     ticks: Array.from(axis.children).map(t => t.textContent.trim()).filter(t => t),
   })),
@@ -210,7 +210,7 @@ def test_the_checks_can_fail(browser: Browser, tmp_path: Path) -> None:
         """<div class='js-plotly-plot'><g class='yaxislayer-above'><text>41%</text><text>41%</text>
         </g></div><div data-testid='stDataFrame'><table><tr><td>0.7784</td><td>2026-12-03 00:00:00
         </td><td>None</td><td>$1.2M</td></tr></table></div><div style='width:900px'>wide</div>
-        <figure class='bridge-bars' data-kind='units'><div data-axis='y'><div>$2.0M</div>
+        <figure class='bridge-chart' data-kind='units'><div data-axis='y'><div>$2.0M</div>
         <div>$2.0M</div></div></figure>"""
     )
     found = problems_on(page, 390)

@@ -291,7 +291,7 @@ def test_the_cli_and_the_pages_say_where_days_are_cut(
 
     from bridge.app.cli import main
     from bridge.settings import get_settings
-    from tests.apptesting import PAGES, figures, open_page
+    from tests.apptesting import PAGES, drawings, figures, open_page
 
     config = _config(tmp_path / "config", "Europe/Berlin")
     monkeypatch.setenv("BRIDGE_SOURCE_URL", events)
@@ -318,3 +318,5 @@ def test_the_cli_and_the_pages_say_where_days_are_cut(
         if page == "overview":  # the data starts this year: no legend promises last year's bars
             names = [t.get("name", "") for f in figures(at) for t in f["data"]]
             assert not any("last year" in n for n in names), names
+            units = [d for d in drawings(at) if 'data-kind="units"' in d]  # the units' bars
+            assert units and not any("last year" in d for d in units)

@@ -844,8 +844,9 @@ def _panel(panel: Panel, key: str) -> None:
         figure, select_key = panel.figure, panel.select_key
         _folded(panel.fold, f"chart-{select_key or key}", lambda: _chart(figure, select_key, key))
     if panel.drawing is not None:
-        # Bridge's own markup (escaped text and inline styles, bridge.present.bars), not Plotly.
-        st.html(panel.drawing)
+        # Bridge's own markup (escaped text and inline styles, bridge.present.html_charts), not Plotly.
+        drawing = panel.drawing
+        _folded(panel.fold, f"chart-{key}", lambda: st.html(drawing))
     for note in panel.notes:
         st.warning(literal(note), icon=":material/warning:")
     if panel.table is not None:

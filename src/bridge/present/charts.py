@@ -28,7 +28,6 @@ from bridge.present.palette import (
     MUTED,
     NOT_COMPARABLE,
     OKABE_ITO,
-    STATUS_CODES,
     STATUSES,
     TARGET,
     THRESHOLD,
@@ -665,115 +664,7 @@ def _star_decisions(
 # --- frontline ------------------------------------------------------------------------------------
 
 
-def frontline_heatmap(
-    view: pl.DataFrame, fmt: NumberFormat, marks: pl.DataFrame | None = None
-) -> go.Figure:
-    """Teams × periods coloured *and* marked by status against target; hover: value, target, gap.
-
-    A period in progress is labelled "to date" (its target is prorated to the days so far).
-    ``marks`` puts a star where a recorded decision changed a team's context (its unit's week).
-    """
-    teams = sorted(view.get_column("team_name").unique().to_list(), reverse=True)
-    ordered = view.sort("period_start").unique("period_label", keep="first", maintain_order=True)
-    periods = ordered.get_column("period_label").to_list()
-    short = _short_labels(periods)
-    running = dict(ordered.select("period_label", "in_progress").iter_rows())
-    shown = {p: f"{short[p]} so far" if running[p] else short[p] for p in periods}
-    index = {(r["team_name"], r["period_label"]): r for r in view.iter_rows(named=True)}
-    z, hover = [], []
-    mark_x, mark_y, mark_symbol = [], [], []
-    for team in teams:
-        z_row, h_row = [], []
-        for p in periods:
-            r = index.get((team, p))
-            status = None if r is None else STATUSES[r["status"]]
-            z_row.append(None if r is None else STATUS_CODES[r["status"]])
-            if status is not None:
-                mark_x.append(shown[p])
-                mark_y.append(plain(team))
-                mark_symbol.append(status.symbol)
-            h_row.append(
-                ""
-                if r is None
-                else f"{plain(team)} · {p}{' so far' if running[p] else ''}<br>"
-                f"{fmt.value(r['value'])} vs target "
-                f"{fmt.value(r['target'])}<br>{status.glyph if status else ''} {r['status']}"
-            )
-        z.append(z_row)
-        hover.append(h_row)
-    scale = [
-        [0.0, STATUSES["off track"].colour],
-        [0.33, STATUSES["at risk"].colour],
-        [0.66, STATUSES["on track"].colour],
-        [1.0, STATUSES["no target"].colour],
-    ]
-    fig = go.Figure(
-        go.Heatmap(
-            z=z,
-            x=[shown[p] for p in periods],
-            y=plains(teams),
-            hovertext=hover,
-            hoverinfo="text",
-            zmin=0,
-            zmax=3,
-            colorscale=scale,
-            showscale=False,
-            xgap=2,
-            ygap=2,
-        )
-    )
-    # The status's shape in each cell, for a reader who cannot tell the colours apart: marker
-    # symbols (one path each) rather than text glyphs, which Plotly lays out cell by cell and which
-    # were 40 % of the chart's drawing time in the browser (#18). Hover passes to the cell below.
-    fig.add_trace(
-        go.Scatter(
-            x=mark_x,
-            y=mark_y,
-            mode="markers",
-            name="status",
-            marker={"symbol": mark_symbol, "size": 7, "color": "rgba(255,255,255,0.85)"},
-            hoverinfo="skip",
-            showlegend=False,
-        )
-    )
-    for status in STATUSES.values():
-        _legend_entry(fig, status.name, symbol=status.symbol, color=status.colour)  # colour + shape
-    if marks is not None and not marks.is_empty():
-        teams_of = view.select("team_id", "team_name", "business_unit").unique()
-        xs, ys, texts = [], [], []
-        for mark in marks.filter(pl.col("period_label").is_in(periods)).iter_rows(named=True):
-            key = "business_unit" if mark["scope_level"] == "business_unit" else "team_id"
-            for name in teams_of.filter(pl.col(key) == mark["scope"]).get_column("team_name"):
-                xs.append(shown[mark["period_label"]])
-                ys.append(plain(name))
-                texts.append(plain(mark["text"]))
-        if xs:
-            fig.add_trace(
-                go.Scatter(
-                    x=xs,
-                    y=ys,
-                    mode="markers",
-                    name="decision",
-                    marker={"symbol": DECISION.symbol, "size": 13, "color": "#000000"},
-                    hovertext=texts,
-                    hoverinfo="text",
-                    showlegend=False,
-                )
-            )
-            _legend_entry(fig, DECISION.text, symbol=DECISION.symbol, color="#000000")
-    fig.update_xaxes(type="category", tickangle=-HEATMAP_TURN, tickfont={"size": 10})
-    if len(periods) <= HEATMAP_EVERY_LABEL:  # every column labelled: no year start is skipped
-        fig.update_xaxes(tickmode="array", tickvals=[shown[p] for p in periods])
-    fig.update_yaxes(type="category")
-    return _layout(
-        fig,
-        height=max(320, 24 * len(teams) + 190),
-        left=_text_px(plains(teams)),
-        bottom=_turned_px(list(shown.values()), HEATMAP_TURN, font_px=10),
-    )
-
-
-def _short_labels(labels: Sequence[str]) -> dict[str, str]:
+def short_labels(labels: Sequence[str]) -> dict[str, str]:
     """``2026-W48`` → ``W48``, ``2026-11-29`` → ``11-29``; the first label of each year keeps its
     year (``2026 W38``), as on a calendar's axis."""
     out: dict[str, str] = {}
@@ -794,7 +685,7 @@ def frontline_trends(view: pl.DataFrame, fmt: NumberFormat, teams: Sequence[str]
     fig = go.Figure()
     whole = view.filter(~pl.col("in_progress"))
     ordered = whole.sort("period_start").get_column("period_label").unique(maintain_order=True)
-    short = _short_labels(ordered.to_list())  # "W39" upright, not "2026-W39" turned; hover: in full
+    short = short_labels(ordered.to_list())  # "W39" upright, not "2026-W39" turned; hover: in full
     values: list[float | None] = []
     for i, team in enumerate(teams):
         part = whole.filter(pl.col("team_id") == team).sort("period_start")

@@ -11,8 +11,9 @@ from bridge.config.metrics import Metric
 from bridge.config.registry import Registry
 from bridge.dataset import Dataset
 from bridge.present.attribution import delta_format, sentence, steps
-from bridge.present.charts import driver_bridge, frontline_heatmap
+from bridge.present.charts import driver_bridge
 from bridge.present.format import NumberFormat, of
+from bridge.present.html_charts import status_grid
 from bridge.present.palette import STATUSES, unit_colours
 from bridge.present.screens.model import Panel
 from bridge.present.tables import fix_now_table
@@ -122,7 +123,7 @@ def frontline_panel(
         title=f"{metric.label} by team and {grain}",
         caption=caption,
         help=metric.description,
-        figure=frontline_heatmap(view, fmt(metric, registry), marks),
+        drawing=status_grid(view, fmt(metric, registry), marks),
         info=() if targets else (no_targets(metric),),
     )
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from bridge.present.bars import unit_bars
-from bridge.present.charts import frontline_heatmap, frontline_trends
+from bridge.present.charts import frontline_trends
+from bridge.present.html_charts import status_grid, unit_bars
 from bridge.present.screens.common import (
     decision_marks,
     fix_now_panel,
@@ -33,7 +33,7 @@ def frontline_screen(inputs: Inputs, request: FrontlineRequest) -> Screen:
     heat = Panel(
         title=f"{metric.label} by team and {grain}",
         help=metric.description,
-        figure=frontline_heatmap(
+        drawing=status_grid(
             view,
             number,
             decision_marks(decisions, grain, registry.calendar.fiscal_year_start_month),
@@ -41,7 +41,8 @@ def frontline_screen(inputs: Inputs, request: FrontlineRequest) -> Screen:
         if view.height
         else None,
         caption="Colour and shape give each team's status against its own target; a period in "
-        "progress is judged against the target for its days so far.",
+        "progress is judged against the target for its days so far. Point at a cell for its "
+        "value and target.",
         info=() if targets else (no_targets(metric),),
     )
     action: list[Panel] = [heat]

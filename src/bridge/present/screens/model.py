@@ -73,7 +73,7 @@ class Panel:
     help: str | None = None
     cards: tuple[Card, ...] = ()
     figure: go.Figure | None = None
-    #: A small static chart as HTML (:mod:`bridge.present.bars`): drawn by the browser's layout,
+    #: A small static chart as HTML (:mod:`bridge.present.html_charts`): drawn by the browser's layout,
     #: where a Plotly figure would cost the page 20–35 ms however few its bars.
     drawing: str | None = None
     table: Table | None = None

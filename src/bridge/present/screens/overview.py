@@ -16,8 +16,8 @@ from bridge.calendar import ExecutiveGrain
 from bridge.config.metrics import Metric
 from bridge.config.registry import Registry
 from bridge.dataset import Dataset
-from bridge.present.bars import status_bars, unit_bars
 from bridge.present.format import change_text, day_text
+from bridge.present.html_charts import status_bars, unit_bars
 from bridge.present.screens.common import (
     HOW_PLAN,
     action_metrics_feeding,

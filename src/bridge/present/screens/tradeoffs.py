@@ -9,10 +9,10 @@ import polars as pl
 from bridge.config.decisions import Decision
 from bridge.config.registry import Registry
 from bridge.dataset import Dataset
-from bridge.present.bars import status_bars
 from bridge.present.charts import share_bars, tradeoff_bubbles
 from bridge.present.decisions import axis_format, axis_label, rule_text, tradeoff_spec
 from bridge.present.format import SHARE, yes_no
+from bridge.present.html_charts import status_bars
 from bridge.present.screens.common import (
     HOW_PORTFOLIO,
     action_metrics_feeding,
@@ -181,7 +181,7 @@ def _drill_down(
     # The first KPI's heatmap drawn, the others folded under their headings (the fix-now list
     # below names every miss): each heatmap costs the browser about as much as the rest of a page.
     panels[1:] = [
-        dataclasses.replace(p, fold="Heatmap: each team, week by week") if p.figure else p
+        dataclasses.replace(p, fold="Heatmap: each team, week by week") if p.drawing else p
         for p in panels[1:]
     ]
     return (

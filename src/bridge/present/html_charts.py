@@ -1,13 +1,16 @@
-"""Small static bar charts as HTML: business units this period against last year, and teams by status.
+"""Static charts as HTML: business units this period against last year, teams by status, and each
+team's status period by period (the frontline grid).
 
-These two charts have nothing to zoom, pan or select: a handful of bars with their values written on
-them. Drawn by Plotly inside Streamlit each cost the browser 20–35 ms however small (its wrapper
-draws every chart twice, #18), and the Overview showed five. Here the browser's own layout draws
-them: boxes sized in per cent of the plot, text at the page's size on any screen (a phone wraps the
-labels instead of shrinking them), a native tooltip on each bar, and the whole chart said in words
-for a screen reader (``aria-label``). The numbers are those of the Plotly charts they replace: the
-same :class:`~bridge.present.format.NumberFormat` writes the values and picks the ticks (no label
-repeats), the same palette colours them.
+These charts have nothing to zoom, pan or select: a handful of bars with their values written on
+them, or a grid of coloured cells. Drawn by Plotly inside Streamlit each cost the browser 20–60 ms
+however small (its wrapper draws every chart twice, #18): the Overview showed five, and the grid was
+the costliest chart of Frontline, Time horizons and a Trade-offs drill-down. Here the browser's own
+layout draws them: boxes sized in per cent, text at the page's size on any screen (a phone wraps
+the labels instead of shrinking them), a native tooltip on each bar and cell, and what the chart
+says in words for a screen reader (``aria-label``; the grid is a table to it, row by row). The
+numbers are those of the Plotly charts they replace: the same
+:class:`~bridge.present.format.NumberFormat` writes the values and picks the ticks (no label
+repeats), the same palette colours and shapes them.
 
 Everything written comes from data or config and is escaped; the markup holds inline styles only (no
 script, no class that depends on a stylesheet), so any HTML renderer shows it as it is.
@@ -20,8 +23,9 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from bridge.present.charts import short_labels
 from bridge.present.format import Axis, NumberFormat, missing
-from bridge.present.palette import OKABE_ITO, STATUSES
+from bridge.present.palette import DECISION, OKABE_ITO, STATUSES
 
 #: Height of a unit chart's plot area, in pixels (the labels below wrap as the width needs).
 PLOT_PX = 220
@@ -67,7 +71,7 @@ def _legend(entries: Sequence[tuple[str, str]], indent: str) -> str:
 
 def _figure(label: str, kind: str, body: str) -> str:
     return (
-        f'<figure class="bridge-bars" data-kind="{kind}" role="img" aria-label="{_e(label)}" '
+        f'<figure class="bridge-chart" data-kind="{kind}" role="img" aria-label="{_e(label)}" '
         f'style="margin:0 0 8px 0;font-size:12px;line-height:1.25;container-type:inline-size">'
         f"{body}</figure>"
     )
@@ -168,7 +172,8 @@ def unit_bars(
         f'<div style="position:absolute;inset:0;display:flex">{"".join(groups)}</div></div></div>'
         f'<div style="display:flex;margin-left:{TICKS_PX}px;padding-top:6px">{labels}</div>'
     )
-    return _figure(f"{now} against {before}, by business unit. {said}.", "units", body)
+    what = f"{now} against {before}" if with_before else now
+    return _figure(f"{what}, by business unit. {said}.", "units", body)
 
 
 def status_bars(summary: pl.DataFrame) -> str:
@@ -225,3 +230,103 @@ def status_bars(summary: pl.DataFrame) -> str:
         f'<div></div><div style="text-align:center;{MUTED_CSS}">teams</div></div>'
     )
     return _figure(f"Teams by status against their own targets. {'; '.join(said)}.", "status", body)
+
+
+#: A heatmap cell's height, in pixels; its width shares the row with the other periods.
+CELL_PX = 20
+#: Up to this many columns every period is labelled; beyond, every n-th (the first of a year always).
+EVERY_LABEL = 16
+
+
+def status_grid(view: pl.DataFrame, fmt: NumberFormat, marks: pl.DataFrame | None = None) -> str:
+    """Teams × periods, each cell coloured *and* marked (● ▲ ■ ○) by the team's status against its
+    own target; a cell's tooltip (and what a screen reader says of it) gives the value, the target
+    and the status. A period in progress is labelled "so far" (its target is prorated to the days
+    so far). ``marks`` puts a ★ where a recorded decision changed a team's context (its unit's
+    period), named in the tooltip. A table in structure (rows of cells under period headers), a
+    grid in looks: no chart library needed for colour and shape."""
+    teams = sorted(view.get_column("team_name").unique().to_list())
+    ordered = view.sort("period_start").unique("period_label", keep="first", maintain_order=True)
+    periods = ordered.get_column("period_label").to_list()
+    short = short_labels(periods)
+    running = dict(ordered.select("period_label", "in_progress").iter_rows())
+    index = {(r["team_name"], r["period_label"]): r for r in view.iter_rows(named=True)}
+    starred: dict[tuple[str, str], list[str]] = {}
+    if marks is not None and not marks.is_empty():
+        teams_of = view.select("team_id", "team_name", "business_unit").unique()
+        for mark in marks.filter(pl.col("period_label").is_in(periods)).iter_rows(named=True):
+            key = "business_unit" if mark["scope_level"] == "business_unit" else "team_id"
+            for name in teams_of.filter(pl.col(key) == mark["scope"]).get_column("team_name"):
+                starred.setdefault((name, mark["period_label"]), []).append(str(mark["text"]))
+    every = 1 if len(periods) <= EVERY_LABEL else -(-len(periods) // EVERY_LABEL)
+    cells = []
+    for team in teams:
+        row = [
+            f'<div role="rowheader" style="text-align:right;padding-right:8px;font-size:11px;'
+            f'overflow-wrap:anywhere;{MUTED_CSS}">{_e(team)}</div>'
+        ]
+        for p in periods:
+            r = index.get((team, p))
+            if r is None:
+                row.append('<div role="cell" aria-label="no data"></div>')
+                continue
+            status = STATUSES[r["status"]]
+            when = f"{p} so far" if running[p] else p
+            said = (
+                f"{team} · {when}: {fmt.value(r['value'])} vs target {fmt.value(r['target'])}, "
+                f"{status.glyph} {status.name}"
+            )
+            decided = starred.get((team, p), [])
+            star = ""
+            if decided:
+                said += "; " + "; ".join(f"{DECISION.glyph} {text}" for text in decided)
+                star = (
+                    f'<span data-decision="{_e("; ".join(decided))}" style="position:absolute;'
+                    "top:-5px;right:-3px;font-size:12px;color:#000;"
+                    f'text-shadow:0 0 2px #fff,0 0 2px #fff">{DECISION.glyph}</span>'
+                )
+            row.append(
+                f'<div role="cell" title="{_e(said)}" aria-label="{_e(said)}" '
+                f'data-status="{status.name}" style="position:relative;height:{CELL_PX}px;'
+                f"background:{status.colour};color:rgba(255,255,255,0.9);font-size:12px;"
+                f'display:flex;align-items:center;justify-content:center">'
+                f"{status.glyph}{star}</div>"
+            )
+        cells.append(f'<div role="row" style="display:contents">{"".join(row)}</div>')
+
+    def column_label(i: int, p: str) -> str:
+        """Every ``every``-th period counted back from the latest (always labelled), and the first
+        of each year (it says the year)."""
+        if (len(periods) - 1 - i) % every and " " not in short[p]:
+            return ""
+        return _e(f"{short[p]} so far" if running[p] else short[p])
+
+    headers = ['<div role="columnheader"></div>'] + [
+        f'<div role="columnheader" aria-label="{_e(p)}" style="justify-self:center;'
+        "writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap;font-size:10px;"
+        f'padding-top:4px;{MUTED_CSS}">{column_label(i, p)}</div>'
+        for i, p in enumerate(periods)
+    ]
+    legend = [(STATUSES[n].colour, n) for _, n in STATUS_COLUMNS]
+    key = "".join(
+        f'<span style="white-space:nowrap"><span style="color:{c};margin-right:4px;font-size:14px">'
+        f"{STATUSES[n].glyph}</span>{_e(n)}</span>"
+        for c, n in legend
+    )
+    if starred:
+        key += (
+            f'<span style="white-space:nowrap"><span style="margin-right:4px">{DECISION.glyph}'
+            f"</span>{_e(DECISION.text)}</span>"
+        )
+    body = (
+        f'<div style="display:flex;flex-wrap:wrap;gap:4px 16px;margin:0 0 10px 0;'
+        f'font-size:11px">{key}</div>'
+        f'<div role="table" aria-label="Each team\'s status by period" style="display:grid;'
+        f"grid-template-columns:fit-content(40%) repeat({len(periods)},minmax(0,1fr));"
+        f'gap:2px;align-items:center">{"".join(cells)}'
+        f'<div role="row" style="display:contents">{"".join(headers)}</div></div>'
+    )
+    return (
+        f'<figure class="bridge-chart" data-kind="heatmap" style="margin:0 0 8px 0;'
+        f'font-size:12px;line-height:1.25">{body}</figure>'
+    )

@@ -1,4 +1,4 @@
-"""The static bar charts (bridge.present.bars): what they draw is what the numbers are — bar sizes in
+"""The static bar charts (bridge.present.html_charts): what they draw is what the numbers are — bar sizes in
 proportion, every value written as the metric writes it, nothing from data read as markup."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import re
 
 import polars as pl
 
-from bridge.present.bars import status_bars, unit_bars
 from bridge.present.format import NumberFormat
+from bridge.present.html_charts import status_bars, status_grid, unit_bars
 from bridge.present.palette import STATUSES
 
 MONEY = NumberFormat(unit="currency", decimals=1)
@@ -69,6 +69,7 @@ def test_unit_bars_leave_out_what_has_no_number() -> None:
     assert 'data-scope="Nothing yet"' not in markup, "a unit with no number takes no place"
     assert markup.count("data-scope=") == 2
     assert "#BBBBBB" not in markup, "no grey bar promised when last year has no number"
+    assert "last year" not in markup, "nor said"
     assert len(_bars(markup)) == 2
 
 
@@ -137,3 +138,66 @@ def test_status_bars_stack_each_rows_teams_in_proportion() -> None:
     ticks = _ticks(markup, "x")
     assert ticks == ["0", "1", "2", "3", "4", "5"]
     assert "Marketplace · Revenue: 4 on track, 1 off track" in markup  # said in words
+
+
+def _frontline(rows: list[tuple[str, str, str, str, float, float, bool]]) -> pl.DataFrame:
+    """team_id, team_name, business_unit, period_label, value, target, in_progress → a frontline
+    view (status from value against target, higher is better)."""
+    frame = pl.DataFrame(
+        rows,
+        schema=["team_id", "team_name", "business_unit", "period_label", "value", "target",
+                "in_progress"],
+        orient="row",
+    )  # fmt: skip
+    return frame.with_columns(
+        period_start=pl.col("period_label"),
+        status=pl.when(pl.col("value") >= pl.col("target"))
+        .then(pl.lit("on track"))
+        .otherwise(pl.lit("off track")),
+    )
+
+
+def test_status_grid_gives_each_cell_its_colour_shape_and_numbers() -> None:
+    view = _frontline(
+        [
+            ("t1", "Checkout", "Retail", "2026-W47", 5.0, 4.0, False),
+            ("t1", "Checkout", "Retail", "2026-W48", 3.0, 4.0, True),
+            ("t2", '<b>Fulfil</b>ment "x"', "Retail", "2026-W48", 4.0, 4.0, True),
+        ]
+    )
+    marks = pl.DataFrame(
+        {"scope_level": ["team"], "scope": ["t1"], "period_label": ["2026-W47"],
+         "text": ["stop <i>Retail</i> (2026-11-18)"]}
+    )  # fmt: skip
+    markup = status_grid(view, MONEY, marks)
+    rows = re.findall(r'role="rowheader"[^>]*>([^<]*)<', markup)
+    assert rows == ["&lt;b&gt;Fulfil&lt;/b&gt;ment &quot;x&quot;", "Checkout"]  # sorted, escaped
+    assert "<b>" not in markup and "<i>" not in markup
+    cells = re.findall(r'title="([^"]+)"[^>]*data-status="([^"]+)"[^>]*>([^<]+)', markup)
+    assert [(s, g) for _, s, g in cells] == [
+        ("on track", "●"),
+        ("on track", "●"),
+        ("off track", "■"),
+    ]
+    # the team with no number in W47 has an empty cell there, not a status
+    assert markup.count('aria-label="no data"') == 1
+    said = [t for t, _, _ in cells]
+    assert said[1].startswith("Checkout · 2026-W47: $5.00 vs target $4.00, ● on track; ★ stop")
+    assert said[2] == "Checkout · 2026-W48 so far: $3.00 vs target $4.00, ■ off track"
+    assert re.findall(r'data-decision="([^"]+)"', markup) == [
+        "stop &lt;i&gt;Retail&lt;/i&gt; (2026-11-18)"
+    ]
+    labels = re.findall(r'role="columnheader" aria-label="([^"]*)"[^>]*>([^<]*)<', markup)
+    assert labels == [("2026-W47", "2026 W47"), ("2026-W48", "W48 so far")]
+
+
+def test_status_grid_labels_the_latest_period_and_each_year_when_crowded() -> None:
+    days = [f"2026-12-{d:02d}" for d in range(1, 21)] + [f"2027-01-{d:02d}" for d in range(1, 11)]
+    view = _frontline([("t1", "Checkout", "Retail", d, 1.0, 1.0, False) for d in days])
+    labels = re.findall(
+        r'role="columnheader" aria-label="([^"]*)"[^>]*>([^<]*)<', status_grid(view, MONEY)
+    )
+    shown = [text for _, text in labels]
+    assert len(shown) == 30 and 10 <= sum(1 for t in shown if t) <= 17
+    assert shown[-1] == "01-10", "the latest period is always labelled"
+    assert shown[0] == "2026 12-01" and "2027 01-01" in shown, "each year's first period says it"
