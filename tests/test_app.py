@@ -183,7 +183,8 @@ def test_a_page_without_lenses_says_so(app: AppTest) -> None:
 
 def test_tradeoffs_bubbles_quadrants_thresholds_and_shares(app: AppTest) -> None:
     at = open_page(app, "trade-offs", lens="choice")
-    bubbles, shares = figures(at)[:2]
+    bubbles = figures(at)[0]
+    shares = next(d for d in drawings(at) if 'data-kind="shares"' in d)
     units = [t["name"] for t in bubbles["data"] if t.get("mode") == "markers+text"]
     assert units == UNITS
     quadrant = {t["name"]: t["customdata"][0][1] for t in bubbles["data"] if "customdata" in t}
@@ -198,10 +199,11 @@ def test_tradeoffs_bubbles_quadrants_thresholds_and_shares(app: AppTest) -> None
     legend = [t["name"] for t in bubbles["data"] if t.get("legendgroup") == "legend"]
     assert "bubble area ∝ Revenue (last 12 months)" in legend
     assert any(name.startswith("black ring: efficient frontier") for name in legend)
-    assert [t["name"] for t in shares["data"]] == [
+    assert re.findall(r'data-series="([^"]+)"', shares)[:2] == [
         "share of investment (hatched)",
         "share of contribution (solid)",
     ]
+    assert "share of the total of Northwind Group" in shares  # what the shares are of
     caption = " ".join(shown(c.value) for c in at.caption)
     assert (
         "Rule: bet: Revenue growth vs last year ≥ +5.0% and Contribution margin ≥ 10.0%" in caption

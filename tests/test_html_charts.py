@@ -8,7 +8,7 @@ import re
 import polars as pl
 
 from bridge.present.format import NumberFormat
-from bridge.present.html_charts import status_bars, status_grid, unit_bars
+from bridge.present.html_charts import share_bars, status_bars, status_grid, unit_bars
 from bridge.present.palette import STATUSES
 
 MONEY = NumberFormat(unit="currency", decimals=1)
@@ -201,3 +201,25 @@ def test_status_grid_labels_the_latest_period_and_each_year_when_crowded() -> No
     assert len(shown) == 30 and 10 <= sum(1 for t in shown if t) <= 17
     assert shown[-1] == "01-10", "the latest period is always labelled"
     assert shown[0] == "2026 12-01" and "2027 01-01" in shown, "each year's first period says it"
+
+
+def test_share_bars_hatch_investment_and_colour_each_unit() -> None:
+    view = pl.DataFrame(
+        {
+            "business_unit": ["Marketplace", "Retail Stores"],
+            "investment_share": [0.681, 0.043],
+            "contribution_share": [0.057, 0.053],
+        }
+    )
+    markup = share_bars(view, {"Marketplace": "#009E73", "Retail Stores": "#CC79A7"}, "the total")
+    bars = _bars(markup)
+    assert [v for v, _, _ in bars] == [0.681, 0.057, 0.043, 0.053]
+    per_share = bars[0][2] / bars[0][0]
+    assert all(abs(h - v * per_share) < 0.02 for v, _, h in bars)
+    paints = re.findall(r'data-value="[^"]+" style="[^"]*background:([^"]+)"', markup)
+    assert paints[0].startswith("repeating-linear-gradient(135deg,#009E73")  # hatched
+    assert paints[1] == "#009E73" and paints[3] == "#CC79A7"  # solid, in the unit's colour
+    for written in ("68.1%", "5.7%", "4.3%", "5.3%"):
+        assert f">{written}</div>" in markup
+    assert "share of the total" in markup
+    assert _ticks(markup, "y")[0] == "0%"

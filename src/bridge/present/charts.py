@@ -412,42 +412,6 @@ def _rule_marks(
         )  # fmt: skip
 
 
-def share_bars(
-    view: pl.DataFrame, colours: Mapping[str, str], total: str = "the company total"
-) -> go.Figure:
-    """Share of investment against share of contribution, per business unit, as shares of
-    ``total`` (what the units shown add up to)."""
-    fig = go.Figure()
-    units = view.get_column("business_unit").to_list()
-    names = plains(units)
-    shares: list[float | None] = []
-    for column, name, pattern in (
-        ("investment_share", "share of investment (hatched)", "/"),
-        ("contribution_share", "share of contribution (solid)", ""),
-    ):
-        values = view.get_column(column).to_list()
-        shares += values
-        fig.add_trace(
-            go.Bar(
-                x=names,
-                y=values,
-                name=name,
-                marker={"color": [colours.get(u) for u in units], "pattern": {"shape": pattern}},
-                text=SHARE.values(values),
-                textposition="outside",
-                hovertemplate="%{x}: %{text}<extra>" + name + "</extra>",
-            )
-        )
-    fig.update_layout(barmode="group")
-    axis = SHARE.axis(shares, zero=True, min_span=0.2)
-    _apply_axis(fig, axis, "y")
-    fig.update_yaxes(title=f"share of {plain(total)}")
-    ticks = _category_axis(fig, names)
-    return _layout(
-        fig, height=380, left=_text_px(axis.ticktext) + TITLE_PX, bottom=_lines(ticks) * LINE_PX
-    )
-
-
 # --- time horizons --------------------------------------------------------------------------------
 
 

@@ -19,13 +19,14 @@ script, no class that depends on a stylesheet), so any HTML renderer shows it as
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import polars as pl
 
 from bridge.present.charts import short_labels
-from bridge.present.format import Axis, NumberFormat, missing
-from bridge.present.palette import DECISION, OKABE_ITO, STATUSES
+from bridge.present.format import SHARE, Axis, NumberFormat, missing
+from bridge.present.palette import COMPANY, DECISION, OKABE_ITO, STATUSES
 
 #: Height of a unit chart's plot area, in pixels (the labels below wrap as the width needs).
 PLOT_PX = 220
@@ -93,6 +94,107 @@ class _Scale:
         return self(min(max(0.0, self.lo), self.hi))
 
 
+@dataclass(frozen=True)
+class _Series:
+    """One bar of each group: its name, its paint (a CSS background) per scope, its values."""
+
+    name: str
+    paints: Sequence[str]
+    values: Sequence[float | None]
+    swatch: str
+
+
+def _solid(colour: str) -> str:
+    return colour
+
+
+def _hatched(colour: str) -> str:
+    return (
+        f"repeating-linear-gradient(135deg,{colour} 0 2px,transparent 2px 6px);"
+        f"box-shadow:inset 0 0 0 1.5px {colour}"
+    )
+
+
+def _grouped_bars(
+    scopes: Sequence[str],
+    series: Sequence[_Series],
+    texts: Sequence[Sequence[str]],
+    axis: Axis,
+    *,
+    kind: str,
+    said_as: str,
+    axis_title: str | None = None,
+) -> str:
+    """Bars side by side per scope, from zero (or the axis's near end), each value written on its
+    bar, a tooltip on each; the value axis's ticks and grid from ``axis``."""
+    scale = _Scale(axis)
+    grid = "".join(
+        f'<div style="position:absolute;left:0;right:0;bottom:{scale(v):.2f}%;'
+        f'border-top:1px solid {GRID_CSS}"></div>'
+        for v in axis.tickvals
+    )
+    ticks = "".join(
+        f'<div style="position:absolute;right:6px;bottom:{scale(v):.2f}%;transform:translateY(50%);'
+        f'font-size:11px;white-space:nowrap;{MUTED_CSS}">{_e(t)}</div>'
+        for v, t in zip(axis.tickvals, axis.ticktext, strict=True)
+    )
+    groups = []
+    for i, scope in enumerate(scopes):
+        bars = []
+        for one, written in zip(series, texts, strict=True):
+            value = one.values[i]
+            if value is None or missing(value):
+                bars.append(
+                    f'<div data-series="{_e(one.name)}" style="flex:1;max-width:56px"></div>'
+                )
+                continue
+            top, base = scale(float(value)), scale.base
+            low, high = min(top, base), max(top, base)
+            label_at = (
+                f"bottom:calc({high:.2f}% + 2px)"
+                if float(value) >= 0 or top >= base
+                else f"top:calc({100 - low:.2f}% + 2px)"
+            )
+            bars.append(
+                f'<div data-series="{_e(one.name)}" style="position:relative;flex:1;max-width:56px">'
+                f'<div title="{_e(scope)}: {_e(written[i])} ({_e(one.name)})" data-value="{value!r}" '
+                f'style="position:absolute;left:0;right:0;bottom:{low:.2f}%;'
+                f'height:{high - low:.2f}%;background:{one.paints[i]}"></div>'
+                f'<div style="position:absolute;left:-60%;right:-60%;{label_at};text-align:center;'
+                f'white-space:nowrap;font-size:{VALUE_FONT};{MUTED_CSS}">{_e(written[i])}</div>'
+                "</div>"
+            )
+        groups.append(
+            f'<div data-scope="{_e(scope)}" style="flex:1;display:flex;justify-content:center;'
+            f'gap:3px;padding:0 4%">{"".join(bars)}</div>'
+        )
+    labels = "".join(
+        f'<div style="flex:1;text-align:center;padding:0 2px;overflow-wrap:anywhere;{MUTED_CSS}">'
+        f"{_e(scope)}</div>"
+        for scope in scopes
+    )
+    said = "; ".join(
+        f"{scope}: "
+        + ", ".join(f"{written[i]} {one.name}" for one, written in zip(series, texts, strict=True))
+        for i, scope in enumerate(scopes)
+    )
+    title = (
+        f'<div style="margin:0 0 0 {TICKS_PX}px;font-size:11px;{MUTED_CSS}">{_e(axis_title)}</div>'
+        if axis_title
+        else ""
+    )
+    body = (
+        _legend([(one.swatch, one.name) for one in series], f"{TICKS_PX}px")
+        + title
+        + f'<div style="display:flex;height:{PLOT_PX}px;margin-top:14px">'
+        f'<div data-axis="y" style="position:relative;width:{TICKS_PX}px;flex:none">{ticks}</div>'
+        f'<div style="position:relative;flex:1">{grid}'
+        f'<div style="position:absolute;inset:0;display:flex">{"".join(groups)}</div></div></div>'
+        f'<div style="display:flex;margin-left:{TICKS_PX}px;padding-top:6px">{labels}</div>'
+    )
+    return _figure(f"{said_as}. {said}.", kind, body)
+
+
 def unit_bars(
     values: pl.DataFrame,
     fmt: NumberFormat,
@@ -108,72 +210,49 @@ def unit_bars(
     current = values.get_column("value").to_list()
     last_year = values.get_column("last_year_value").to_list()
     with_before = any(v is not None and not missing(v) for v in last_year)
-    series = [(before, BEFORE_COLOUR, last_year)] if with_before else []
-    series.append((now, NOW_COLOUR, current))
+    series = [_Series(before, [BEFORE_COLOUR] * len(scopes), last_year, BEFORE_COLOUR)]
+    series = series if with_before else []
+    series.append(_Series(now, [NOW_COLOUR] * len(scopes), current, NOW_COLOUR))
     axis = fmt.axis([*current, *last_year], zero=fmt.unit not in ("percent", "points"))
-    scale = _Scale(axis)
-    texts = [fmt.values(list(bars)) for _, _, bars in series]
-
-    grid = "".join(
-        f'<div style="position:absolute;left:0;right:0;bottom:{scale(v):.2f}%;'
-        f'border-top:1px solid {GRID_CSS}"></div>'
-        for v in axis.tickvals
-    )
-    ticks = "".join(
-        f'<div style="position:absolute;right:6px;bottom:{scale(v):.2f}%;transform:translateY(50%);'
-        f'font-size:11px;white-space:nowrap;{MUTED_CSS}">{_e(t)}</div>'
-        for v, t in zip(axis.tickvals, axis.ticktext, strict=True)
-    )
-    groups = []
-    for i, scope in enumerate(scopes):
-        pair = []
-        for (name, colour, bars), written in zip(series, texts, strict=True):
-            value = bars[i]
-            if value is None or missing(value):
-                pair.append(f'<div data-series="{_e(name)}" style="flex:1;max-width:56px"></div>')
-                continue
-            top, base = scale(float(value)), scale.base
-            low, high = min(top, base), max(top, base)
-            label_at = (
-                f"bottom:calc({high:.2f}% + 2px)"
-                if float(value) >= 0 or top >= base
-                else f"top:calc({100 - low:.2f}% + 2px)"
-            )
-            pair.append(
-                f'<div data-series="{_e(name)}" style="position:relative;flex:1;max-width:56px">'
-                f'<div title="{_e(scope)}: {_e(written[i])} ({_e(name)})" data-value="{value!r}" '
-                f'style="position:absolute;left:0;right:0;bottom:{low:.2f}%;'
-                f'height:{high - low:.2f}%;background:{colour}"></div>'
-                f'<div style="position:absolute;left:-60%;right:-60%;{label_at};text-align:center;'
-                f'white-space:nowrap;font-size:{VALUE_FONT};{MUTED_CSS}">{_e(written[i])}</div>'
-                "</div>"
-            )
-        groups.append(
-            f'<div data-scope="{_e(scope)}" style="flex:1;display:flex;justify-content:center;'
-            f'gap:3px;padding:0 4%">{"".join(pair)}</div>'
-        )
-    labels = "".join(
-        f'<div style="flex:1;text-align:center;padding:0 2px;overflow-wrap:anywhere;{MUTED_CSS}">'
-        f"{_e(scope)}</div>"
-        for scope in scopes
-    )
-    said = "; ".join(
-        f"{scope}: "
-        + ", ".join(
-            f"{written[i]} {name}" for (name, _, _), written in zip(series, texts, strict=True)
-        )
-        for i, scope in enumerate(scopes)
-    )
-    body = (
-        _legend([(c, n) for n, c, _ in series], f"{TICKS_PX}px")
-        + f'<div style="display:flex;height:{PLOT_PX}px;margin-top:14px">'
-        f'<div data-axis="y" style="position:relative;width:{TICKS_PX}px;flex:none">{ticks}</div>'
-        f'<div style="position:relative;flex:1">{grid}'
-        f'<div style="position:absolute;inset:0;display:flex">{"".join(groups)}</div></div></div>'
-        f'<div style="display:flex;margin-left:{TICKS_PX}px;padding-top:6px">{labels}</div>'
-    )
+    texts = [fmt.values(list(one.values)) for one in series]
     what = f"{now} against {before}" if with_before else now
-    return _figure(f"{what}, by business unit. {said}.", "units", body)
+    return _grouped_bars(
+        scopes, series, texts, axis, kind="units", said_as=f"{what}, by business unit"
+    )
+
+
+def share_bars(
+    view: pl.DataFrame, colours: Mapping[str, str], total: str = "the company total"
+) -> str:
+    """Share of investment (hatched) against share of contribution (solid) per business unit, in
+    the unit's colour, as shares of ``total`` (what the units shown add up to)."""
+    units = [str(u) for u in view.get_column("business_unit").to_list()]
+    paint = [colours.get(u, COMPANY) for u in units]
+    series = [
+        _Series(
+            "share of investment (hatched)",
+            [_hatched(c) for c in paint],
+            view.get_column("investment_share").to_list(),
+            _hatched(COMPANY),
+        ),
+        _Series(
+            "share of contribution (solid)",
+            [_solid(c) for c in paint],
+            view.get_column("contribution_share").to_list(),
+            COMPANY,
+        ),
+    ]
+    axis = SHARE.axis([v for one in series for v in one.values], zero=True, min_span=0.2)
+    texts = [SHARE.values(list(one.values)) for one in series]
+    return _grouped_bars(
+        units,
+        series,
+        texts,
+        axis,
+        kind="shares",
+        said_as=f"Share of investment and of contribution, by business unit, of {total}",
+        axis_title=f"share of {total}",
+    )
 
 
 def status_bars(summary: pl.DataFrame) -> str:

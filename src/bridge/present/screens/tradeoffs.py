@@ -9,10 +9,10 @@ import polars as pl
 from bridge.config.decisions import Decision
 from bridge.config.registry import Registry
 from bridge.dataset import Dataset
-from bridge.present.charts import share_bars, tradeoff_bubbles
+from bridge.present.charts import tradeoff_bubbles
 from bridge.present.decisions import axis_format, axis_label, rule_text, tradeoff_spec
 from bridge.present.format import SHARE, yes_no
-from bridge.present.html_charts import status_bars
+from bridge.present.html_charts import share_bars, status_bars
 from bridge.present.screens.common import (
     HOW_PORTFOLIO,
     action_metrics_feeding,
@@ -60,7 +60,7 @@ def tradeoffs_screen(inputs: Inputs, request: TradeoffRequest) -> Screen:
         shares = Panel(
             title="Investment vs contribution",
             # a person who sees only some units sees shares of their units' total
-            figure=share_bars(view, colours(dataset), total=f"the total of {registry.company}"),
+            drawing=share_bars(view, colours(dataset), total=f"the total of {registry.company}"),
             caption="Units whose share of contribution is below their share of investment "
             "receive more than they earn.",
         )
