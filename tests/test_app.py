@@ -55,7 +55,8 @@ def _grid(markup: str) -> dict[str, list]:  # type: ignore[type-arg]
             for c in re.findall(r'role="columnheader" aria-label="[^"]*"[^>]*>([^<]*)<', markup)
         ],
         "cells": re.findall(
-            r'data-status="([^"]+)" style="[^"]*background:([^;]+);[^"]*">([^<]+)', markup
+            r'data-status="([^"]+)" style="[^"]*background:([^;]+);[^"]*"><span[^>]*>([^<]+)',
+            markup,
         ),
     }
 

@@ -3,6 +3,7 @@ proportion, every value written as the metric writes it, nothing from data read 
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import polars as pl
@@ -103,6 +104,7 @@ def test_bars_write_names_from_data_as_text() -> None:
         )
     )
     assert "<script>" not in status and "<img" not in status
+    assert "&lt;script&gt;x&lt;/script&gt;" in status  # the row is there, its name as text
 
 
 def test_status_bars_stack_each_rows_teams_in_proportion() -> None:
@@ -121,7 +123,7 @@ def test_status_bars_stack_each_rows_teams_in_proportion() -> None:
     assert rows == ["Marketplace · Revenue", "Retail Stores · Revenue"]
     segments = re.findall(
         r'title="([^"]+)" data-status="([^"]+)" data-count="(\d+)" style="width:([\d.]+)%;'
-        r'background:([^"]+)"',
+        r'background:([^;"]+)[;"]',
         markup,
     )
     assert [(s, int(n)) for _, s, n, _, _ in segments] == [
@@ -135,6 +137,8 @@ def test_status_bars_stack_each_rows_teams_in_proportion() -> None:
     assert all(abs(float(w) - int(n) * 100 / 5.5) < 0.01 for _, _, n, w, _ in segments)
     assert all(colour == STATUSES[s].colour for _, s, _, _, colour in segments)
     assert segments[0][0] == "Marketplace · Revenue: 4 teams on track"
+    counts = re.findall(r'data-count="(\d+)" style="[^"]*">(\d+)</div>', markup)
+    assert counts and all(a == b for a, b in counts)  # each segment writes its count
     ticks = _ticks(markup, "x")
     assert ticks == ["0", "1", "2", "3", "4", "5"]
     assert "Marketplace · Revenue: 4 on track, 1 off track" in markup  # said in words
@@ -167,13 +171,13 @@ def test_status_grid_gives_each_cell_its_colour_shape_and_numbers() -> None:
     )
     marks = pl.DataFrame(
         {"scope_level": ["team"], "scope": ["t1"], "period_label": ["2026-W47"],
-         "text": ["stop <i>Retail</i> (2026-11-18)"]}
+         "text": ["★ Decision: stop <i>Retail</i> (2026-11-18)"]}
     )  # fmt: skip
     markup = status_grid(view, MONEY, marks)
     rows = re.findall(r'role="rowheader"[^>]*>([^<]*)<', markup)
     assert rows == ["&lt;b&gt;Fulfil&lt;/b&gt;ment &quot;x&quot;", "Checkout"]  # sorted, escaped
     assert "<b>" not in markup and "<i>" not in markup
-    cells = re.findall(r'title="([^"]+)"[^>]*data-status="([^"]+)"[^>]*>([^<]+)', markup)
+    cells = re.findall(r'title="([^"]+)"[^>]*data-status="([^"]+)"[^>]*><span[^>]*>([^<]+)', markup)
     assert [(s, g) for _, s, g in cells] == [
         ("on track", "●"),
         ("on track", "●"),
@@ -182,10 +186,13 @@ def test_status_grid_gives_each_cell_its_colour_shape_and_numbers() -> None:
     # the team with no number in W47 has an empty cell there, not a status
     assert markup.count('aria-label="no data"') == 1
     said = [t for t, _, _ in cells]
-    assert said[1].startswith("Checkout · 2026-W47: $5.00 vs target $4.00, ● on track; ★ stop")
+    assert said[1].startswith(
+        "Checkout · 2026-W47: $5.00 vs target $4.00, ● on track; ★ Decision: stop"
+    )
+    assert "★ ★" not in markup  # the mark's text names it once
     assert said[2] == "Checkout · 2026-W48 so far: $3.00 vs target $4.00, ■ off track"
     assert re.findall(r'data-decision="([^"]+)"', markup) == [
-        "stop &lt;i&gt;Retail&lt;/i&gt; (2026-11-18)"
+        "★ Decision: stop &lt;i&gt;Retail&lt;/i&gt; (2026-11-18)"
     ]
     labels = re.findall(r'role="columnheader" aria-label="([^"]*)"[^>]*>([^<]*)<', markup)
     assert labels == [("2026-W47", "2026 W47"), ("2026-W48", "W48 so far")]
@@ -201,6 +208,30 @@ def test_status_grid_labels_the_latest_period_and_each_year_when_crowded() -> No
     assert len(shown) == 30 and 10 <= sum(1 for t in shown if t) <= 17
     assert shown[-1] == "01-10", "the latest period is always labelled"
     assert shown[0] == "2026 12-01" and "2027 01-01" in shown, "each year's first period says it"
+    at = [i for i, text in enumerate(shown) if text]
+    assert all(b - a >= 2 for a, b in itertools.pairwise(at)), f"labels touch: {at}"
+
+
+def test_status_grid_keeps_two_teams_of_one_name_apart_and_stars_only_drawn_cells() -> None:
+    view = _frontline(
+        [
+            ("t1", "Support", "Retail", "2026-W47", 5.0, 4.0, False),
+            ("t2", "Support", "Marketplace", "2026-W47", 1.0, 4.0, False),
+            ("t3", "Checkout", "Retail", "2026-W48", 5.0, 4.0, False),
+        ]
+    )
+    marks = pl.DataFrame(
+        {"scope_level": ["team"], "scope": ["t3"], "period_label": ["2026-W47"],
+         "text": ["★ Decision: stop"]}
+    )  # fmt: skip
+    markup = status_grid(view, MONEY, marks)
+    rows = re.findall(r'role="rowheader"[^>]*>([^<]*)<', markup)
+    assert rows == ["Checkout", "Support · Marketplace", "Support · Retail"]
+    said = re.findall(r'title="([^"]+)"', markup)
+    assert "Support · Marketplace · 2026-W47: $1.00 vs target $4.00, ■ off track" in said
+    assert "Support · Retail · 2026-W47: $5.00 vs target $4.00, ● on track" in said
+    # Checkout has no number in W47: no star is drawn there, and the legend promises none
+    assert "data-decision" not in markup and "decision recorded" not in markup
 
 
 def test_share_bars_hatch_investment_and_colour_each_unit() -> None:

@@ -63,10 +63,13 @@ from tests.servers import (  # noqa: E402
     wait_healthy,
 )
 
-#: Every figure's data on the page, as JSON (what the browser holds, hover values included).
-FIGURES_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
-  .map(gd => JSON.stringify(gd.data || []) + JSON.stringify((gd.layout || {}).annotations || []))
-  .join('\\n')"""
+#: Every chart's data on the page (what the browser holds, hover values included): each Plotly
+#: figure's as JSON, and each HTML chart's markup (its tooltips and labels: bridge.present.html_charts).
+FIGURES_JS = """() => [
+  ...Array.from(document.querySelectorAll('.js-plotly-plot'))
+    .map(gd => JSON.stringify(gd.data || []) + JSON.stringify((gd.layout || {}).annotations || [])),
+  ...Array.from(document.querySelectorAll('figure.bridge-chart')).map(f => f.outerHTML),
+].join('\\n')"""
 REFUSED_PROXY = "Bridge is reached through its sign-in proxy only"
 
 
@@ -134,7 +137,7 @@ def menu(page: Page) -> list[str]:
 
 
 def shown_everything(page: Page) -> str:
-    """What the page shows: its text, and every figure's data."""
+    """What the page shows: its text, and every chart's data."""
     return page.inner_text("body") + "\n" + str(page.evaluate(FIGURES_JS))
 
 
@@ -153,9 +156,9 @@ def test_each_role_sees_its_pages(
         live(lead).get_by_text(f"{OWN_UNIT} (your business units) · data through")
     ).to_be_visible()
     visit(lead, f"{base}/trade_offs?lens=choice&decision=invest")
-    titles = lead.evaluate(
-        "() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
-        ".map(gd => ((gd.layout.yaxis || {}).title || {}).text || '')"
+    titles = lead.evaluate(  # the share chart's axis title (an HTML chart: its own line)
+        "() => Array.from(document.querySelectorAll('figure.bridge-chart[data-kind=shares] div'))"
+        ".map(d => d.textContent.trim())"
     )
     assert f"share of the total of {OWN_UNIT} (your business units)" in titles, titles
     visit(lead, f"{base}/data_health")

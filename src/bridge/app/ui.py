@@ -703,7 +703,8 @@ _PLOTLY_CHUNK = next(
 _PRELOAD_JS = """<script>
 (() => {
   const main = document.querySelector('script[src*="static/js/index."]');
-  if (!main || window.bridgeChartCode) return;
+  // nothing on a connection that asks to save data (the code then loads on a chart page, as before)
+  if (!main || window.bridgeChartCode || navigator.connection?.saveData) return;
   window.bridgeChartCode = "requested";
   const idle = window.requestIdleCallback || ((f) => setTimeout(f, 200));
   idle(() => import(new URL("CHUNK", main.src).href)

@@ -37,9 +37,6 @@ BEFORE_COLOUR, NOW_COLOUR = "#BBBBBB", OKABE_ITO[0]
 #: Grid lines and muted text: half-transparent, so they read on a light or a dark page.
 GRID_CSS = "rgba(128,128,128,0.25)"
 MUTED_CSS = "opacity:0.7"
-#: Text on bars: 11 px in a wide column, down to 9 px in a narrow one (a phone, or a side column:
-#: four pairs of bars share 300 px), in units of the chart's own width (a CSS container).
-VALUE_FONT = "clamp(9px,2.6cqi,11px)"
 #: A status chart's row of bars, in pixels.
 ROW_PX = 22
 #: The order statuses stack in, left to right, with the summary's column of each.
@@ -128,6 +125,13 @@ def _grouped_bars(
     """Bars side by side per scope, from zero (or the axis's near end), each value written on its
     bar, a tooltip on each; the value axis's ticks and grid from ``axis``."""
     scale = _Scale(axis)
+    # Each value written on its bar, at most as wide as its bar's slot: the font shrinks with the
+    # chart's width, the number of bars and the longest value ("-$276.8K" needs more than "$2.1M").
+    longest = max((len(t) for written in texts for t in written), default=1)
+    bars_in_row = max(len(scopes) * len(series), 1)
+    font = (
+        f"clamp(7px,calc((100cqi - {TICKS_PX}px) * 0.9 / {bars_in_row * longest * 0.7:.1f}),11px)"
+    )
     grid = "".join(
         f'<div style="position:absolute;left:0;right:0;bottom:{scale(v):.2f}%;'
         f'border-top:1px solid {GRID_CSS}"></div>'
@@ -161,7 +165,7 @@ def _grouped_bars(
                 f'style="position:absolute;left:0;right:0;bottom:{low:.2f}%;'
                 f'height:{high - low:.2f}%;background:{one.paints[i]}"></div>'
                 f'<div style="position:absolute;left:-60%;right:-60%;{label_at};text-align:center;'
-                f'white-space:nowrap;font-size:{VALUE_FONT};{MUTED_CSS}">{_e(written[i])}</div>'
+                f'white-space:nowrap;font-size:{font};{MUTED_CSS}">{_e(written[i])}</div>'
                 "</div>"
             )
         groups.append(
@@ -280,7 +284,8 @@ def status_bars(summary: pl.DataFrame) -> str:
     for label, counts in parsed:
         segments = "".join(
             f'<div title="{_e(label)}: {n} teams {name}" data-status="{name}" data-count="{n}" '
-            f'style="width:{at(n)};background:{STATUSES[name].colour}"></div>'
+            f'style="width:{at(n)};background:{STATUSES[name].colour};color:#fff;font-size:11px;'
+            f'display:flex;align-items:center;justify-content:center;overflow:hidden">{n}</div>'
             for n, (_, name) in zip(counts, STATUS_COLUMNS, strict=True)
             if n
         )
@@ -315,6 +320,24 @@ def status_bars(summary: pl.DataFrame) -> str:
 CELL_PX = 20
 #: Up to this many columns every period is labelled; beyond, every n-th (the first of a year always).
 EVERY_LABEL = 16
+#: A cell's shape: 12 px, smaller in a narrow cell (35 days on a phone) so shapes never overlap
+#: (in units of the cell's own width: each cell is a CSS container).
+GLYPH_FONT = "min(12px,80cqi)"
+
+
+def _labelled_columns(periods: Sequence[str], short: Mapping[str, str]) -> set[int]:
+    """The columns whose period is written under the grid: every one up to :data:`EVERY_LABEL`;
+    beyond, the first of each year (it says the year), the latest, and every n-th counted back from
+    the latest, but none within n columns of a year's label (turned labels would touch)."""
+    n = len(periods)
+    if n <= EVERY_LABEL:
+        return set(range(n))
+    every = -(-n // EVERY_LABEL)
+    years = {i for i, p in enumerate(periods) if " " in short[p]}
+    regular = {
+        i for i in range(n) if (n - 1 - i) % every == 0 and all(abs(i - y) >= every for y in years)
+    }
+    return years | regular | {n - 1}
 
 
 def status_grid(view: pl.DataFrame, fmt: NumberFormat, marks: pl.DataFrame | None = None) -> str:
@@ -323,26 +346,32 @@ def status_grid(view: pl.DataFrame, fmt: NumberFormat, marks: pl.DataFrame | Non
     and the status. A period in progress is labelled "so far" (its target is prorated to the days
     so far). ``marks`` puts a ★ where a recorded decision changed a team's context (its unit's
     period), named in the tooltip. A table in structure (rows of cells under period headers), a
-    grid in looks: no chart library needed for colour and shape."""
-    teams = sorted(view.get_column("team_name").unique().to_list())
+    grid in looks: no chart library needed for colour and shape. A row is a team (two teams of the
+    same name in different units are two rows, each named with its unit)."""
+    teams = view.select("team_id", "team_name", "business_unit").unique()
+    twice = set(teams.group_by("team_name").len().filter(pl.col("len") > 1).get_column("team_name"))
+    rows_of = sorted(
+        (f"{name} · {unit}" if name in twice else str(name), team)
+        for team, name, unit in teams.iter_rows()
+    )
     ordered = view.sort("period_start").unique("period_label", keep="first", maintain_order=True)
     periods = ordered.get_column("period_label").to_list()
     short = short_labels(periods)
     running = dict(ordered.select("period_label", "in_progress").iter_rows())
-    index = {(r["team_name"], r["period_label"]): r for r in view.iter_rows(named=True)}
+    index = {(r["team_id"], r["period_label"]): r for r in view.iter_rows(named=True)}
     starred: dict[tuple[str, str], list[str]] = {}
     if marks is not None and not marks.is_empty():
-        teams_of = view.select("team_id", "team_name", "business_unit").unique()
         for mark in marks.filter(pl.col("period_label").is_in(periods)).iter_rows(named=True):
             key = "business_unit" if mark["scope_level"] == "business_unit" else "team_id"
-            for name in teams_of.filter(pl.col(key) == mark["scope"]).get_column("team_name"):
-                starred.setdefault((name, mark["period_label"]), []).append(str(mark["text"]))
-    every = 1 if len(periods) <= EVERY_LABEL else -(-len(periods) // EVERY_LABEL)
+            for team in teams.filter(pl.col(key) == mark["scope"]).get_column("team_id"):
+                if (team, mark["period_label"]) in index:  # a star only on a cell that is drawn
+                    starred.setdefault((team, mark["period_label"]), []).append(str(mark["text"]))
+    labelled = _labelled_columns(periods, short)
     cells = []
-    for team in teams:
+    for label, team in rows_of:
         row = [
             f'<div role="rowheader" style="text-align:right;padding-right:8px;font-size:11px;'
-            f'overflow-wrap:anywhere;{MUTED_CSS}">{_e(team)}</div>'
+            f'overflow-wrap:anywhere;{MUTED_CSS}">{_e(label)}</div>'
         ]
         for p in periods:
             r = index.get((team, p))
@@ -352,13 +381,13 @@ def status_grid(view: pl.DataFrame, fmt: NumberFormat, marks: pl.DataFrame | Non
             status = STATUSES[r["status"]]
             when = f"{p} so far" if running[p] else p
             said = (
-                f"{team} · {when}: {fmt.value(r['value'])} vs target {fmt.value(r['target'])}, "
+                f"{label} · {when}: {fmt.value(r['value'])} vs target {fmt.value(r['target'])}, "
                 f"{status.glyph} {status.name}"
             )
             decided = starred.get((team, p), [])
             star = ""
-            if decided:
-                said += "; " + "; ".join(f"{DECISION.glyph} {text}" for text in decided)
+            if decided:  # each mark's text names it (it starts with the star)
+                said += "; " + "; ".join(decided)
                 star = (
                     f'<span data-decision="{_e("; ".join(decided))}" style="position:absolute;'
                     "top:-5px;right:-3px;font-size:12px;color:#000;"
@@ -367,16 +396,15 @@ def status_grid(view: pl.DataFrame, fmt: NumberFormat, marks: pl.DataFrame | Non
             row.append(
                 f'<div role="cell" title="{_e(said)}" aria-label="{_e(said)}" '
                 f'data-status="{status.name}" style="position:relative;height:{CELL_PX}px;'
-                f"background:{status.colour};color:rgba(255,255,255,0.9);font-size:12px;"
+                f"background:{status.colour};color:rgba(255,255,255,0.9);"
+                "container-type:inline-size;"
                 f'display:flex;align-items:center;justify-content:center">'
-                f"{status.glyph}{star}</div>"
+                f'<span style="font-size:{GLYPH_FONT}">{status.glyph}</span>{star}</div>'
             )
         cells.append(f'<div role="row" style="display:contents">{"".join(row)}</div>')
 
     def column_label(i: int, p: str) -> str:
-        """Every ``every``-th period counted back from the latest (always labelled), and the first
-        of each year (it says the year)."""
-        if (len(periods) - 1 - i) % every and " " not in short[p]:
+        if i not in labelled:
             return ""
         return _e(f"{short[p]} so far" if running[p] else short[p])
 
@@ -403,7 +431,7 @@ def status_grid(view: pl.DataFrame, fmt: NumberFormat, marks: pl.DataFrame | Non
         f'<div role="table" aria-label="Each team\'s status by period" style="display:grid;'
         f"grid-template-columns:fit-content(40%) repeat({len(periods)},minmax(0,1fr));"
         f'gap:2px;align-items:center">{"".join(cells)}'
-        f'<div role="row" style="display:contents">{"".join(headers)}</div></div>'
+        f'<div role="row" data-axis="x" style="display:contents">{"".join(headers)}</div></div>'
     )
     return (
         f'<figure class="bridge-chart" data-kind="heatmap" style="margin:0 0 8px 0;'
