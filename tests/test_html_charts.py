@@ -161,6 +161,13 @@ def _frontline(rows: list[tuple[str, str, str, str, float, float, bool]]) -> pl.
     )
 
 
+def _team_mark(team: str, period: str, text: str) -> pl.DataFrame:
+    """A recorded decision's mark on one team's period (as ``decision_marks`` writes them)."""
+    return pl.DataFrame(
+        {"scope_level": ["team"], "scope": [team], "period_label": [period], "text": [text]}
+    )
+
+
 def test_status_grid_gives_each_cell_its_colour_shape_and_numbers() -> None:
     view = _frontline(
         [
@@ -169,10 +176,7 @@ def test_status_grid_gives_each_cell_its_colour_shape_and_numbers() -> None:
             ("t2", '<b>Fulfil</b>ment "x"', "Retail", "2026-W48", 4.0, 4.0, True),
         ]
     )
-    marks = pl.DataFrame(
-        {"scope_level": ["team"], "scope": ["t1"], "period_label": ["2026-W47"],
-         "text": ["★ Decision: stop <i>Retail</i> (2026-11-18)"]}
-    )  # fmt: skip
+    marks = _team_mark("t1", "2026-W47", "★ Decision: stop <i>Retail</i> (2026-11-18)")
     markup = status_grid(view, MONEY, marks)
     rows = re.findall(r'role="rowheader"[^>]*>([^<]*)<', markup)
     assert rows == ["&lt;b&gt;Fulfil&lt;/b&gt;ment &quot;x&quot;", "Checkout"]  # sorted, escaped
@@ -220,10 +224,7 @@ def test_status_grid_keeps_two_teams_of_one_name_apart_and_stars_only_drawn_cell
             ("t3", "Checkout", "Retail", "2026-W48", 5.0, 4.0, False),
         ]
     )
-    marks = pl.DataFrame(
-        {"scope_level": ["team"], "scope": ["t3"], "period_label": ["2026-W47"],
-         "text": ["★ Decision: stop"]}
-    )  # fmt: skip
+    marks = _team_mark("t3", "2026-W47", "★ Decision: stop")
     markup = status_grid(view, MONEY, marks)
     rows = re.findall(r'role="rowheader"[^>]*>([^<]*)<', markup)
     assert rows == ["Checkout", "Support · Marketplace", "Support · Retail"]

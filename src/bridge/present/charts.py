@@ -105,51 +105,21 @@ def _layout(
 # width of the widest common ones); a legend may still widen the top margin (``autoexpand``).
 
 #: Pixels per character of a 12 px tick label, generous: Source Sans's digits are 6 px, its average
-#: letter about 5 px (a status bar's "Enterprise Software · On-time delivery rate": 215 px).
+#: letter about 5 px ("Enterprise Software · On-time delivery rate": 215 px).
 CHAR_PX = 6.2
 #: Height of one line of tick text, and of an axis title.
 LINE_PX = 16
 #: Degrees a bridge chart's step labels are turned (they are long: "2025 Q4, 66 days").
 TURN = 30
-#: Degrees the frontline heatmap's period labels are turned.
-HEATMAP_TURN = 60
-#: Up to this many columns the heatmap labels every one (beyond, Plotly may skip some when they
-#: crowd; the hover still names each cell's period in full).
-HEATMAP_EVERY_LABEL = 16
 #: An axis title's line and the gap between it and the tick labels.
 TITLE_PX = 26
 #: Room between the labels and the edge, and the plot's padding (Streamlit's theme: 8 px).
 EDGE_PX = 10 + 8
-#: A category label longer than this wraps onto lines of at most this many characters.
-WRAP_CHARS = 14
 
 
 def _text_px(texts: Sequence[str]) -> float:
     """The width of the longest line of ``texts`` (lines split at ``<br>``)."""
     return max((len(line) for t in texts for line in str(t).split("<br>")), default=0) * CHAR_PX
-
-
-def _wrapped(label: str, width: int = WRAP_CHARS) -> str:
-    """A category label on lines of at most ``width`` characters, broken at spaces (a longer word
-    stays whole)."""
-    lines: list[str] = []
-    for word in label.split(" "):
-        if lines and len(lines[-1]) + 1 + len(word) <= width:
-            lines[-1] += " " + word
-        else:
-            lines.append(word)
-    return "<br>".join(lines)
-
-
-def _category_axis(
-    fig: go.Figure, labels: Sequence[str], which: str = "x", width: int = WRAP_CHARS
-) -> list[str]:
-    """Category ticks written wrapped (at ``width`` characters) and level (never turned, so their
-    size is known); returns the tick texts."""
-    wrapped = [_wrapped(label, width) for label in labels]
-    update = fig.update_xaxes if which == "x" else fig.update_yaxes
-    update(tickmode="array", tickvals=list(labels), ticktext=wrapped, tickangle=0)
-    return wrapped
 
 
 def _turned_px(texts: Sequence[str], degrees: float, font_px: float = 12) -> float:
@@ -158,10 +128,6 @@ def _turned_px(texts: Sequence[str], degrees: float, font_px: float = 12) -> flo
     angle = math.radians(degrees)
     scale = font_px / 12
     return (_text_px(texts) * math.sin(angle) + LINE_PX * math.cos(angle)) * scale + 4
-
-
-def _lines(texts: Sequence[str]) -> int:
-    return max((t.count("<br>") + 1 for t in texts), default=1)
 
 
 def _apply_axis(fig: go.Figure, axis: Axis, which: str, **where: int) -> None:

@@ -39,37 +39,47 @@ GRID_CSS = "rgba(128,128,128,0.25)"
 MUTED_CSS = "opacity:0.7"
 #: A status chart's row of bars, in pixels.
 ROW_PX = 22
-#: The order statuses stack in, left to right, with the summary's column of each.
-STATUS_COLUMNS = (
-    ("on_track", "on track"),
-    ("at_risk", "at risk"),
-    ("off_track", "off track"),
-    ("no_target", "no target"),
-)
 
 
 def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _swatch(colour: str, name: str) -> str:
+def _column(status: str) -> str:
+    """The status summary's column of a status (``on track`` → ``on_track``)."""
+    return status.replace(" ", "_")
+
+
+def _swatch(paint: str, name: str) -> str:
+    """A legend entry: a square of ``paint`` (a CSS background), then the name."""
     return (
         f'<span style="white-space:nowrap"><span style="display:inline-block;width:10px;'
-        f'height:10px;background:{colour};margin-right:5px;vertical-align:-1px"></span>'
+        f'height:10px;background:{paint};margin-right:5px;vertical-align:-1px"></span>'
         f"{_e(name)}</span>"
     )
 
 
-def _legend(entries: Sequence[tuple[str, str]], indent: str) -> str:
+def _shape(glyph: str, name: str, colour: str = "inherit") -> str:
+    """A legend entry: a mark's shape in its colour, then the name."""
     return (
-        f'<div style="display:flex;flex-wrap:wrap;gap:4px 16px;margin:0 0 10px {indent};'
-        f'font-size:11px">{"".join(_swatch(c, n) for c, n in entries)}</div>'
+        f'<span style="white-space:nowrap"><span style="color:{colour};margin-right:4px;'
+        f'font-size:14px">{glyph}</span>{_e(name)}</span>'
     )
 
 
-def _figure(label: str, kind: str, body: str) -> str:
+def _legend(entries: Sequence[str], indent: str = "0") -> str:
     return (
-        f'<figure class="bridge-chart" data-kind="{kind}" role="img" aria-label="{_e(label)}" '
+        f'<div style="display:flex;flex-wrap:wrap;gap:4px 16px;margin:0 0 10px {indent};'
+        f'font-size:11px">{"".join(entries)}</div>'
+    )
+
+
+def _figure(kind: str, body: str, label: str | None = None) -> str:
+    """The chart's frame; ``label`` says the whole chart in words to a screen reader (a chart
+    without one reads as its own structure: the grid is a table)."""
+    said = f' role="img" aria-label="{_e(label)}"' if label is not None else ""
+    return (
+        f'<figure class="bridge-chart" data-kind="{kind}"{said} '
         f'style="margin:0 0 8px 0;font-size:12px;line-height:1.25;container-type:inline-size">'
         f"{body}</figure>"
     )
@@ -99,10 +109,6 @@ class _Series:
     paints: Sequence[str]
     values: Sequence[float | None]
     swatch: str
-
-
-def _solid(colour: str) -> str:
-    return colour
 
 
 def _hatched(colour: str) -> str:
@@ -188,7 +194,7 @@ def _grouped_bars(
         else ""
     )
     body = (
-        _legend([(one.swatch, one.name) for one in series], f"{TICKS_PX}px")
+        _legend([_swatch(one.swatch, one.name) for one in series], f"{TICKS_PX}px")
         + title
         + f'<div style="display:flex;height:{PLOT_PX}px;margin-top:14px">'
         f'<div data-axis="y" style="position:relative;width:{TICKS_PX}px;flex:none">{ticks}</div>'
@@ -196,7 +202,7 @@ def _grouped_bars(
         f'<div style="position:absolute;inset:0;display:flex">{"".join(groups)}</div></div></div>'
         f'<div style="display:flex;margin-left:{TICKS_PX}px;padding-top:6px">{labels}</div>'
     )
-    return _figure(f"{said_as}. {said}.", kind, body)
+    return _figure(kind, body, f"{said_as}. {said}.")
 
 
 def unit_bars(
@@ -241,7 +247,7 @@ def share_bars(
         ),
         _Series(
             "share of contribution (solid)",
-            [_solid(c) for c in paint],
+            paint,
             view.get_column("contribution_share").to_list(),
             COMPANY,
         ),
@@ -262,9 +268,7 @@ def share_bars(
 def status_bars(summary: pl.DataFrame) -> str:
     """Teams on track / at risk / off track / without target per unit and KPI, stacked: one row per
     ``business_unit`` · ``metric_label``, the counts in the summary's status columns."""
-    rows = summary.select(
-        "business_unit", "metric_label", *(c for c, _ in STATUS_COLUMNS)
-    ).iter_rows()
+    rows = summary.select("business_unit", "metric_label", *map(_column, STATUSES)).iter_rows()
     parsed = [(f"{u} · {k}", [int(n or 0) for n in counts]) for u, k, *counts in rows]
     most = max((sum(counts) for _, counts in parsed), default=0) or 1
     step = max(1, (most + 4) // 5)
@@ -286,7 +290,7 @@ def status_bars(summary: pl.DataFrame) -> str:
             f'<div title="{_e(label)}: {n} teams {name}" data-status="{name}" data-count="{n}" '
             f'style="width:{at(n)};background:{STATUSES[name].colour};color:#fff;font-size:11px;'
             f'display:flex;align-items:center;justify-content:center;overflow:hidden">{n}</div>'
-            for n, (_, name) in zip(counts, STATUS_COLUMNS, strict=True)
+            for n, name in zip(counts, STATUSES, strict=True)
             if n
         )
         cells.append(
@@ -297,9 +301,7 @@ def status_bars(summary: pl.DataFrame) -> str:
         )
         said.append(
             f"{label}: "
-            + ", ".join(
-                f"{n} {name}" for n, (_, name) in zip(counts, STATUS_COLUMNS, strict=True) if n
-            )
+            + ", ".join(f"{n} {name}" for n, name in zip(counts, STATUSES, strict=True) if n)
         )
     axis = "".join(
         f'<div style="position:absolute;left:{at(t)};transform:translateX(-50%);font-size:11px;'
@@ -307,13 +309,13 @@ def status_bars(summary: pl.DataFrame) -> str:
         for t in ticks
     )
     body = (
-        _legend([(STATUSES[n].colour, n) for _, n in STATUS_COLUMNS], "calc(min(40%,14em) + 8px)")
+        _legend([_swatch(s.colour, s.name) for s in STATUSES.values()], "calc(min(40%,14em) + 8px)")
         + '<div style="display:grid;grid-template-columns:min(40%,14em) 1fr;row-gap:8px;'
         f'align-items:center">{"".join(cells)}'
         f'<div></div><div data-axis="x" style="position:relative;height:16px">{axis}</div>'
         f'<div></div><div style="text-align:center;{MUTED_CSS}">teams</div></div>'
     )
-    return _figure(f"Teams by status against their own targets. {'; '.join(said)}.", "status", body)
+    return _figure("status", body, f"Teams by status against their own targets. {'; '.join(said)}.")
 
 
 #: A heatmap cell's height, in pixels; its width shares the row with the other periods.
@@ -414,26 +416,14 @@ def status_grid(view: pl.DataFrame, fmt: NumberFormat, marks: pl.DataFrame | Non
         f'padding-top:4px;{MUTED_CSS}">{column_label(i, p)}</div>'
         for i, p in enumerate(periods)
     ]
-    legend = [(STATUSES[n].colour, n) for _, n in STATUS_COLUMNS]
-    key = "".join(
-        f'<span style="white-space:nowrap"><span style="color:{c};margin-right:4px;font-size:14px">'
-        f"{STATUSES[n].glyph}</span>{_e(n)}</span>"
-        for c, n in legend
-    )
+    legend = [_shape(s.glyph, s.name, s.colour) for s in STATUSES.values()]
     if starred:
-        key += (
-            f'<span style="white-space:nowrap"><span style="margin-right:4px">{DECISION.glyph}'
-            f"</span>{_e(DECISION.text)}</span>"
-        )
+        legend.append(_shape(DECISION.glyph, DECISION.text))
     body = (
-        f'<div style="display:flex;flex-wrap:wrap;gap:4px 16px;margin:0 0 10px 0;'
-        f'font-size:11px">{key}</div>'
-        f'<div role="table" aria-label="Each team\'s status by period" style="display:grid;'
+        _legend(legend)
+        + f'<div role="table" aria-label="Each team\'s status by period" style="display:grid;'
         f"grid-template-columns:fit-content(40%) repeat({len(periods)},minmax(0,1fr));"
         f'gap:2px;align-items:center">{"".join(cells)}'
         f'<div role="row" data-axis="x" style="display:contents">{"".join(headers)}</div></div>'
     )
-    return (
-        f'<figure class="bridge-chart" data-kind="heatmap" style="margin:0 0 8px 0;'
-        f'font-size:12px;line-height:1.25">{body}</figure>'
-    )
+    return _figure("heatmap", body)

@@ -24,25 +24,22 @@ def unit_colours(units: Iterable[str]) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Status:
-    """A frontline status: its colour, a Plotly marker symbol and a text glyph of the same shape."""
+    """A frontline status: its colour and a text glyph of its shape (a status is told by both)."""
 
     name: str
     colour: str
-    symbol: str
     glyph: str
 
 
 STATUSES: dict[str, Status] = {
     s.name: s
     for s in (
-        Status("on track", "#009E73", "circle", "●"),
-        Status("at risk", "#E69F00", "triangle-up", "▲"),
-        Status("off track", "#D55E00", "square", "■"),
-        Status("no target", "#BBBBBB", "circle-open", "○"),
+        Status("on track", "#009E73", "●"),
+        Status("at risk", "#E69F00", "▲"),
+        Status("off track", "#D55E00", "■"),
+        Status("no target", "#BBBBBB", "○"),
     )
 }
-#: Heat-map codes, worst first.
-STATUS_CODES = {"off track": 0, "at risk": 1, "on track": 2, "no target": 3}
 
 
 def status_label(name: str) -> str:

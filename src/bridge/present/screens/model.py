@@ -74,7 +74,7 @@ class Panel:
     cards: tuple[Card, ...] = ()
     figure: go.Figure | None = None
     #: A small static chart as HTML (:mod:`bridge.present.html_charts`): drawn by the browser's layout,
-    #: where a Plotly figure would cost the page 20–35 ms however few its bars.
+    #: where a Plotly figure would cost the page 20–60 ms however few its marks.
     drawing: str | None = None
     table: Table | None = None
     notes: tuple[str, ...] = ()
