@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+from html.parser import HTMLParser
 from typing import Any
 
+import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
@@ -59,6 +61,54 @@ def drawings(at: AppTest) -> list[str]:
 def charts(at: AppTest) -> list[object]:
     """Every chart of the page: Plotly figures and static drawings alike."""
     return [*figures(at), *drawings(at)]
+
+
+def tables(at: AppTest) -> list[pd.DataFrame]:
+    """Every table of the page in order, as its cells read: Streamlit's grids (a large table) and
+    Bridge's plain HTML tables (a small one, :func:`bridge.present.tables.static_html`) alike."""
+    found = []
+    for node in at._tree:
+        if node.type == "dataframe":
+            found.append(node.value)
+        elif node.type == "html" and 'class="bridge-table"' in node.value:
+            found.append(read_html_table(node.value))
+    return found
+
+
+def read_html_table(markup: str) -> pd.DataFrame:
+    """A Bridge HTML table's header and body cells (unescaped text) as a frame of strings."""
+
+    class Cells(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.head: list[str] = []
+            self.rows: list[list[str]] = []
+            self.cell: list[str] | None = None
+            self.spanning = False
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag == "tr":
+                self.rows.append([])
+            elif tag in ("th", "td"):
+                self.cell = []
+                self.spanning = self.spanning or any(name == "colspan" for name, _ in attrs)
+
+        def handle_data(self, data: str) -> None:
+            if self.cell is not None:
+                self.cell.append(data)
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag in ("th", "td") and self.cell is not None:
+                text = "".join(self.cell)
+                (self.head if tag == "th" else self.rows[-1]).append(text)
+                self.cell = None
+
+    cells = Cells()
+    cells.feed(markup)
+    body = [row for row in cells.rows if row]
+    if cells.spanning:  # "No rows." across every column
+        body = []
+    return pd.DataFrame(body, columns=cells.head, dtype=object)
 
 
 def shown(text: str) -> str:

@@ -27,6 +27,7 @@ from tests.apptesting import (
     open_page,
     page_text,
     shown,
+    tables,
 )
 from tests.configs import apply_edits, replace
 from tests.conftest import AS_OF
@@ -78,7 +79,7 @@ def test_decision_log_records_lists_and_marks_a_decision(app: AppTest) -> None:
     assert "No decision recorded" in " ".join(shown(c.value) for c in at.caption)
     at = record_retail_stop(at)
     assert not at.exception and not at.error, [shown(e.value) for e in at.error]
-    table = at.dataframe[0].value
+    table = tables(at)[0]
     assert table["Business unit"].to_list() == ["Retail Stores"]
     assert table["Rationale"].to_list() == ["Revenue and margin fall year after year."]
     assert table["Status"].to_list() == ["pending review"]
@@ -256,7 +257,7 @@ def test_time_horizons_draw_the_period_in_progress_at_its_pace(app: AppTest) -> 
     assert company["x"][-1] == "2026-10"
     running = next(t for t in fig["data"] if t.get("name", "").endswith("2026-11 so far"))
     assert running["x"][-1] == "2026-11"
-    table = at.dataframe[0].value
+    table = tables(at)[0]
     # every scope shares the period: said once, above the table (the CSV keeps it on every row)
     assert "Period" not in table.columns
     assert "2026-11 so far (29 of 30 days)" in " ".join(shown(c.value) for c in at.caption)
@@ -266,7 +267,7 @@ def test_time_horizons_draw_the_period_in_progress_at_its_pace(app: AppTest) -> 
 def test_an_early_period_is_not_compared(app: AppTest) -> None:
     """Two days into a month: no percentage from two days, the reason instead (on chart and table)."""
     at = open_page(app, "time-horizons", lens="choice", grain="month", as_of="2026-11-03")
-    table = at.dataframe[0].value
+    table = tables(at)[0]
     assert set(table["vs same period last year"].to_list()) == {
         "not comparable: partial period: only 2 of 30 days so far"
     }
@@ -308,14 +309,14 @@ def test_frontline_heatmap_trends_and_fix_now(app: AppTest) -> None:
     assert trends["data"][0]["x"][0].startswith("2026 ") and "-" in trends["data"][0]["x"][1]
     assert not any(x.startswith("2026-") for x in trends["data"][0]["x"])
     assert "Fix now" in headings(at)
-    fixes = next(d.value for d in at.dataframe if "Rank" in d.value.columns)
+    fixes = next(d for d in tables(at) if "Rank" in d.columns)
     assert "feeds" not in " ".join(fixes.columns).lower() or "Feeds" in fixes.columns
     assert not any("_" in v for v in fixes["Feeds"].to_list())  # names, never ids
 
 
 def test_frontline_choice_lens_compares_whole_months(app: AppTest) -> None:
     at = open_page(app, "frontline", lens="choice", metric="revenue")
-    table = at.dataframe[0].value
+    table = tables(at)[0]
     assert "Period" not in table.columns  # one period for every scope: named in the caption
     caption = " ".join(shown(c.value) for c in at.caption)
     assert "so far" not in caption  # the latest whole month, not 29 days
@@ -332,11 +333,11 @@ def test_definitions_show_formula_query_and_lineage(app: AppTest) -> None:
     assert not at.code  # folded under "SQL: …", written only once opened
     code = open_folds(at).code[0].value
     assert "GROUP BY" in code and "orders" in code
-    definition = at.dataframe[0].value
+    definition = tables(at)[0]
     assert "sum(orders_on_time) / sum(orders)" in definition["Value"].to_list()
     # journey 2: the consistency view names why team averages and the definition differ
     assert "Why do these numbers differ?" in headings(at)
-    methods = next(d.value for d in at.dataframe if "Way of computing" in d.value.columns)
+    methods = next(d for d in tables(at) if "Way of computing" in d.columns)
     rows = dict(zip(methods["Way of computing"], methods["Gap to the definition"], strict=True))
     assert rows["The definition (sum ÷ sum)"] == "0.0 pts"
     assert float(rows["Average of team rates"].split()[0]) >= 4.0  # at least 4 points apart
@@ -431,7 +432,7 @@ def test_no_plan_configured_says_so(
     assert "No plan is set for Revenue in Northwind Group: add rows to the plan table" in text
     assert "plan:" not in " ".join(shown(c.value) for c in at.caption)
     at = open_page(app, "time-horizons", lens="choice")
-    assert set(at.dataframe[0].value["vs plan"].to_list()) == {"no plan set"}
+    assert set(tables(at)[0]["vs plan"].to_list()) == {"no plan set"}
 
 
 def test_no_portfolio_configured_says_so(
@@ -523,12 +524,12 @@ def test_an_unreadable_metrics_file_stops_every_page_with_the_problem(
 def test_data_health_shows_freshness_and_findings(app: AppTest) -> None:
     at = open_page(app, "data_health")
     assert not at.error
-    sources = at.dataframe[0].value
+    sources = tables(at)[0]
     assert sources["Source"].to_list() == ["orders", "tickets", "spend", "headcount", "kpi_sheet"]
     assert set(sources["Status"].to_list()) == {"fresh"}
     assert sources["Last day"].to_list()[0] == "2026-11-29"  # a day, no time
     assert sources["Rows"].to_list()[0].count(",") >= 1  # 1,2xx,xxx
-    findings = at.dataframe[1].value
+    findings = tables(at)[1]
     assert findings["Check"].to_list() == ["empty sla_rate"]
     assert figures(at)[0]["data"][0]["type"] == "bar"
 

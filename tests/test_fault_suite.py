@@ -44,7 +44,7 @@ from bridge.present.format import MISSING
 from bridge.sample import generate
 from bridge.settings import get_settings
 from bridge.translate.evaluate import UNASSIGNED
-from tests.apptesting import PAGES, drawings, figures, open_page, shown
+from tests.apptesting import PAGES, drawings, figures, open_page, shown, tables
 from tests.databases import AS_OF, EVENTS, scratches
 
 #: Orders the faults rewrite: twelve orders of one week in mid-2025 (ids follow time).
@@ -493,7 +493,7 @@ def test_a_fault_is_contained(
         assert not at.error, (page, [shown(e.value) for e in at.error])
         empty = _empty_bars(figures(at)) + _empty_drawn_bars(drawings(at))
         assert not empty, page  # a unit without numbers is not drawn as n/a
-    findings = next(d.value for d in at.dataframe if "Check" in d.value.columns)
+    findings = next(d for d in tables(at) if "Check" in d.columns)
     shown_row = findings[findings["Check"] == check_name].iloc[0]
     assert (shown_row["Rows"], shown_row["What the views do"]) == (f"{rows:,}", effect)
 

@@ -19,7 +19,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from bridge.sample import generate
-from tests.apptesting import charts, open_page, shown
+from tests.apptesting import charts, open_page, shown, tables
 from tests.conftest import AS_OF
 
 
@@ -228,5 +228,5 @@ def test_a_state_server_down_at_submit_keeps_the_typed_decision(
     private_postgres.start()  # back: the same typed text is recorded with one click
     at = next(b for b in at.button if b.label == "Record the decision").click().run()
     assert not at.error, [shown(e.value) for e in at.error]
-    table = at.dataframe[0].value
+    table = tables(at)[0]
     assert table["Rationale"].to_list() == [TYPED]

@@ -21,7 +21,7 @@ from bridge.present.export import brief_html
 from bridge.present.format import NumberFormat
 from bridge.records import RECORDS_SCHEMA
 from bridge.translate.review import review
-from tests.apptesting import PAGES, drawings, figures, open_page, page_text
+from tests.apptesting import PAGES, drawings, figures, open_page, page_text, tables
 from tests.conftest import AS_OF
 
 
@@ -73,9 +73,7 @@ def test_every_page_writes_the_reporting_currency(
         at = open_page(app, page)
         assert not at.exception and not at.error
         shown = page_text(at) + " ".join(str(m.value) for m in at.metric)
-        shown += " ".join(
-            str(v) for d in at.dataframe for v in d.value.astype(str).to_numpy().ravel()
-        )
+        shown += " ".join(str(v) for d in tables(at) for v in d.astype(str).to_numpy().ravel())
         shown += " ".join(
             str(t) for f in figures(at) for trace in f["data"] for key in ("text", "hovertext")
             for t in (trace.get(key) or [])

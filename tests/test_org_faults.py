@@ -16,7 +16,7 @@ from bridge.data.health import check
 from bridge.data.load import NO_UNIT, clean_org, load_dataset, open_source
 from bridge.dataset import ORG_SCHEMA
 from bridge.translate.horizon import horizon
-from tests.apptesting import PAGES, drawings, figures, open_page, shown
+from tests.apptesting import PAGES, drawings, figures, open_page, shown, tables
 from tests.conftest import AS_OF, sample_copy
 
 
@@ -183,7 +183,7 @@ def test_times_that_are_no_dates_are_contained(
     at = open_page(app, page)
     assert not at.exception and not at.error, [shown(e.value) for e in at.error]
     if page == "data_health":
-        findings = next(d.value for d in at.dataframe if "Check" in d.value.columns)
+        findings = next(d for d in tables(at) if "Check" in d.columns)
         row = findings[findings["Check"] == "time that is no date"].iloc[0]
         assert row["Rows"] == "4" and row["What the views do"] == "excluded"
 

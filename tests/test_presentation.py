@@ -56,8 +56,9 @@ AXIS_TICKS_JS = """() => [
     ticks: Array.from(axis.children).map(t => t.textContent.trim()).filter(t => t),
   })),
 ]"""
-CELLS_JS = """() => Array.from(document.querySelectorAll('[data-testid=stDataFrame] table td'))
-  .map(td => td.innerText.trim())"""
+#: Every table cell: Streamlit's grids (their accessible table) and Bridge's plain HTML tables.
+CELLS_JS = """() => Array.from(document.querySelectorAll(
+  '[data-testid=stDataFrame] table td, .bridge-table td')).map(td => td.innerText.trim())"""
 #: What a table cell must never show (a raw float has decimals and no unit; midnight is a date).
 RAW = [
     (re.compile(r"^-?[\d,]*\.\d+$"), "a raw float"),
@@ -211,13 +212,15 @@ def test_the_checks_can_fail(browser: Browser, tmp_path: Path) -> None:
         </g></div><div data-testid='stDataFrame'><table><tr><td>0.7784</td><td>2026-12-03 00:00:00
         </td><td>None</td><td>$1.2M</td></tr></table></div><div style='width:900px'>wide</div>
         <figure class='bridge-chart' data-kind='units'><div data-axis='y'><div>$2.0M</div>
-        <div>$2.0M</div></div></figure>"""
+        <div>$2.0M</div></div></figure><div class='bridge-table'><table><tr><td>0.125</td>
+        </tr></table></div>"""
     )
     found = problems_on(page, 390)
     page.close()
     assert any("repeats tick labels ['41%']" in f for f in found)
     assert any("bar chart axis 1 (units) repeats tick labels ['$2.0M']" in f for f in found)
     assert any("a raw float: '0.7784'" in f for f in found)
+    assert any("a raw float: '0.125'" in f for f in found)  # in an HTML table too
     assert any("midnight" in f for f in found) and any("'None'" in f for f in found)
     assert any("px wide on a 390 px screen" in f for f in found)
     assert not any("$1.2M" in f for f in found)

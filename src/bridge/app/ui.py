@@ -52,7 +52,7 @@ from bridge.errors import BridgeError, ConfigError, RequestError
 from bridge.present.format import data_line
 from bridge.present.screens.model import LENS_HEADINGS, LENS_LABELS, Inputs, Panel, Screen
 from bridge.present.svg import sparkline
-from bridge.present.tables import Table, csv_bytes
+from bridge.present.tables import STATIC_ROWS, Table, csv_bytes, static_html
 from bridge.records import RECORDS_SCHEMA
 from bridge.settings import Settings, SettingsError, get_settings
 from bridge.translate.request import LENSES, Coverage, Lens, RawRequest, Request, resolve
@@ -885,14 +885,19 @@ def _chart(figure: Any, select_key: str | None, key: str) -> None:
 
 
 def _table(shown: Table, title: str, key: str) -> None:
-    st.dataframe(
-        shown.shown,
-        hide_index=True,
-        column_config={
-            name: st.column_config.TextColumn(name, help=shown.help.get(name))
-            for name in shown.shown.columns
-        },
-    )
+    """A small table as plain HTML (escaped, :func:`~bridge.present.tables.static_html`), a larger
+    one as Streamlit's grid (sorting, scrolling); both with their CSV download."""
+    if shown.height <= STATIC_ROWS:
+        st.html(static_html(shown, title))
+    else:
+        st.dataframe(
+            shown.shown,
+            hide_index=True,
+            column_config={
+                name: st.column_config.TextColumn(name, help=shown.help.get(name))
+                for name in shown.shown.columns
+            },
+        )
     st.download_button(
         "CSV",
         csv_bytes(shown.csv_frame),

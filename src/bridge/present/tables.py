@@ -4,10 +4,16 @@ A :class:`Table` holds what is shown (strings written by :mod:`bridge.present.fo
 CSV download, the same columns with plain numbers. Builders here turn views into tables; pages, the
 brief and the CLI's table output use the same ones. CSV text cells a spreadsheet would evaluate as a
 formula are neutralised (:func:`csv_bytes`).
+
+A small table (:data:`STATIC_ROWS` rows or fewer) is shown as plain HTML (:func:`static_html`):
+nothing to sort or scroll, its text wraps in a narrow column instead of being cut at the edge, and
+the browser lays it out in a few milliseconds where Streamlit's data grid (a canvas) cost a page
+about 35 ms (#18). Larger tables keep the grid: sorting, scrolling and searching are what they need.
 """
 
 from __future__ import annotations
 
+import html
 import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +23,13 @@ import polars as pl
 
 from bridge.present.format import MISSING, ChangeKind, NumberFormat, change_text, day_text, yes_no
 from bridge.present.palette import status_label
+
+#: Tables up to this many rows are shown as plain HTML (:func:`static_html`), larger ones as a grid.
+STATIC_ROWS = 12
+#: Rules between rows and around the header: half-transparent, on a light or a dark page.
+RULE_CSS = "1px solid rgba(128,128,128,0.3)"
+_CELL = f"padding:6px 10px 6px 0;border-bottom:{RULE_CSS};vertical-align:top"
+_HEAD = f"{_CELL};font-weight:600;vertical-align:bottom"
 
 #: Cells starting with one of these are formulas to a spreadsheet (OWASP, "CSV injection").
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -95,6 +108,39 @@ def csv_bytes(frame: pl.DataFrame) -> bytes:
     buffer = io.BytesIO()
     safe.write_csv(buffer)
     return buffer.getvalue()
+
+
+def static_html(shown: Table, label: str) -> str:
+    """``shown`` as a plain HTML table: its display strings, escaped; a column's help as the
+    header's tooltip (a dotted underline says there is one); ``label`` names it to a screen reader.
+    Wider than its column (a phone), it scrolls sideways inside its own box."""
+    e = html.escape
+
+    def header(name: str) -> str:
+        tip = shown.help.get(name)
+        said = (
+            f' title="{e(tip)}" style="{_HEAD};text-decoration:underline dotted;cursor:help"'
+            if tip
+            else f' style="{_HEAD}"'
+        )
+        return f'<th scope="col"{said}>{e(name)}</th>'
+
+    head = "".join(header(name) for name in shown.shown.columns)
+    body = "".join(
+        "<tr>"
+        + "".join(f'<td style="{_CELL}">{e(MISSING if v is None else str(v))}</td>' for v in row)
+        + "</tr>"
+        for row in shown.shown.iter_rows()
+    ) or (
+        f'<tr><td colspan="{shown.shown.width or 1}" style="{_CELL};opacity:0.7">No rows.</td></tr>'
+    )
+    return (
+        f'<div class="bridge-table" style="overflow-x:auto;margin:0 0 8px 0">'
+        f'<table aria-label="{e(label, quote=True)}" style="border-collapse:collapse;width:100%;'
+        f'font-size:14px;line-height:1.35">'
+        f'<thead style="text-align:left">'
+        f"<tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
+    )
 
 
 # --- builders -------------------------------------------------------------------------------------

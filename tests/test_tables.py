@@ -1,0 +1,50 @@
+"""Tables as people read them: a small one as plain HTML (every cell, escaped, its help on the
+header), a larger one in Streamlit's grid — on the pages as in the builder."""
+
+from __future__ import annotations
+
+import polars as pl
+from streamlit.testing.v1 import AppTest
+
+from bridge.present.format import MISSING
+from bridge.present.tables import STATIC_ROWS, Table, static_html, table
+from tests.apptesting import open_page, read_html_table, tables
+
+
+def test_a_small_table_is_written_cell_by_cell_and_escaped() -> None:
+    rows = [
+        {"Team": "<b>Stores</b> & Co", "Value": "$1.2M"},
+        {"Team": 'Say "hi"', "Value": None},  # a missing value is written as such, never "None"
+    ]
+    shown = table(rows, ("Team", "Value"), help={"Value": "Sum of <orders> booked"})
+    markup = static_html(shown, "Teams & values")
+    assert "<b>Stores</b>" not in markup and "&lt;b&gt;Stores&lt;/b&gt; &amp; Co" in markup
+    assert 'aria-label="Teams &amp; values"' in markup
+    # the help is the header's tooltip, and only that header has one
+    assert markup.count("title=") == 1
+    assert 'title="Sum of &lt;orders&gt; booked"' in markup
+    read = read_html_table(markup)
+    assert list(read.columns) == ["Team", "Value"]
+    assert read["Team"].to_list() == ["<b>Stores</b> & Co", 'Say "hi"']
+    assert read["Value"].to_list() == ["$1.2M", MISSING]
+
+
+def test_an_empty_table_keeps_its_header_and_says_so() -> None:
+    markup = static_html(Table(pl.DataFrame(schema={"Team": pl.String})), "Nothing")
+    assert "No rows." in markup
+    read = read_html_table(markup)
+    assert list(read.columns) == ["Team"] and read.empty
+
+
+def test_pages_show_small_tables_as_html_and_large_ones_in_the_grid(app: AppTest) -> None:
+    """Frontline's tables are small (HTML); Definitions lists every metric (the grid)."""
+    at = open_page(app, "frontline", metric="revenue")
+    assert not at.dataframe, "a small table drawn in the grid"
+    small = [t for t in tables(at) if "Rank" in t.columns]
+    assert small and 0 < len(small[0]) <= STATIC_ROWS
+    at = open_page(app, "definitions")
+    grids = [d.value for d in at.dataframe]
+    assert grids and all(len(g) > STATIC_ROWS for g in grids)
+    written = [read_html_table(h.value) for h in at.get("html") if "bridge-table" in h.value]
+    assert written and all(len(t) <= STATIC_ROWS for t in written)
+    assert len(tables(at)) == len(grids) + len(written)
