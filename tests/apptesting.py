@@ -55,7 +55,8 @@ def figures(at: AppTest) -> list[dict[str, Any]]:
 
 def drawings(at: AppTest) -> list[str]:
     """The page's static charts (:mod:`bridge.present.html_charts`): their HTML."""
-    return [el.value for el in at.get("html") if 'class="bridge-chart"' in el.value]
+    found = [*at.get("html"), *at.markdown]  # a drawing with lines (SVG) is shown as Markdown
+    return [el.value for el in found if 'class="bridge-chart"' in el.value]
 
 
 def charts(at: AppTest) -> list[object]:
@@ -126,7 +127,7 @@ def page_text(at: AppTest) -> str:
     parts = [
         *(h.value for h in at.subheader),
         *(c.value for c in at.caption),
-        *(m.value for m in at.markdown),
+        *(m.value for m in at.markdown if 'class="bridge-chart"' not in m.value),
         *(i.value for i in at.info),
         *(w.value for w in at.warning),
         *(e.value for e in at.error),

@@ -8,6 +8,7 @@ import datetime as dt
 import html
 import re
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -20,6 +21,7 @@ from bridge.present.palette import STATUSES
 from bridge.translate.horizon import horizon
 from tests.apptesting import (
     PAGES,
+    charts,
     drawings,
     figures,
     headings,
@@ -86,17 +88,16 @@ def test_decision_log_records_lists_and_marks_a_decision(app: AppTest) -> None:
     assert table["Decided on"].to_list() == ["2026-11-18"]  # a day, no time
     # the decision shows as a star on the time-horizon chart, with a legend entry saying so
     at.switch_page(PAGES["time-horizons"]).run()
-    stars = [t for f in figures(at) for t in f["data"] if t.get("name") == "decision"]
-    assert len(stars) >= 2  # Retail Stores' and the company's chart
-    assert any("stop" in " ".join(t["hovertext"]) for t in stars)
+    lines = _multiples(at)
+    stars = {scope: chart["stars"] for scope, chart in lines.items() if chart["stars"]}
+    assert set(stars) == {"Northwind Group", "Retail Stores"}  # the unit's and the company's chart
+    assert all("stop" in star for marks in stars.values() for star in marks)
+    horizon = next(d for d in drawings(at) if 'data-kind="horizon"' in d)
+    assert "decision recorded" in horizon  # its legend says what the star means
     grid = next(d for d in drawings(at) if 'data-kind="heatmap"' in d)  # and the teams' grid
     starred = re.findall(r'data-decision="([^"]+)"', grid)
     assert starred and all("stop" in s for s in starred)
-    assert "decision recorded" in grid  # its legend says what the star means
-    legends = [
-        t["name"] for f in figures(at) for t in f["data"] if t.get("legendgroup") == "legend"
-    ]
-    assert any(name.startswith("decision recorded") for name in legends)
+    assert "decision recorded" in grid
 
 
 def test_decision_form_refuses_bad_input_and_writes_nothing(app: AppTest) -> None:
@@ -230,33 +231,27 @@ def test_tradeoffs_drill_down_into_a_unit_in_both_lenses(app: AppTest) -> None:
 def test_time_horizons_draw_the_period_in_progress_at_its_pace(app: AppTest) -> None:
     at = open_page(app, "time-horizons", lens="choice")
     assert headings(at)[0] == "Revenue by quarter"
-    fig = figures(at)[0]
-    company = next(t for t in fig["data"] if t.get("name") == "Northwind Group")
-    assert company["x"][-1] == "2026 Q3"  # the last whole quarter ends the line
-    running = next(t for t in fig["data"] if t.get("name") == "Northwind Group · 2026 Q4 so far")
-    assert (
-        running["x"] == ["2026 Q3", "2026 Q4"] and running["marker"]["symbol"][-1] == "diamond-open"
-    )
-    pace = running["y"][-1]
-    assert pace > 0.9 * company["y"][-1]  # on the scale of a whole quarter: no cliff
-    hover = running["hovertext"][-1]
+    lines = _multiples(at)
+    # five scopes, the company first, each its own chart with its periods written under it
+    assert next(iter(lines)) == "Northwind Group" and len(lines) == 5
+    assert all("2026 Q4" in chart["labels"] for chart in lines.values())
+    company = lines["Northwind Group"]
+    whole = [p for p in company["points"] if p["shape"] != "diamond-open"]
+    assert whole[-1]["period"] == "2026 Q3"  # the last whole quarter ends the line
+    running = company["points"][-1]
+    assert running["period"] == "2026 Q4" and running["shape"] == "diamond-open"
+    assert company["joined"]  # a dotted segment from 2026 Q3 to the diamond
+    assert running["value"] > 0.9 * whole[-1]["value"]  # on the scale of a whole quarter
+    hover = running["tip"]
     assert "2026 Q4 so far (60 of 92 days)" in hover and "vs the same 60 days last year +" in hover
     assert "whole 2026 Q4 at this pace (last year's pattern)" in hover
-    # Five scopes, two across: no axes for the empty sixth cell, and the lowest chart of each
-    # column carries the period labels (the right column's ends a row early).
-    layout = fig["layout"]
-    xaxes = sorted(k for k in layout if k.startswith("xaxis"))
-    assert len(xaxes) == 5
-    labelled = [k for k in xaxes if layout[k].get("showticklabels", True)]
-    assert labelled == ["xaxis4", "xaxis5"]
     at = at.selectbox(key="metric").set_value("on_time_rate").run()
     at = at.segmented_control(key="grain").set_value("month").run()
-    fig = figures(at)[0]
     assert headings(at)[0] == "On-time delivery rate by month"
-    company = next(t for t in fig["data"] if t.get("name") == "Northwind Group")
-    assert company["x"][-1] == "2026-10"
-    running = next(t for t in fig["data"] if t.get("name", "").endswith("2026-11 so far"))
-    assert running["x"][-1] == "2026-11"
+    company = _multiples(at)["Northwind Group"]
+    assert [p["period"] for p in company["points"] if p["shape"] != "diamond-open"][-1] == "2026-10"
+    assert company["points"][-1]["period"] == "2026-11"
+    assert company["points"][-1]["shape"] == "diamond-open"
     table = tables(at)[0]
     # every scope shares the period: said once, above the table (the CSV keeps it on every row)
     assert "Period" not in table.columns
@@ -277,13 +272,12 @@ def test_an_early_period_is_not_compared(app: AppTest) -> None:
 
 def test_time_horizons_mark_not_comparable(app: AppTest) -> None:
     at = open_page(app, "time-horizons", lens="choice", grain="year", metric="revenue")
-    fig = figures(at)[0]
-    company = fig["data"][0]
-    assert company["x"][0] == "2022"
-    assert company["marker"]["symbol"][0] == "circle-open"  # 2022 has no last year to compare with
-    assert "not comparable" in company["hovertext"][0]
-    legend = [t["name"] for t in fig["data"] if t.get("legendgroup") == "legend"]
-    assert "not comparable with last year (hover for why)" in legend
+    first = _multiples(at)["Northwind Group"]["points"][0]
+    assert first["period"] == "2022"
+    assert first["shape"] == "circle-open"  # 2022 has no last year to compare with
+    assert "not comparable" in first["tip"]
+    horizon = next(d for d in drawings(at) if 'data-kind="horizon"' in d)
+    assert html.escape("not comparable with last year (hover for why)") in horizon  # the legend
 
 
 def test_frontline_heatmap_trends_and_fix_now(app: AppTest) -> None:
@@ -361,18 +355,13 @@ def test_query_parameters_restore_a_view(app: AppTest) -> None:
         as_of="2026-06-30",
     )
     assert headings(at)[0] == "Contribution margin by month"
-    fig = figures(at)[0]
-    scopes = {t["name"] for t in fig["data"] if t.get("legendgroup") != "legend"}
-    assert scopes == {
-        "Northwind Group",
-        "Northwind Group · last year",
-        "Northwind Group · 2026-06 so far",
-        "Retail Stores",
-        "Retail Stores · last year",
-        "Retail Stores · 2026-06 so far",
-    }
-    company = next(t for t in fig["data"] if t["name"] == "Northwind Group")
-    assert company["x"][-1] == "2026-05"  # as of June 30: June is still in progress
+    lines = _multiples(at)
+    assert list(lines) == ["Northwind Group", "Retail Stores"]
+    for chart in lines.values():  # each with last year's line and June so far at its pace
+        assert chart["last_year"] and chart["points"][-1]["period"] == "2026-06"
+        assert chart["points"][-1]["shape"] == "diamond-open"
+    company = [p["period"] for p in lines["Northwind Group"]["points"]]
+    assert company[-2] == "2026-05"  # as of June 30: June is still in progress
     assert "**Action lens · frontline**" not in [shown(c.value) for c in at.caption]
     assert at.query_params["metric"] == "contribution_margin"
 
@@ -389,7 +378,7 @@ def test_hostile_query_parameters_are_harmless(app: AppTest, hostile: str) -> No
         decision=hostile,
     )
     assert not at.exception
-    assert figures(at)  # fell back to defaults
+    assert len(_multiples(at)) == 5  # fell back to defaults: revenue for every unit
     assert (
         len(at.error) == 1 and len(shown(at.error[0].value)) < 2000
     )  # named once, not echoed whole
@@ -503,7 +492,7 @@ def test_a_broken_decision_leaves_the_other_decisions_and_pages(
     ]
     assert figures(at)
     at = open_page(app, "time-horizons")
-    assert not at.exception and not at.error and figures(at)
+    assert not at.exception and not at.error and charts(at)
 
 
 def test_an_unreadable_metrics_file_stops_every_page_with_the_problem(
@@ -543,3 +532,32 @@ def test_a_mistyped_setting_stops_the_app_with_its_name(
     assert "unknown setting BRIDGE_DATABASE_URL in the environment: did you mean" in errors
     assert "hunter2" not in page_text(at)
     assert not at.exception
+
+
+def _multiples(at: AppTest) -> dict[str, dict[str, Any]]:
+    """The Time horizons page's small multiples (an HTML chart), by scope in the order drawn: each
+    point's period, shape, value (its pace for a period in progress) and tooltip; its decision stars;
+    its period labels; whether it draws last year's line and the dotted segment to a pace."""
+    markup = next(d for d in drawings(at) if 'data-kind="horizon"' in d)
+    found: dict[str, dict[str, Any]] = {}
+    for scope, svg in re.findall(
+        r'<div data-scope="([^"]+)" role="img".*?<svg(.*?)</svg>', markup, re.S
+    ):
+        points = [
+            {"period": html.unescape(p), "shape": shape, "value": float(v), "tip": html.unescape(t)}
+            for p, shape, v, t in re.findall(
+                r'<g data-period="([^"]+)" data-shape="([^"]+)" data-(?:value|pace)="([^"]+)">'
+                r"<title>([^<]*)</title>",
+                svg,
+            )
+        ]
+        found[html.unescape(scope)] = {
+            "points": points,
+            "stars": [html.unescape(s) for s in re.findall(r'data-decision="([^"]+)"', svg)],
+            "labels": re.findall(
+                r">([^<>]+)</text>", svg.split('data-axis="x"')[1].split("</g>")[0]
+            ),
+            "last_year": 'data-line="last year"' in svg,
+            "joined": 'data-segment="pace"' in svg,
+        }
+    return found

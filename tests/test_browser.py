@@ -198,7 +198,7 @@ def test_the_bridge_chart_is_drawn_in_every_lens(page: Page, server: str, path: 
 
 #: Every chart's tick labels and axis titles that leave the chart, or a title lying over its ticks:
 #: the charts size their own margins (Plotly's automargin is off), so nothing else keeps them in.
-CLIPPED_LABELS_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).flatMap(gd => {
+CLIPPED_LABELS_JS = """() => [...Array.from(document.querySelectorAll('.js-plotly-plot')).flatMap(gd => {
   const svg = gd.querySelector('.main-svg').getBoundingClientRect();
   const boxes = sel => Array.from(gd.querySelectorAll(sel))
     .map(t => [t.textContent, t.getBoundingClientRect()]).filter(([, b]) => b.width > 0);
@@ -213,7 +213,20 @@ CLIPPED_LABELS_JS = """() => Array.from(document.querySelectorAll('.js-plotly-pl
       if (a.right > b.left + 1 && a.left < b.right - 1 && a.bottom > b.top + 1 && a.top < b.bottom - 1)
         out.push('title ' + title + ' over tick ' + tick);
   return out;
-})"""
+}), ...Array.from(document.querySelectorAll('figure.bridge-chart svg')).flatMap(svg => {
+  // Bridge's own line charts: every label inside its chart's cell, period labels never touching
+  const cell = svg.parentElement.getBoundingClientRect();
+  const boxes = sel => Array.from(svg.querySelectorAll(sel))
+    .map(t => [t.textContent, t.getBoundingClientRect()]);
+  const out = boxes('[data-axis] text')
+    .filter(([, b]) => b.left < cell.left - 1 || b.right > cell.right + 1)
+    .map(([text]) => 'outside its chart: ' + text);
+  const periods = boxes('[data-axis="x"] text');
+  for (let i = 1; i < periods.length; i++)
+    if (periods[i][1].left < periods[i - 1][1].right + 2)
+      out.push('period labels touch: ' + periods[i - 1][0] + ' and ' + periods[i][0]);
+  return out;
+})]"""
 DRAWN_JS = f"() => !({UNDRAWN})"
 
 

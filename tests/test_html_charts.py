@@ -3,14 +3,21 @@ proportion, every value written as the metric writes it, nothing from data read 
 
 from __future__ import annotations
 
+import html
 import itertools
 import re
 
 import polars as pl
 
 from bridge.present.format import NumberFormat
-from bridge.present.html_charts import share_bars, status_bars, status_grid, unit_bars
-from bridge.present.palette import STATUSES
+from bridge.present.html_charts import (
+    horizon_lines,
+    share_bars,
+    status_bars,
+    status_grid,
+    unit_bars,
+)
+from bridge.present.palette import DECISION, STATUSES
 
 MONEY = NumberFormat(unit="currency", decimals=1)
 PERCENT = NumberFormat(unit="percent", decimals=1)
@@ -255,3 +262,131 @@ def test_share_bars_hatch_investment_and_colour_each_unit() -> None:
         assert f">{written}</div>" in markup
     assert "share of the total" in markup
     assert _ticks(markup, "y")[0] == "0%"
+
+
+def _horizon(
+    values: dict[str, list[float | None]],
+    *,
+    running: float | None = None,
+    labels: list[str] | None = None,
+    reason: str = "no data last year",
+) -> pl.DataFrame:
+    """A horizon view: per scope (the first is the company) one row a period, the last one in
+    progress at pace ``running`` when given; last year at 90 % of each value."""
+    rows = []
+    for s, (scope, series) in enumerate(values.items()):
+        names = labels or [f"2026-{m:02d}" for m in range(1, len(series) + 1)]
+        for i, (label, value) in enumerate(zip(names, series, strict=True)):
+            live = running is not None and i == len(series) - 1
+            rows.append(
+                {
+                    "scope": scope,
+                    "level": "company" if s == 0 else "business_unit",
+                    "period_start": i,
+                    "period_label": label,
+                    "in_progress": live,
+                    "value": value,
+                    "pace": running if live else None,
+                    "pace_basis": "last year's pattern",
+                    "days": 10,
+                    "period_days": 30,
+                    "last_year_value": None if value is None or i == 0 else value * 0.9,
+                    "last_year_change": None if i == 0 else 0.111,
+                    "change_kind": "relative",
+                    "last_year_comparable": i != 0,
+                    "last_year_reason": reason if i == 0 else None,
+                }
+            )
+    return pl.DataFrame(rows)
+
+
+def _svgs(markup: str) -> dict[str, str]:
+    return dict(re.findall(r'<div data-scope="([^"]+)" role="img".*?<svg(.*?)</svg>', markup, re.S))
+
+
+def _points(svg: str) -> list[tuple[str, str, float, float]]:
+    """(period, shape, value, y) of each point: circles, then the diamond of a period in progress."""
+    circles = re.findall(
+        r'data-period="([^"]+)" data-shape="(circle[^"]*)" data-value="([^"]+)">'
+        r'<title>[^<]*</title><circle cx="[\d.]+" cy="([\d.]+)"',
+        svg,
+    )
+    diamonds = re.findall(
+        r'data-period="([^"]+)" data-shape="(diamond-open)" data-pace="([^"]+)">'
+        r'<title>[^<]*</title><path d="M[\d.]+ [\d.]+ L[\d.]+ ([\d.]+)',  # its centre's height
+        svg,
+    )
+    return [(p, s, float(v), float(y)) for p, s, v, y in [*circles, *diamonds]]
+
+
+def test_horizon_lines_draw_each_point_in_proportion_and_a_pace_not_a_cliff() -> None:
+    markup = horizon_lines(
+        _horizon({"Group": [10.0, 20.0, 40.0, 5.0], "Unit": [1.0, 2.0, 3.0, 0.5]}, running=38.0),
+        MONEY,
+        {"Unit": "#D55E00"},
+    )
+    charts = _svgs(markup)
+    assert list(charts) == ["Group", "Unit"]  # the company first
+    points = _points(charts["Group"])
+    assert [p[:3] for p in points] == [
+        ("2026-01", "circle-open", 10.0),  # no last year to compare with: open
+        ("2026-02", "circle", 20.0),
+        ("2026-03", "circle", 40.0),
+        ("2026-04", "diamond-open", 38.0),  # drawn at its pace (38), not its 5 so far
+    ]
+    (_, _, v0, y0), (_, _, v1, y1) = points[:2]
+    for _, _, v, y in points[2:]:  # one straight scale: heights in proportion to values
+        assert abs((y - y0) / (y1 - y0) - (v - v0) / (v1 - v0)) < 0.01
+    assert 'data-segment="pace"' in charts["Group"]  # joined to 2026-03 by a dotted segment
+    assert 'stroke="#D55E00"' in charts["Unit"]  # each unit in its colour
+    assert "whole 2026-04 at this pace (last year's pattern): $38.0" in html.unescape(
+        charts["Group"]
+    )
+
+
+def test_horizon_lines_break_where_a_period_has_no_value() -> None:
+    markup = horizon_lines(_horizon({"Group": [10.0, None, 30.0, 40.0]}), MONEY, {})
+    svg = _svgs(markup)["Group"]
+    assert svg.count('data-line="value"') == 2  # never a line through the empty period
+    assert [p[0] for p in _points(svg)] == ["2026-01", "2026-03", "2026-04"]
+
+
+def test_horizon_lines_share_the_units_scale_for_a_rate_only_when_asked() -> None:
+    view = _horizon({"Group": [0.5, 0.52, 0.51], "A": [0.9, 0.91, 0.92], "B": [0.2, 0.25, 0.3]})
+    for shared in (True, False):
+        charts = _svgs(horizon_lines(view, PERCENT, {}, shared_scale=shared))
+        ticks = {
+            scope: re.findall(r">([^<>]+)</text>", svg.split('data-axis="y"')[1].split("</g>")[0])
+            for scope, svg in charts.items()
+        }
+        assert (ticks["A"] == ticks["B"]) is shared
+        assert ticks["Group"] != ticks["A"]  # the company keeps its own
+        assert all(len(set(t)) == len(t) for t in ticks.values())  # no label twice
+
+
+def test_horizon_lines_label_as_many_periods_as_fit_and_always_the_latest() -> None:
+    months = [f"{2024 + m // 12}-{m % 12 + 1:02d}" for m in range(36)]
+    view = _horizon({"Group": [float(m) for m in range(36)]}, labels=months)
+    svg = _svgs(horizon_lines(view, MONEY, {}))["Group"]
+    labels = re.findall(r">([^<>]+)</text>", svg.split('data-axis="x"')[1].split("</g>")[0])
+    assert labels[-1] == "2026-12" and 3 <= len(labels) <= 8
+    xs = [float(x) for x in re.findall(r'<text x="([\d.]+)"', svg.split('data-axis="x"')[1])]
+    gaps = [b - a for a, b in itertools.pairwise(xs[: len(labels)])]
+    assert min(gaps) > 7 * 6.0  # a 7-character label's width apart: never touching
+
+
+def test_horizon_lines_write_names_and_reasons_from_data_as_text() -> None:
+    hostile = "<b>Stores</b><script>x()</script>"
+    view = _horizon({hostile: [1.0, 2.0]}, reason="<img src=x onerror=alert(1)>")
+    marks = pl.DataFrame(
+        {"scope": [hostile], "period_label": ["2026-02"], "text": ["★ <i>stop</i>"]}
+    )
+    markup = horizon_lines(view, MONEY, {}, marks)
+    assert "<b>" not in markup and "<script>" not in markup and "<img" not in markup
+    assert "<i>" not in markup
+    # shown through Markdown (SVG): Markdown's syntax is written as text too, "$" never opens math
+    assert not re.search(r"[*_$\[\]`]", re.sub(r"<[^>]*>", "", markup.split("</div>", 1)[1]))
+    read = html.unescape(markup)
+    assert hostile in read and "<img src=x onerror=alert(1)>" in read and "$2.0" in read
+    assert 'data-decision="★ <i>stop</i>"' in read
+    assert DECISION.text in read  # the legend says what the star means

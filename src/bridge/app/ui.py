@@ -847,7 +847,7 @@ def _panel(panel: Panel, key: str) -> None:
     if panel.drawing is not None:
         # Bridge's own markup (escaped text and inline styles, bridge.present.html_charts), not Plotly.
         drawing = panel.drawing
-        _folded(panel.fold, f"chart-{key}", lambda: st.html(drawing))
+        _folded(panel.fold, f"chart-{key}", lambda: _drawing(drawing))
     for note in panel.notes:
         st.warning(literal(note), icon=":material/warning:")
     if panel.table is not None:
@@ -868,6 +868,16 @@ def _folded(label: str | None, key: str, draw: Callable[[], object]) -> None:
     if fold.open:
         with fold:
             draw()
+
+
+def _drawing(markup: str) -> None:
+    """A static chart's markup. ``st.html`` keeps HTML only (its sanitiser drops SVG), so a drawing
+    with lines (an ``<svg>``: text from data can never read as one, it is escaped) goes through
+    Markdown's raw HTML, as the cards' trend lines do."""
+    if "<svg" in markup:
+        st.markdown(markup, unsafe_allow_html=True)
+    else:
+        st.html(markup)
 
 
 def _chart(figure: Any, select_key: str | None, key: str) -> None:

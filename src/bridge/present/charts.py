@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import plotly.graph_objects as go
 import polars as pl
@@ -24,14 +23,11 @@ from bridge.present.palette import (
     DECISION,
     FRONTIER,
     GRID,
-    LAST_YEAR,
     MUTED,
-    NOT_COMPARABLE,
     OKABE_ITO,
     STATUSES,
     TARGET,
     THRESHOLD,
-    TO_DATE,
 )
 
 
@@ -376,219 +372,6 @@ def _rule_marks(
             xanchor="left" if x == x0 else "right", yanchor="top" if y == y1 else "bottom",
             font={"color": MUTED, "size": 13},
         )  # fmt: skip
-
-
-# --- time horizons --------------------------------------------------------------------------------
-
-
-def horizon_multiples(
-    view: pl.DataFrame,
-    fmt: NumberFormat,
-    colours: Mapping[str, str],
-    marks: pl.DataFrame | None = None,
-    *,
-    shared_scale: bool = False,
-) -> go.Figure:
-    """One small chart per scope (company first): whole periods as a line, last year dotted.
-
-    A period in progress is an open diamond at its pace — the whole period at the pace so far
-    (``pace``, see docs/views.md) — joined by a dotted segment: never a cliff. Periods not
-    comparable with last year carry an open marker; a recorded decision a star. ``shared_scale``
-    gives every business unit the same axis (the company keeps its own).
-    """
-    scopes = list(dict.fromkeys(view.sort("level", descending=True).get_column("scope").to_list()))
-    cols = min(len(scopes), 2) or 1  # two across: readable on a phone, and side by side
-    rows = (len(scopes) + cols - 1) // cols or 1
-    # No axes where no scope is drawn (an odd count leaves the last cell empty): the chart above
-    # it then carries the column's period labels, and Plotly lays out two axes fewer.
-    cells: list[list[dict[str, Any] | None]] = [
-        [{} if r * cols + c < len(scopes) else None for c in range(cols)] for r in range(rows)
-    ]
-    fig = make_subplots(
-        rows=rows,
-        cols=cols,
-        specs=cells,
-        subplot_titles=plains(scopes),
-        shared_xaxes=True,
-        vertical_spacing=0.16 if rows > 1 else 0.1,
-        # room for the right column's y labels on a phone too (about 40 px of a 330 px chart)
-        horizontal_spacing=0.13,
-    )
-    unit_axis = fmt.axis(_drawn(view.filter(pl.col("level") != "company")))
-    ticks: list[str] = []  # every subplot's y tick labels
-    for i, scope in enumerate(scopes):
-        part = view.filter(pl.col("scope") == scope).sort("period_start")
-        whole = part.filter(~pl.col("in_progress"))
-        running = part.filter(pl.col("in_progress"))
-        colour = colours.get(scope, COMPANY)
-        r, c = i // cols + 1, i % cols + 1
-        labels = whole.get_column("period_label").to_list()
-        texts = fmt.values(part.get_column("value").to_list())
-        hover = [
-            f"{label}: {text} · vs last year {fmt.change(ch, kind)}"
-            if ok
-            else f"{label}: {text} · not comparable with last year: {plain(why)}"
-            for label, text, ch, kind, ok, why in zip(
-                labels,
-                texts[: whole.height],
-                whole.get_column("last_year_change").to_list(),
-                whole.get_column("change_kind").to_list(),
-                whole.get_column("last_year_comparable").to_list(),
-                whole.get_column("last_year_reason").to_list(),
-                strict=True,
-            )
-        ]
-        fig.add_trace(
-            go.Scatter(
-                x=labels,
-                y=whole.get_column("value").to_list(),
-                mode="lines+markers",
-                name=plain(scope),
-                line={"color": colour},
-                hovertext=hover,
-                hoverinfo="text",
-                legendgroup=scope,
-                showlegend=False,
-                marker={
-                    "symbol": [
-                        "circle" if ok else NOT_COMPARABLE.symbol
-                        for ok in whole.get_column("last_year_comparable").to_list()
-                    ],
-                    "size": 7,
-                },
-            ),
-            row=r,
-            col=c,
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=labels,
-                y=whole.get_column("last_year_value").to_list(),
-                mode="lines",
-                name=f"{plain(scope)} · last year",
-                line={"color": colour, "dash": LAST_YEAR.symbol, "width": 1},
-                showlegend=False,
-                hoverinfo="skip",
-                legendgroup=scope,
-            ),
-            row=r,
-            col=c,
-        )
-        for row in running.iter_rows(named=True):
-            fig.add_trace(_pace_trace(row, whole, fmt, colour, scope), row=r, col=c)
-        _star_decisions(fig, part, marks, scope, r, c)
-        shared = shared_scale and part.get_column("level")[0] != "company"
-        axis = unit_axis if shared else fmt.axis(_drawn(part))
-        _apply_axis(fig, axis, "y", row=r, col=c)
-        ticks += axis.ticktext
-    for mark, symbol, dash in (
-        (TO_DATE.text, TO_DATE.symbol, None),
-        (NOT_COMPARABLE.text, NOT_COMPARABLE.symbol, None),
-        (LAST_YEAR.text, None, LAST_YEAR.symbol),
-    ):
-        if dash:
-            _legend_entry(fig, mark, dash=dash)
-        else:
-            _legend_entry(fig, mark, symbol=symbol)
-    if marks is not None and not marks.is_empty():
-        _legend_entry(fig, DECISION.text, symbol=DECISION.symbol, color="#000000")
-    fig.update_annotations(font_size=12)
-    periods = view.get_column("period_label").unique().to_list()
-    return _layout(
-        fig,
-        height=230 * rows + 110,
-        left=_text_px(ticks),
-        bottom=_turned_px(periods, 90),
-        turnable=True,
-    )
-
-
-def _drawn(part: pl.DataFrame) -> list[float | None]:
-    """The values a horizon chart draws: whole periods, last year's line, and the paces."""
-    whole = part.filter(~pl.col("in_progress"))
-    return [
-        *whole.get_column("value").to_list(),
-        *whole.get_column("last_year_value").to_list(),
-        *part.filter(pl.col("in_progress")).get_column("pace").to_list(),
-    ]
-
-
-def _pace_trace(
-    row: Mapping[str, Any], whole: pl.DataFrame, fmt: NumberFormat, colour: str, scope: str
-) -> go.Scatter:
-    """The period in progress at its pace, joined to the last whole period by a dotted segment."""
-    label, pace, value = row["period_label"], row["pace"], row["value"]
-    so_far = f"{label} so far ({row['days']} of {row['period_days']} days): {fmt.value(value)}"
-    change = fmt.change(row["last_year_change"], row["change_kind"])
-    versus = (
-        f"vs the same {row['days']} days last year {change}"
-        if row["last_year_comparable"]
-        else f"not comparable with last year: {plain(row['last_year_reason'])}"
-    )
-    basis = row["pace_basis"]
-    projection = (
-        ""
-        if basis == "rate so far"
-        else f"<br>whole {label} at this pace ({basis}): {fmt.value(pace)}"
-    )
-    xs = [label]
-    ys = [pace]
-    if whole.height:
-        xs = [whole.get_column("period_label")[-1], label]
-        ys = [whole.get_column("value")[-1], pace]
-    return go.Scatter(
-        x=xs,
-        y=ys,
-        mode="lines+markers",
-        name=f"{plain(scope)} · {label} so far",
-        line={"color": colour, "dash": "dot", "width": 1},
-        marker={
-            "symbol": ["circle", TO_DATE.symbol][-len(xs) :],
-            "size": [0, 12][-len(xs) :],
-            "color": colour,
-        },
-        hovertext=[""] * (len(xs) - 1) + [f"{so_far} · {versus}{projection}"],
-        hoverinfo="text",
-        showlegend=False,
-        legendgroup=scope,
-    )
-
-
-def _star_decisions(
-    fig: go.Figure, part: pl.DataFrame, marks: pl.DataFrame | None, scope: str, row: int, col: int
-) -> None:
-    if marks is None or marks.is_empty() or part.is_empty():
-        return
-    is_company = part.get_column("level")[0] == "company"
-    mine = marks if is_company else marks.filter(pl.col("scope") == scope)
-    heights = dict(
-        zip(
-            part.get_column("period_label"),
-            [
-                p if p is not None else v
-                for v, p in zip(part.get_column("value"), part.get_column("pace"), strict=True)
-            ],
-            strict=True,
-        )
-    )
-    mine = mine.filter(pl.col("period_label").is_in(list(heights)))
-    if mine.is_empty():
-        return
-    labels = mine.get_column("period_label").to_list()
-    fig.add_trace(
-        go.Scatter(
-            x=labels,
-            y=[heights[label] for label in labels],
-            mode="markers",
-            name="decision",
-            marker={"symbol": DECISION.symbol, "size": 15, "color": "#000000"},
-            hovertext=plains(mine.get_column("text").to_list()),
-            hoverinfo="text",
-            showlegend=False,
-        ),
-        row=row,
-        col=col,
-    )
 
 
 # --- frontline ------------------------------------------------------------------------------------

@@ -19,14 +19,23 @@ script, no class that depends on a stylesheet), so any HTML renderer shows it as
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
 from bridge.present.charts import short_labels
 from bridge.present.format import SHARE, Axis, NumberFormat, missing
-from bridge.present.palette import COMPANY, DECISION, OKABE_ITO, STATUSES
+from bridge.present.palette import (
+    COMPANY,
+    DECISION,
+    LAST_YEAR,
+    NOT_COMPARABLE,
+    OKABE_ITO,
+    STATUSES,
+    TO_DATE,
+)
 
 #: Height of a unit chart's plot area, in pixels (the labels below wrap as the width needs).
 PLOT_PX = 220
@@ -427,3 +436,265 @@ def status_grid(view: pl.DataFrame, fmt: NumberFormat, marks: pl.DataFrame | Non
         f'<div role="row" data-axis="x" style="display:contents">{"".join(headers)}</div></div>'
     )
     return _figure("heatmap", body)
+
+
+# --- time horizons ---------------------------------------------------------------------------------
+
+#: A small multiple's drawing in SVG units: it scales with its cell (about a unit a pixel in a
+#: desktop's two columns, a third larger on a phone, where each scope takes the full width).
+LINE_W, LINE_H = 270, 170
+#: Room above and right of the plot (the diamond of a period in progress), and below it (labels).
+LINE_TOP, LINE_RIGHT, LINE_BOTTOM = 10, 12, 24
+#: Text in the drawing, in SVG units; a tick label's width per character.
+LINE_FONT, CHAR_W = 10.5, 6.0
+#: Cells narrower than this share no row: each scope takes the width (a phone).
+MULTIPLE_MIN_PX = 240
+#: Text in a drawing with lines is written as character references wherever HTML or Markdown could
+#: read it as syntax: such a drawing is shown through Markdown's raw HTML (see ``ui._drawing``).
+_AS_TEXT = str.maketrans({c: f"&#{ord(c)};" for c in "&<>\"'\\`*_[]!$~|#"})
+
+
+def _t(text: object) -> str:
+    return str(text).translate(_AS_TEXT)
+
+
+def _drawn(part: pl.DataFrame) -> list[float | None]:
+    """The values a horizon chart draws: whole periods, last year's line, and the paces."""
+    whole = part.filter(~pl.col("in_progress"))
+    return [
+        *whole.get_column("value").to_list(),
+        *whole.get_column("last_year_value").to_list(),
+        *part.filter(pl.col("in_progress")).get_column("pace").to_list(),
+    ]
+
+
+def horizon_lines(
+    view: pl.DataFrame,
+    fmt: NumberFormat,
+    colours: Mapping[str, str],
+    marks: pl.DataFrame | None = None,
+    *,
+    shared_scale: bool = False,
+) -> str:
+    """One small line chart per scope (company first): whole periods as a line, last year dotted.
+
+    A period in progress is an open diamond at its pace — the whole period at the pace so far
+    (``pace``, see docs/views.md) — joined by a dotted segment: never a cliff. Periods not
+    comparable with last year are open circles; a recorded decision is a star. Each point's tooltip
+    gives its value and its change on last year (or why there is none). ``shared_scale`` gives every
+    business unit the same axis (the company keeps its own). Two across where there is room, one
+    per row on a phone; each chart says its scope's story in words to a screen reader.
+    """
+    scopes = list(dict.fromkeys(view.sort("level", descending=True).get_column("scope").to_list()))
+    unit_axis = fmt.axis(_drawn(view.filter(pl.col("level") != "company")))
+    cells, starred = [], False
+    for scope in scopes:
+        part = view.filter(pl.col("scope") == scope).sort("period_start")
+        own = not shared_scale or part.get_column("level")[0] == "company"
+        axis = fmt.axis(_drawn(part)) if own else unit_axis
+        cell, stars = _horizon_cell(part, str(scope), axis, fmt, colours.get(scope, COMPANY), marks)
+        cells.append(cell)
+        starred = starred or stars
+    legend = [
+        _shape(TO_DATE.glyph, TO_DATE.text),
+        _shape(NOT_COMPARABLE.glyph, NOT_COMPARABLE.text),
+        _shape(LAST_YEAR.glyph * 3, LAST_YEAR.text),
+    ]
+    if starred:
+        legend.append(_shape(DECISION.glyph, DECISION.text))
+    body = _legend(legend) + (
+        '<div style="display:grid;gap:14px 20px;grid-template-columns:'
+        f'repeat(auto-fill,minmax(min(100%,{MULTIPLE_MIN_PX}px),1fr))">{"".join(cells)}</div>'
+    )
+    return _figure("horizon", body)
+
+
+def _horizon_cell(
+    part: pl.DataFrame,
+    scope: str,
+    axis: Axis,
+    fmt: NumberFormat,
+    colour: str,
+    marks: pl.DataFrame | None,
+) -> tuple[str, bool]:
+    """One scope's chart (and whether it drew a decision's star)."""
+    rows = list(part.iter_rows(named=True))
+    whole = [r for r in rows if not r["in_progress"]]
+    lo, hi = axis.range or (0.0, 1.0)
+    left = max((len(t) for t in axis.ticktext), default=1) * CHAR_W + 8
+    x0, x1, y0, y1 = left, LINE_W - LINE_RIGHT, LINE_TOP, LINE_H - LINE_BOTTOM
+    step = (x1 - x0) / max(len(rows), 1)
+    # a point's dot, and the circle around it a pointer finds: smaller when periods crowd
+    dot, reach = min(3.5, max(step * 0.3, 1.5)), min(9.0, step / 2)
+
+    def x(i: int) -> float:
+        return x0 + (i + 0.5) * step
+
+    def y(v: float) -> float:
+        return y1 - (v - lo) / ((hi - lo) or 1.0) * (y1 - y0)
+
+    text = f'font-size="{LINE_FONT}" fill="currentColor" fill-opacity="0.7"'
+    out: list[str] = []
+    # the value axis: its grid lines, then its labels (a group of labels only, for the tick checks)
+    out += [
+        f'<line x1="{x0:.1f}" x2="{x1:.1f}" y1="{y(v):.1f}" y2="{y(v):.1f}" '
+        f'stroke="{GRID_CSS}" stroke-width="1"/>'
+        for v in axis.tickvals
+    ]
+    out.append(
+        '<g data-axis="y">'
+        + "".join(
+            f'<text x="{x0 - 5:.1f}" y="{y(v):.1f}" text-anchor="end" dominant-baseline="central" '
+            f"{text}>{_t(t)}</text>"
+            for v, t in zip(axis.tickvals, axis.ticktext, strict=True)
+        )
+        + "</g>"
+    )
+    # periods: as many labels as fit side by side, counted back from the latest
+    labels = [str(r["period_label"]) for r in rows]
+    room = max(int((x1 - x0) // (max(map(len, labels), default=1) * CHAR_W * 0.95 + 8)), 1)
+    every = -(-len(labels) // room)
+    out.append(
+        '<g data-axis="x">'
+        + "".join(
+            f'<text x="{x(i):.1f}" y="{y1 + 15:.1f}" text-anchor="middle" {text}>{_t(p)}</text>'
+            for i, p in enumerate(labels)
+            if (len(labels) - 1 - i) % every == 0
+        )
+        + "</g>"
+    )
+    # last year dotted, this year solid: each a line through the periods that have a value
+    for key, line, dash, width in (
+        ("last_year_value", "last year", ' stroke-dasharray="2 3"', 1.2),
+        ("value", "value", "", 2),
+    ):
+        for run in _runs([(i, r[key]) for i, r in enumerate(whole)]):
+            points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in run)
+            out.append(
+                f'<polyline data-line="{line}" points="{points}" fill="none" stroke="{colour}" '
+                f'stroke-width="{width}"{dash} stroke-linejoin="round"/>'
+            )
+    said = []
+    for i, r in enumerate(whole):
+        if r["value"] is None or missing(r["value"]):
+            continue
+        value = fmt.value(r["value"])
+        ok = bool(r["last_year_comparable"])
+        tip = (
+            f"{r['period_label']}: {value} · vs last year "
+            f"{fmt.change(r['last_year_change'], r['change_kind'])}"
+            if ok
+            else f"{r['period_label']}: {value} · not comparable with last year: "
+            f"{r['last_year_reason']}"
+        )
+        fill = colour if ok else "#fff"
+        out.append(
+            f'<g data-period="{_t(r["period_label"])}" data-shape="'
+            f'{"circle" if ok else "circle-open"}" data-value="{float(r["value"])!r}">'
+            f"<title>{_t(tip)}</title>"
+            f'<circle cx="{x(i):.1f}" cy="{y(r["value"]):.1f}" r="{dot:.1f}" fill="{fill}" '
+            f'stroke="{colour}" stroke-width="1.5"/>'
+            f'<circle cx="{x(i):.1f}" cy="{y(r["value"]):.1f}" r="{reach:.1f}" fill="transparent"/></g>'
+        )
+        said.append(f"{r['period_label']} {value}")
+    for i, r in enumerate(rows):
+        if r["in_progress"] and r["pace"] is not None and not missing(r["pace"]):
+            out.append(_pace_mark(r, i, whole, x, y, fmt, colour))
+            said.append(_pace_text(r, fmt))
+    stars = _horizon_stars(rows, scope, marks, x, y)
+    out += stars
+    words = f"{scope}: " + (
+        f"{said[0]}, then to {'; '.join(said[-2:])}" if len(said) > 2 else "; ".join(said)
+    )
+    return (
+        f'<div data-scope="{_t(scope)}" role="img" aria-label="{_t(words)}">'
+        f'<div style="text-align:center;font-size:12px;{MUTED_CSS}">{_t(scope)}</div>'
+        f'<svg viewBox="0 0 {LINE_W} {LINE_H}" style="display:block;width:100%;height:auto;'
+        f'overflow:visible">{"".join(out)}</svg></div>',
+        bool(stars),
+    )
+
+
+def _runs(points: Sequence[tuple[int, float | None]]) -> list[list[tuple[int, float]]]:
+    """Consecutive points with a value: a line never bridges a period without one."""
+    runs: list[list[tuple[int, float]]] = [[]]
+    for i, v in points:
+        if v is None or missing(v):
+            runs.append([])
+        else:
+            runs[-1].append((i, float(v)))
+    return [r for r in runs if r]
+
+
+def _pace_text(r: Mapping[str, Any], fmt: NumberFormat) -> str:
+    """A period in progress in words: its value so far, and, for a sum, the whole period's pace."""
+    label = r["period_label"]
+    so_far = f"{label} so far ({r['days']} of {r['period_days']} days): {fmt.value(r['value'])}"
+    if r["pace_basis"] == "rate so far":
+        return so_far
+    return f"{so_far}; whole {label} at this pace ({r['pace_basis']}): {fmt.value(r['pace'])}"
+
+
+def _pace_mark(
+    r: Mapping[str, Any],
+    i: int,
+    whole: Sequence[Mapping[str, Any]],
+    x: Callable[[int], float],
+    y: Callable[[float], float],
+    fmt: NumberFormat,
+    colour: str,
+) -> str:
+    """The period in progress: an open diamond at its pace, joined to the last whole period (when
+    it has a value) by a dotted segment; the tooltip says the days so far and the basis."""
+    pace = float(r["pace"])
+    versus = (
+        f"vs the same {r['days']} days last year "
+        f"{fmt.change(r['last_year_change'], r['change_kind'])}"
+        if r["last_year_comparable"]
+        else f"not comparable with last year: {r['last_year_reason']}"
+    )
+    so_far, _, projection = _pace_text(r, fmt).partition("; ")
+    tip = f"{so_far} · {versus}" + (f"\n{projection}" if projection else "")
+    segment = ""
+    last = whole[-1]["value"] if whole else None
+    if last is not None and not missing(last):
+        segment = (
+            f'<line data-segment="pace" x1="{x(len(whole) - 1):.1f}" y1="{y(float(last)):.1f}" '
+            f'x2="{x(i):.1f}" y2="{y(pace):.1f}" stroke="{colour}" stroke-width="1.2" stroke-dasharray="2 3"/>'
+        )
+    cx, cy, d = x(i), y(pace), 6
+    return (
+        f'{segment}<g data-period="{_t(r["period_label"])}" data-shape="diamond-open" '
+        f'data-pace="{pace!r}"><title>{_t(tip)}</title>'
+        f'<path d="M{cx:.1f} {cy - d:.1f} L{cx + d:.1f} {cy:.1f} L{cx:.1f} {cy + d:.1f} '
+        f'L{cx - d:.1f} {cy:.1f} Z" fill="#fff" stroke="{colour}" stroke-width="1.5"/></g>'
+    )
+
+
+def _horizon_stars(
+    rows: Sequence[Mapping[str, Any]],
+    scope: str,
+    marks: pl.DataFrame | None,
+    x: Callable[[int], float],
+    y: Callable[[float], float],
+) -> list[str]:
+    """A ★ on each period where a recorded decision concerns the scope (every decision on the
+    company's chart), at the period's value (its pace while in progress), named in its tooltip."""
+    if marks is None or marks.is_empty() or not rows:
+        return []
+    mine = marks if rows[0]["level"] == "company" else marks.filter(pl.col("scope") == scope)
+    at = {str(r["period_label"]): i for i, r in enumerate(rows)}
+    out = []
+    for mark in mine.filter(pl.col("period_label").is_in(list(at))).iter_rows(named=True):
+        i = at[mark["period_label"]]
+        r = rows[i]
+        height = r["pace"] if r["in_progress"] and r["pace"] is not None else r["value"]
+        if height is None or missing(height):
+            continue
+        out.append(
+            f'<g data-decision="{_t(mark["text"])}"><title>{_t(mark["text"])}</title>'
+            f'<text x="{x(i):.1f}" y="{y(float(height)) - 9:.1f}" text-anchor="middle" '
+            f'font-size="15" fill="#000" stroke="#fff" stroke-width="0.8" paint-order="stroke">'
+            f"{DECISION.glyph}</text></g>"
+        )
+    return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from bridge.present.charts import horizon_multiples
+from bridge.present.html_charts import horizon_lines
 from bridge.present.screens.common import (
     action_metrics_feeding,
     colours,
@@ -60,7 +60,7 @@ def horizons_screen(inputs: Inputs, request: HorizonRequest) -> Screen:
             help=f"Owner: {metric.owner}. Business units share one scale for a rate (to compare "
             "them); each has its own for a sum. The company has its own.",
             caption=caption,
-            figure=horizon_multiples(
+            drawing=horizon_lines(
                 view,
                 fmt(metric, registry),
                 colours(dataset),
