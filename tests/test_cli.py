@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -11,8 +12,13 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from bridge.app.cli import main
+from bridge.config.registry import Registry
+from bridge.dataset import Dataset
+from bridge.translate.request import Coverage, RawRequest, resolve
+from bridge.translate.views import build_view
 from tests.conftest import AS_OF, ROOT
 
 
@@ -259,3 +265,40 @@ def test_a_state_url_that_is_the_source_is_refused(
     code, out, err = run(capsys, "validate")
     assert code == 2 and out == ""
     assert "BRIDGE_STATE_URL points at the source database (BRIDGE_SOURCE_URL)" in err
+
+
+def _requests(registry: Registry) -> list[tuple[str, RawRequest]]:
+    """Every view the CLI prints, for every metric (and grain) or decision it takes."""
+    out: list[tuple[str, RawRequest]] = []
+    for m in registry.metrics.values():
+        for grain in ("month", "quarter", "year"):
+            out.append(("horizon", RawRequest(metric=m.id, grain=grain)))
+        out.append(("drivers", RawRequest(metric=m.id, grain="quarter")))
+        out.append(("drivers", RawRequest(metric=m.id, grain="month", compare="plan")))
+        if m.kind == "ratio":  # the view compares ways of computing a rate
+            out.append(("consistency", RawRequest(metric=m.id)))
+        if "action" in m.lenses:
+            out.append(("frontline", RawRequest(metric=m.id, grain="week")))
+    out += [("tradeoff", RawRequest(decision=d)) for d in registry.decisions]
+    out.append(("fix_now", RawRequest()))
+    out.append(("horizon", RawRequest(metric="revenue", unit="Retail Stores")))
+    return out
+
+
+def test_one_view_rolls_up_only_what_it_reads_with_the_same_numbers(
+    sample_dataset: Dataset, registry: Registry
+) -> None:
+    """``bridge view`` rolls up only its view's measures (Dataset.one_view): every view it prints,
+    for every metric, is the very frame the app's shared roll-ups give."""
+    coverage = Coverage.of(sample_dataset, AS_OF)
+    narrow = dataclasses.replace(sample_dataset, one_view=True)
+    for view, raw in _requests(registry):
+        request = resolve(
+            view, raw.model_copy(update={"as_of": AS_OF.isoformat()}), registry, coverage
+        )
+        shared = build_view(request, sample_dataset, registry)
+        assert_frame_equal(build_view(request, narrow, registry), shared)
+    # ...and each roll-up held only the measures of the view that asked (never all at once)
+    rolled = [key for key in narrow.memo if key[0] == "level"]
+    assert rolled and all(key[-1] is not None for key in rolled)
+    assert all(key[-1] is None for key in sample_dataset.memo if key[0] == "level")

@@ -55,6 +55,10 @@ class Dataset:
     org: pl.DataFrame
     targets: pl.DataFrame
     plan: pl.DataFrame
+    #: True in a process that builds one view and ends (``bridge view``): the core then rolls up only
+    #: the measures that view reads. The app (False) rolls up every measure once and shares the
+    #: result between its views and panels. The numbers are the same either way.
+    one_view: bool = False
 
     def __post_init__(self) -> None:
         for name, frame, schema in (

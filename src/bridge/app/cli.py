@@ -9,6 +9,7 @@ as clear messages on stderr with a non-zero exit status — never a traceback, n
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import io
 import sys
@@ -382,10 +383,12 @@ def cmd_view(args: argparse.Namespace, settings: Settings) -> int:
         raise BridgeError("--top takes a number of at least 1, and only with `view drivers`")
     opened = _open(settings, max_age=settings.cache_ttl_seconds, as_user=args.as_user)
     request = resolve(args.view, raw, opened.registry, opened.coverage)
-    frame = build_view(request, opened.dataset, opened.registry)
+    # one view, then the process ends: roll up only the measures it reads (the app shares them all)
+    dataset = dataclasses.replace(opened.dataset, one_view=True)
+    frame = build_view(request, dataset, opened.registry)
     if isinstance(request, DriversRequest) and frame.is_empty():  # say why there is no split
         reason = attribute(
-            opened.dataset, opened.registry, request.metric.id, request.grain,
+            dataset, opened.registry, request.metric.id, request.grain,
             request.data_end, request.compare, request.unit,
         ).reason  # fmt: skip
         print(f"no attribution: {reason or 'no value in one of the two windows'}", file=sys.stderr)

@@ -187,7 +187,7 @@ class MeasureCache:
                 return None
             frames = {name: pl.read_parquet(folder / f"{name}.parquet") for name in _FRAMES}
             entry = _Entry(
-                Dataset(**frames),
+                Dataset(frames["measures"], frames["org"], frames["targets"], frames["plan"]),
                 dt.date.fromisoformat(meta["watermark"]),
                 float(meta["refreshed_at"]),
                 dict(meta["first_days"]),

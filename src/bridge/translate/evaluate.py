@@ -69,10 +69,16 @@ def scoped(
     key = ("scoped", tuple(measures), tuple(levels), _rollups_key(registry))
     if key not in dataset.memo:
         wanted = pl.col("measure").is_in(list(measures))
+        only = _only(dataset, measures)
         dataset.memo[key] = pl.concat(
-            [_level_frame(dataset, registry, level).filter(wanted) for level in levels]
+            [_level_frame(dataset, registry, level, only).filter(wanted) for level in levels]
         )
     return dataset.memo[key]
+
+
+def _only(dataset: Dataset, measures: Sequence[str]) -> frozenset[str] | None:
+    """The measures to roll up: those asked for when the dataset serves one view, else every one."""
+    return frozenset(measures) if dataset.one_view else None
 
 
 def _rollups_key(registry: Registry) -> tuple[object, ...]:
@@ -81,11 +87,17 @@ def _rollups_key(registry: Registry) -> tuple[object, ...]:
     return (registry.sources_file.org.company_name, rollups)
 
 
-def _level_frame(dataset: Dataset, registry: Registry, level: Level) -> pl.DataFrame:
-    """Every measure of the registry rolled up to (day, scope) at one level."""
-    key = ("level", level, _rollups_key(registry))
+def _level_frame(
+    dataset: Dataset, registry: Registry, level: Level, only: frozenset[str] | None = None
+) -> pl.DataFrame:
+    """Every measure of the registry (or ``only`` those) rolled up to (day, scope) at one level."""
+    key = ("level", level, _rollups_key(registry), only)
     if key not in dataset.memo:
-        rollups = {name: measure.rollup for name, (_, measure) in registry.measures.items()}
+        rollups = {
+            name: measure.rollup
+            for name, (_, measure) in registry.measures.items()
+            if only is None or name in only
+        }
         base = dataset.measures.lazy().filter(pl.col("measure").is_in(list(rollups)))
         if level == "team":
             scope = pl.col("team_id")
@@ -192,7 +204,7 @@ def evaluate_windows(
     if not additive(registry, metric_id):
         frame = in_windows(scoped(dataset, registry, measures, levels), windows)
     else:
-        frame = window_sums(dataset, registry, windows, levels)
+        frame = window_sums(dataset, registry, windows, levels, _only(dataset, measures))
     return evaluate_lazy(
         frame.lazy().filter(pl.col("measure").is_in(measures)), registry, metric_id, keys
     )
@@ -213,7 +225,11 @@ def per_window(
 
 
 def window_sums(
-    dataset: Dataset, registry: Registry, windows: pl.DataFrame, levels: Sequence[Level]
+    dataset: Dataset,
+    registry: Registry,
+    windows: pl.DataFrame,
+    levels: Sequence[Level],
+    only: frozenset[str] | None = None,
 ) -> pl.DataFrame:
     """One row per (level, scope, measure, window) with the sum of each sum-measure over the window.
 
@@ -228,9 +244,10 @@ def window_sums(
         tuple(windows.columns),
         tuple(windows.rows()),
         _rollups_key(registry),
+        only,
     )
     if key not in dataset.memo:
-        running = pl.concat([_running_totals(dataset, registry, level) for level in levels])
+        running = pl.concat([_running_totals(dataset, registry, level, only) for level in levels])
         dataset.memo[key] = _window_sums(running.sort("day"), windows)
     return dataset.memo[key]
 
@@ -238,13 +255,15 @@ def window_sums(
 _GROUPS = ["level", "scope", "measure"]
 
 
-def _running_totals(dataset: Dataset, registry: Registry, level: Level) -> pl.DataFrame:
+def _running_totals(
+    dataset: Dataset, registry: Registry, level: Level, only: frozenset[str] | None = None
+) -> pl.DataFrame:
     """Per sum-measure (level, scope, measure) and day: the running ``total`` and row ``index``."""
-    key = ("running_totals", level, _rollups_key(registry))
+    key = ("running_totals", level, _rollups_key(registry), only)
     if key not in dataset.memo:
         sums = [name for name, (_, m) in registry.measures.items() if m.rollup == "sum"]
         dataset.memo[key] = (
-            _level_frame(dataset, registry, level)
+            _level_frame(dataset, registry, level, only)
             .lazy()
             .filter(pl.col("measure").is_in(sums))
             .sort(*_GROUPS, "day")
