@@ -1,9 +1,10 @@
-"""Tables as people read them: a small one as plain HTML (every cell, escaped, its help on the
-header), a larger one in Streamlit's grid — on the pages as in the builder."""
+"""Tables as people read them: one that fits a screen as plain HTML (every cell, escaped, its help on
+the header), a longer one in Streamlit's grid — on the pages as in the builder."""
 
 from __future__ import annotations
 
 import polars as pl
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from bridge.present.format import MISSING
@@ -36,15 +37,21 @@ def test_an_empty_table_keeps_its_header_and_says_so() -> None:
     assert list(read.columns) == ["Team"] and read.empty
 
 
-def test_pages_show_small_tables_as_html_and_large_ones_in_the_grid(app: AppTest) -> None:
-    """Frontline's tables are small (HTML); Definitions lists every metric (the grid)."""
+def test_pages_show_small_tables_as_html_and_long_ones_in_the_grid(
+    app: AppTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every table of the sample's pages fits a screen (HTML); with a lower bar, Definitions' team
+    table (20 rows) goes to the grid and the shorter ones stay HTML."""
     at = open_page(app, "frontline", metric="revenue")
     assert not at.dataframe, "a small table drawn in the grid"
     small = [t for t in tables(at) if "Rank" in t.columns]
     assert small and 0 < len(small[0]) <= STATIC_ROWS
     at = open_page(app, "definitions")
+    assert not at.dataframe and len(tables(at)) == 3
+    monkeypatch.setattr("bridge.app.ui.STATIC_ROWS", 12)
+    at = open_page(app, "definitions")
     grids = [d.value for d in at.dataframe]
-    assert grids and all(len(g) > STATIC_ROWS for g in grids)
+    assert len(grids) == 1 and all(len(g) > 12 for g in grids)
     written = [read_html_table(h.value) for h in at.get("html") if "bridge-table" in h.value]
-    assert written and all(len(t) <= STATIC_ROWS for t in written)
+    assert len(written) == 2 and all(len(t) <= 12 for t in written)
     assert len(tables(at)) == len(grids) + len(written)

@@ -5,10 +5,11 @@ CSV download, the same columns with plain numbers. Builders here turn views into
 brief and the CLI's table output use the same ones. CSV text cells a spreadsheet would evaluate as a
 formula are neutralised (:func:`csv_bytes`).
 
-A small table (:data:`STATIC_ROWS` rows or fewer) is shown as plain HTML (:func:`static_html`):
-nothing to sort or scroll, its text wraps in a narrow column instead of being cut at the edge, and
-the browser lays it out in a few milliseconds where Streamlit's data grid (a canvas) cost a page
-about 35 ms (#18). Larger tables keep the grid: sorting, scrolling and searching are what they need.
+A table that fits on a screen (:data:`STATIC_ROWS` rows or fewer) is shown as plain HTML
+(:func:`static_html`): nothing to scroll, its text wraps in a narrow column instead of being cut at
+the edge, and the browser lays it out in a few milliseconds where Streamlit's data grid (a canvas)
+cost a page about 35 ms, and the first grid of a browser tab ~200 ms more to load its code (#18).
+Longer tables keep the grid: sorting, scrolling and searching are what they need.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ import polars as pl
 from bridge.present.format import MISSING, ChangeKind, NumberFormat, change_text, day_text, yes_no
 from bridge.present.palette import status_label
 
-#: Tables up to this many rows are shown as plain HTML (:func:`static_html`), larger ones as a grid.
-STATIC_ROWS = 12
+#: Tables up to this many rows (about a screen's height) are shown as plain HTML
+#: (:func:`static_html`), longer ones in a grid.
+STATIC_ROWS = 25
 #: Rules between rows and around the header: half-transparent, on a light or a dark page.
 RULE_CSS = "1px solid rgba(128,128,128,0.3)"
 _CELL = f"padding:6px 10px 6px 0;border-bottom:{RULE_CSS};vertical-align:top"
