@@ -266,8 +266,12 @@ def test_an_early_period_is_not_compared(app: AppTest) -> None:
     assert set(table["vs same period last year"].to_list()) == {
         "not comparable: partial period: only 2 of 30 days so far"
     }
-    notes = " ".join(shown(w.value) for w in at.warning)
-    assert "partial period: only 2 of 30 days so far" in notes
+    notes = [shown(w.value) for w in at.warning]
+    # one reason, said once for every scope and both comparisons (not a warning per scope)
+    assert notes == [
+        "Every scope 2026-11: not comparable with the prior period and last year — partial "
+        "period: only 2 of 30 days so far"
+    ]
 
 
 def test_time_horizons_mark_not_comparable(app: AppTest) -> None:

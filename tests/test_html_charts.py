@@ -337,11 +337,24 @@ def test_horizon_lines_draw_each_point_in_proportion_and_a_pace_not_a_cliff() ->
     (_, _, v0, y0), (_, _, v1, y1) = points[:2]
     for _, _, v, y in points[2:]:  # one straight scale: heights in proportion to values
         assert abs((y - y0) / (y1 - y0) - (v - v0) / (v1 - v0)) < 0.01
-    assert 'data-segment="pace"' in charts["Group"]  # joined to 2026-03 by a dotted segment
+    # joined to 2026-03 by a dashed segment, drawn unlike last year's dotted line
+    segment = re.search(r'data-segment="pace"[^>]*stroke-dasharray="([^"]+)"', charts["Group"])
+    last_year = re.search(r'data-line="last year"[^>]*stroke-dasharray="([^"]+)"', charts["Group"])
+    assert segment and last_year and segment.group(1) != last_year.group(1)
+    assert "at its pace for the whole period" in markup  # a sum's legend
     assert 'stroke="#D55E00"' in charts["Unit"]  # each unit in its colour
     assert "whole 2026-04 at this pace (last year's pattern): $38.0" in html.unescape(
         charts["Group"]
     )
+
+
+def test_horizon_lines_say_a_rate_in_progress_is_drawn_at_its_value_so_far() -> None:
+    view = _horizon({"Group": [0.9, 0.92, 0.91]}, running=0.91).with_columns(
+        pace_basis=pl.lit("rate so far")
+    )
+    markup = horizon_lines(view, PERCENT, {})
+    assert "period in progress, at its value so far" in markup
+    assert "at its pace for the whole period" not in markup
 
 
 def test_horizon_lines_break_where_a_period_has_no_value() -> None:

@@ -8,7 +8,6 @@ exactly the same message.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 import pytest
@@ -27,7 +26,7 @@ from bridge.translate.request import (
     TradeoffRequest,
     resolve,
 )
-from tests.apptesting import open_page, shown
+from tests.apptesting import drawings, open_page, shown
 from tests.conftest import AS_OF
 
 TODAY = dt.date(2026, 12, 3)
@@ -193,7 +192,7 @@ def test_moving_the_as_of_date_neither_queries_nor_rewrites_the_cache(
         for day in (dt.date(2025, 6, 30), dt.date(2024, 1, 15), AS_OF, dt.date(2025, 6, 30)):
             at = at.sidebar.date_input(key="as_of").set_value(day).run()
             assert not at.exception and not at.error
-            chart = json.loads(at.get("plotly_chart")[0].proto.spec)
+            chart = next(d for d in drawings(at) if 'data-kind="horizon"' in d)
             if day == dt.date(2025, 6, 30):
                 first_x = first_x or chart
                 assert chart == first_x  # the same view each time

@@ -3,6 +3,8 @@ the header), a longer one in Streamlit's grid — on the pages as in the builder
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -28,6 +30,16 @@ def test_a_small_table_is_written_cell_by_cell_and_escaped() -> None:
     assert list(read.columns) == ["Team", "Value"]
     assert read["Team"].to_list() == ["<b>Stores</b> & Co", 'Say "hi"']
     assert read["Value"].to_list() == ["$1.2M", MISSING]
+
+
+def test_a_short_word_stays_on_one_line_and_a_sentence_wraps() -> None:
+    sentence = "not comparable: partial period: only 5 of 31 days so far"
+    markup = static_html(table([{"Day": "2026-12-05", "Why": sentence}], ("Day", "Why")), "t")
+    cells = re.findall(r'<td style="([^"]*)">([^<]*)</td>', markup)
+    assert [("nowrap" in style, text) for style, text in cells] == [
+        (True, "2026-12-05"),  # never "2026-" / "12-05"
+        (False, sentence),
+    ]
 
 
 def test_an_empty_table_keeps_its_header_and_says_so() -> None:

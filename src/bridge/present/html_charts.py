@@ -495,8 +495,13 @@ def horizon_lines(
         cell, stars = _horizon_cell(part, str(scope), axis, fmt, colours.get(scope, COMPANY), marks)
         cells.append(cell)
         starred = starred or stars
+    running = view.filter(pl.col("in_progress"))
+    so_far = not running.is_empty() and set(running.get_column("pace_basis")) == {"rate so far"}
     legend = [
-        _shape(TO_DATE.glyph, TO_DATE.text),
+        # a rate's period in progress is drawn at its value so far (nothing to scale), a sum's at pace
+        _shape(
+            TO_DATE.glyph, "period in progress, at its value so far" if so_far else TO_DATE.text
+        ),
         _shape(NOT_COMPARABLE.glyph, NOT_COMPARABLE.text),
         _shape(LAST_YEAR.glyph * 3, LAST_YEAR.text),
     ]
@@ -525,7 +530,8 @@ def _horizon_cell(
     x0, x1, y0, y1 = left, LINE_W - LINE_RIGHT, LINE_TOP, LINE_H - LINE_BOTTOM
     step = (x1 - x0) / max(len(rows), 1)
     # a point's dot, and the circle around it a pointer finds: smaller when periods crowd
-    dot, reach = min(3.5, max(step * 0.3, 1.5)), min(9.0, step / 2)
+    # (two dozen months: dots small enough that last year's line still shows between them)
+    dot, reach = min(3.5, max(step * 0.18, 1.3)), min(9.0, step / 2)
 
     def x(i: int) -> float:
         return x0 + (i + 0.5) * step
@@ -658,9 +664,11 @@ def _pace_mark(
     segment = ""
     last = whole[-1]["value"] if whole else None
     if last is not None and not missing(last):
+        # dashed, where last year's line is dotted: the way to the diamond, not last year going on
         segment = (
             f'<line data-segment="pace" x1="{x(len(whole) - 1):.1f}" y1="{y(float(last)):.1f}" '
-            f'x2="{x(i):.1f}" y2="{y(pace):.1f}" stroke="{colour}" stroke-width="1.2" stroke-dasharray="2 3"/>'
+            f'x2="{x(i):.1f}" y2="{y(pace):.1f}" stroke="{colour}" stroke-width="1.5" '
+            'stroke-dasharray="5 3"/>'
         )
     cx, cy, d = x(i), y(pace), 6
     return (

@@ -30,6 +30,8 @@ from bridge.present.palette import status_label
 STATIC_ROWS = 25
 #: Rules between rows and around the header: half-transparent, on a light or a dark page.
 RULE_CSS = "1px solid rgba(128,128,128,0.3)"
+#: A cell's text without a space up to this long is kept on one line (2026-12-05, -$276.8K).
+NOWRAP_CHARS = 14
 _CELL = f"padding:6px 10px 6px 0;border-bottom:{RULE_CSS};vertical-align:top"
 _HEAD = f"{_CELL};font-weight:600;vertical-align:bottom"
 
@@ -127,12 +129,15 @@ def static_html(shown: Table, label: str) -> str:
         )
         return f'<th scope="col"{said}>{e(name)}</th>'
 
+    def cell(value: object) -> str:
+        text = MISSING if value is None else str(value)
+        # a date, an amount or a change is one word: never broken at its hyphen or sign
+        whole = ";white-space:nowrap" if " " not in text and len(text) <= NOWRAP_CHARS else ""
+        return f'<td style="{_CELL}{whole}">{e(text)}</td>'
+
     head = "".join(header(name) for name in shown.shown.columns)
     body = "".join(
-        "<tr>"
-        + "".join(f'<td style="{_CELL}">{e(MISSING if v is None else str(v))}</td>' for v in row)
-        + "</tr>"
-        for row in shown.shown.iter_rows()
+        "<tr>" + "".join(cell(v) for v in row) + "</tr>" for row in shown.shown.iter_rows()
     ) or (
         f'<tr><td colspan="{shown.shown.width or 1}" style="{_CELL};opacity:0.7">No rows.</td></tr>'
     )

@@ -86,7 +86,8 @@ def _components(
                 "Team": r["team_name"] or r["team_id"],
                 "Business unit": r["business_unit"] or "Unassigned",
                 "Measure": r["measure"],
-                "Amount": compact(r["amount"], 1),
+                # whole numbers from 100 up (as the K and M beside them): never a bare "515.6"
+                "Amount": compact(r["amount"], 0 if abs(r["amount"]) >= 100 else 1),
                 "Share of the measure": SHARE.value(r["share"]),
                 f"{metric.label} (team alone)": number.value(r["team_value"]),
             }

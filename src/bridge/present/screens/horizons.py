@@ -28,19 +28,7 @@ def horizons_screen(inputs: Inputs, request: HorizonRequest) -> Screen:
         view = view.filter((pl.col("scope") == unit) | (pl.col("level") == "company"))
     last = latest(view)
     running = last.filter(pl.col("in_progress"))
-    notes = tuple(
-        sorted(
-            {
-                f"{r['scope']} {r['period_label']}: not comparable with {what} — {reason}"
-                for r in last.iter_rows(named=True)
-                for what, reason in (
-                    ("the prior period", r["prior_reason"]),
-                    ("last year", r["last_year_reason"]),
-                )
-                if reason
-            }
-        )
-    )
+    notes = not_comparable_notes(last)
     caption = metric.description
     if running.height:
         r = running.row(0, named=True)
@@ -89,3 +77,27 @@ def horizons_screen(inputs: Inputs, request: HorizonRequest) -> Screen:
         drivers_panel(dataset, registry, metric, grain, end, unit, teams=True, key="why-teams"),
     )
     return Screen(title="Time horizons", rows=(Row(choice=choice, action=action),))
+
+
+def not_comparable_notes(last: pl.DataFrame) -> tuple[str, ...]:
+    """Why a latest period is not comparable, each reason once: the scopes it applies to named
+    together ("every scope" when it is all of them), the comparisons it breaks named together."""
+    broken: dict[tuple[str, str, str], list[str]] = {}  # (period, reason, scope) -> comparisons
+    for r in last.iter_rows(named=True):
+        for what, reason in (
+            ("the prior period", r["prior_reason"]),
+            ("last year", r["last_year_reason"]),
+        ):
+            if reason:
+                broken.setdefault((r["period_label"], reason, r["scope"]), []).append(what)
+    grouped: dict[tuple[str, str, str], list[str]] = {}  # (period, reason, comparisons) -> scopes
+    for (period, reason, scope), whats in broken.items():
+        grouped.setdefault((period, reason, " and ".join(whats)), []).append(scope)
+    everyone = set(last.get_column("scope")) if last.height > 1 else None
+    return tuple(
+        sorted(
+            f"{'Every scope' if set(scopes) == everyone else ', '.join(scopes)} {period}: "
+            f"not comparable with {whats} — {reason}"
+            for (period, reason, whats), scopes in grouped.items()
+        )
+    )
