@@ -40,9 +40,8 @@ SECTIONS = {
 navigation = st.navigation(
     {"": [st.Page(home, title="Bridge", default=True)], **SECTIONS}, position="hidden"
 )
+# The chart code loads while the first page is computed and drawn, not on the first click to a chart.
+ui.preload_chart_code()
 # With an access policy, the person signs in here first, and sees only the pages their role opens.
 ui.page_links(SECTIONS)
 navigation.run()
-# The chart code loads while the person reads the first page, not on their first click to a chart
-# (last in the sidebar: the element takes a line's gap).
-ui.preload_chart_code()

@@ -98,10 +98,16 @@ def test_every_page_through_the_sidebar(page: Page, server: str) -> None:
 
 def test_the_chart_code_loads_while_the_first_page_is_read(page: Page, server: str) -> None:
     """The Overview draws no Plotly chart (its bars are HTML), so Plotly's code would load only on
-    the first click to a chart page (~0.8 s there): it loads once the browser is idle instead, from
-    the URL Streamlit's own loader uses, so the chart page finds it loaded."""
+    the first click to a chart page (~0.8 s there): it loads with the first page instead, from
+    the URL Streamlit's own loader uses, so the chart page finds it loaded. The element that loads
+    it takes no place: the sidebar starts with Bridge's title, as without it."""
     open_app(page, server, "Overview")
     expect(live(page).locator('[data-testid="stPlotlyChart"]')).to_have_count(0)
+    tops = page.evaluate(
+        "() => ['[data-testid=stSidebarUserContent]', '[data-testid=stSidebar] h1']"
+        ".map(s => document.querySelector(s).getBoundingClientRect().top)"
+    )
+    assert tops[0] == tops[1], f"a gap above the sidebar's title: {tops}"
     page.wait_for_function("() => window.bridgeChartCode === 'loaded'", timeout=RERUN_MS)
     loaded = page.evaluate(
         "() => performance.getEntriesByType('resource').map(r => r.name)"

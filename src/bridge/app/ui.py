@@ -697,11 +697,11 @@ _PLOTLY_CHUNK = next(
     None,
 )
 #: Loads that chunk once per browser tab, from beside Streamlit's own main script — the URL
-#: Streamlit's loader asks for later, so it is the same module then. It starts as the first page
-#: arrives (this element comes last): running the chunk is one ~0.6 s task on the browser's main
-#: thread, spent while that page is still drawing rather than when the person first clicks (started
-#: at the first idle moment instead, it landed on a click made within a second of the page settling:
-#: 0.9 s for the lens). A constant: nothing from data or config is in it. Nothing happens when the
+#: Streamlit's loader asks for later, so it is the same module then. It starts with the first page's
+#: run (this element comes first): running the chunk is one ~0.6 s task on the browser's main
+#: thread, spent while that page is still computed and drawn rather than when the person first
+#: clicks (started at the first idle moment, or as the page's last element, it landed on a click
+#: made within a second of the page settling: 0.9 s for the lens). A constant: nothing from data or config is in it. Nothing happens when the
 #: chunk is not found (another Streamlit build) or fails to load: the chart page then loads it.
 _PRELOAD_JS = """<script>
 (() => {
@@ -717,11 +717,18 @@ _PRELOAD_JS = """<script>
 
 
 def preload_chart_code() -> None:
-    """Have the browser load the chart code while the person reads, not when they first open a
-    page with a Plotly chart (see :data:`_PRELOAD_JS`)."""
+    """Have the browser load the chart code while the first page is computed and drawn, not when
+    the person first opens a page with a Plotly chart (see :data:`_PRELOAD_JS`). Called first, so
+    the load overlaps the server's work; its element is hidden (a style-only ``st.html`` takes no
+    place), so the sidebar keeps its spacing."""
     if _PLOTLY_CHUNK is not None:
-        with st.sidebar:
+        hidden = f".st-key-{_PRELOAD_KEY}"  # the container, and the wrapper that lays it out
+        st.html(f"<style>{hidden}, :has(> {hidden}) {{display: none}}</style>")
+        with st.sidebar.container(key=_PRELOAD_KEY):
             st.html(_PRELOAD_JS.replace("CHUNK", _PLOTLY_CHUNK), unsafe_allow_javascript=True)
+
+
+_PRELOAD_KEY = "bridge-chart-code"
 
 
 def _sidebar_person() -> Grant:
