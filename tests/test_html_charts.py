@@ -175,6 +175,11 @@ def _team_mark(team: str, period: str, text: str) -> pl.DataFrame:
     )
 
 
+def _row_headers(markup: str) -> list[str]:
+    """The grid's row names, top to bottom, as written in the markup."""
+    return re.findall(r'role="rowheader"[^>]*>([^<]*)<', markup)
+
+
 def test_status_grid_gives_each_cell_its_colour_shape_and_numbers() -> None:
     view = _frontline(
         [
@@ -185,7 +190,7 @@ def test_status_grid_gives_each_cell_its_colour_shape_and_numbers() -> None:
     )
     marks = _team_mark("t1", "2026-W47", "★ Decision: stop <i>Retail</i> (2026-11-18)")
     markup = status_grid(view, MONEY, marks)
-    rows = re.findall(r'role="rowheader"[^>]*>([^<]*)<', markup)
+    rows = _row_headers(markup)
     assert rows == ["&lt;b&gt;Fulfil&lt;/b&gt;ment &quot;x&quot;", "Checkout"]  # sorted, escaped
     assert "<b>" not in markup and "<i>" not in markup
     cells = re.findall(r'title="([^"]+)"[^>]*data-status="([^"]+)"[^>]*><span[^>]*>([^<]+)', markup)
@@ -233,7 +238,7 @@ def test_status_grid_keeps_two_teams_of_one_name_apart_and_stars_only_drawn_cell
     )
     marks = _team_mark("t3", "2026-W47", "★ Decision: stop")
     markup = status_grid(view, MONEY, marks)
-    rows = re.findall(r'role="rowheader"[^>]*>([^<]*)<', markup)
+    rows = _row_headers(markup)
     assert rows == ["Checkout", "Support · Marketplace", "Support · Retail"]
     said = re.findall(r'title="([^"]+)"', markup)
     assert "Support · Marketplace · 2026-W47: $1.00 vs target $4.00, ■ off track" in said

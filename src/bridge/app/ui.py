@@ -696,13 +696,15 @@ _PLOTLY_CHUNK = next(
     ),
     None,
 )
+#: The key of the preload's container (hidden, with the wrapper that lays it out).
+_PRELOAD_KEY = "bridge-chart-code"
 #: Loads that chunk once per browser tab, from beside Streamlit's own main script — the URL
 #: Streamlit's loader asks for later, so it is the same module then. It starts with the first page's
-#: run (this element comes first): running the chunk is one ~0.6 s task on the browser's main
-#: thread, spent while that page is still computed and drawn rather than when the person first
-#: clicks (started at the first idle moment, or as the page's last element, it landed on a click
-#: made within a second of the page settling: 0.9 s for the lens). A constant: nothing from data or config is in it. Nothing happens when the
-#: chunk is not found (another Streamlit build) or fails to load: the chart page then loads it.
+#: run (this element comes first), so fetching and compiling overlap that page's work; running the
+#: chunk is then one ~0.7 s task on the browser's main thread, about when a new session's first page
+#: settles (a click in that moment waits, once per tab). A constant: nothing from data or config is
+#: in it. Nothing happens when the chunk is not found (another Streamlit build) or fails to load:
+#: the chart page then loads it.
 _PRELOAD_JS = """<script>
 (() => {
   const main = document.querySelector('script[src*="static/js/index."]');
@@ -726,9 +728,6 @@ def preload_chart_code() -> None:
         st.html(f"<style>{hidden}, :has(> {hidden}) {{display: none}}</style>")
         with st.sidebar.container(key=_PRELOAD_KEY):
             st.html(_PRELOAD_JS.replace("CHUNK", _PLOTLY_CHUNK), unsafe_allow_javascript=True)
-
-
-_PRELOAD_KEY = "bridge-chart-code"
 
 
 def _sidebar_person() -> Grant:

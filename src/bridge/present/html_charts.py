@@ -479,7 +479,7 @@ def horizon_lines(
     """One small line chart per scope (company first): whole periods as a line, last year dotted.
 
     A period in progress is an open diamond at its pace — the whole period at the pace so far
-    (``pace``, see docs/views.md) — joined by a dotted segment: never a cliff. Periods not
+    (``pace``, see docs/views.md) — joined by a dashed segment: never a cliff. Periods not
     comparable with last year are open circles; a recorded decision is a star. Each point's tooltip
     gives its value and its change on last year (or why there is none). ``shared_scale`` gives every
     business unit the same axis (the company keeps its own). Two across where there is room, one
@@ -606,7 +606,7 @@ def _horizon_cell(
     for i, r in enumerate(rows):
         if r["in_progress"] and r["pace"] is not None and not missing(r["pace"]):
             out.append(_pace_mark(r, i, whole, x, y, fmt, colour))
-            said.append(_pace_text(r, fmt))
+            said.append("; ".join(_pace_text(r, fmt)))
     stars = _horizon_stars(rows, scope, marks, x, y)
     out += stars
     words = f"{scope}: " + (
@@ -632,13 +632,13 @@ def _runs(points: Sequence[tuple[int, float | None]]) -> list[list[tuple[int, fl
     return [r for r in runs if r]
 
 
-def _pace_text(r: Mapping[str, Any], fmt: NumberFormat) -> str:
+def _pace_text(r: Mapping[str, Any], fmt: NumberFormat) -> tuple[str, ...]:
     """A period in progress in words: its value so far, and, for a sum, the whole period's pace."""
     label = r["period_label"]
     so_far = f"{label} so far ({r['days']} of {r['period_days']} days): {fmt.value(r['value'])}"
     if r["pace_basis"] == "rate so far":
-        return so_far
-    return f"{so_far}; whole {label} at this pace ({r['pace_basis']}): {fmt.value(r['pace'])}"
+        return (so_far,)
+    return so_far, f"whole {label} at this pace ({r['pace_basis']}): {fmt.value(r['pace'])}"
 
 
 def _pace_mark(
@@ -651,7 +651,7 @@ def _pace_mark(
     colour: str,
 ) -> str:
     """The period in progress: an open diamond at its pace, joined to the last whole period (when
-    it has a value) by a dotted segment; the tooltip says the days so far and the basis."""
+    it has a value) by a dashed segment; the tooltip says the days so far and the basis."""
     pace = float(r["pace"])
     versus = (
         f"vs the same {r['days']} days last year "
@@ -659,8 +659,8 @@ def _pace_mark(
         if r["last_year_comparable"]
         else f"not comparable with last year: {r['last_year_reason']}"
     )
-    so_far, _, projection = _pace_text(r, fmt).partition("; ")
-    tip = f"{so_far} · {versus}" + (f"\n{projection}" if projection else "")
+    so_far, *projection = _pace_text(r, fmt)
+    tip = "\n".join([f"{so_far} · {versus}", *projection])
     segment = ""
     last = whole[-1]["value"] if whole else None
     if last is not None and not missing(last):

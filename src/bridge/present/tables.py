@@ -143,7 +143,7 @@ def static_html(shown: Table, label: str) -> str:
     )
     return (
         f'<div class="bridge-table" style="overflow-x:auto;margin:0 0 8px 0">'
-        f'<table aria-label="{e(label, quote=True)}" style="border-collapse:collapse;width:100%;'
+        f'<table aria-label="{e(label)}" style="border-collapse:collapse;width:100%;'
         f'font-size:14px;line-height:1.35">'
         f'<thead style="text-align:left">'
         f"<tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"

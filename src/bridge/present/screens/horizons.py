@@ -28,7 +28,7 @@ def horizons_screen(inputs: Inputs, request: HorizonRequest) -> Screen:
         view = view.filter((pl.col("scope") == unit) | (pl.col("level") == "company"))
     last = latest(view)
     running = last.filter(pl.col("in_progress"))
-    notes = not_comparable_notes(last)
+    notes = _not_comparable_notes(last)
     caption = metric.description
     if running.height:
         r = running.row(0, named=True)
@@ -79,7 +79,7 @@ def horizons_screen(inputs: Inputs, request: HorizonRequest) -> Screen:
     return Screen(title="Time horizons", rows=(Row(choice=choice, action=action),))
 
 
-def not_comparable_notes(last: pl.DataFrame) -> tuple[str, ...]:
+def _not_comparable_notes(last: pl.DataFrame) -> tuple[str, ...]:
     """Why a latest period is not comparable, each reason once: the scopes it applies to named
     together ("every scope" when it is all of them), the comparisons it breaks named together."""
     broken: dict[tuple[str, str, str], list[str]] = {}  # (period, reason, scope) -> comparisons
