@@ -9,6 +9,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from polars.testing import assert_series_equal
 
 from bridge.app.cli import main
 from bridge.config.access import (
@@ -169,8 +170,14 @@ def test_a_scoped_load_reads_only_its_units_teams(
     own = everything.org.filter(pl.col("business_unit") == OWN_UNIT)
     assert teams == set(own.get_column("team_id")) and teams
     assert set(scoped.measures.get_column("team_id")) <= teams
-    expected = everything.measures.filter(pl.col("team_id").is_in(list(teams)))
-    assert scoped.measures.sort(pl.all()).equals(expected.sort(pl.all()))
+    keys = ["day", "team_id", "measure"]
+    expected = everything.measures.filter(pl.col("team_id").is_in(list(teams))).sort(keys)
+    found = scoped.measures.sort(keys)
+    # the same rows (every day, team and measure), with the same values up to the order in which
+    # the database added a day's events: the scoped query searches the team index, the full
+    # load's slices the time index (4 of 81,588 sums differed in their last bit on the sample)
+    assert found.drop("value").equals(expected.drop("value"))
+    assert_series_equal(found["value"], expected["value"], check_exact=False, rel_tol=1e-12)
     assert set(scoped.targets.get_column("team_id")) <= teams
     assert set(scoped.plan.get_column("business_unit")) == {OWN_UNIT}
     assert scoped.units == (OWN_UNIT,)

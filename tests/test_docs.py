@@ -258,3 +258,22 @@ def test_every_documented_cli_option_exists() -> None:
         if "bridge " in line:
             for option in re.findall(r"(?<![\w-])--[a-z][a-z-]+", line):
                 assert option in known, f"documented, but no command takes {option}: {line.strip()}"
+
+
+def test_the_docs_say_how_a_long_history_is_sliced() -> None:
+    """What docs/config.md and docs/scaling.md tell a user about slices is what the loader does."""
+    from bridge.data import load
+
+    words = {2: "two", 3: "three", 4: "four"}
+    config_doc, scaling = (DOCS / "config.md").read_text(), (DOCS / "scaling.md").read_text()
+    assert f"up to {words[load.SLICES]} slices of days" in config_doc
+    assert f"up to {words[load.SLICES]}\n  slices of days" in scaling
+    assert f"`MIN_SLICE_DAYS`, {load.MIN_SLICE_DAYS} days" in scaling
+    # "more than six months": two slices' worth of days
+    assert 180 <= 2 * load.MIN_SLICE_DAYS <= 186 and "more than six months" in config_doc
+    # the databases the docs name are the ones sliced
+    assert {"sqlite", "postgresql", "mariadb", "mysql"} == load.SLICED_DIALECTS
+    for doc in (config_doc, scaling):
+        assert "SQLite, PostgreSQL, MariaDB and MySQL" in doc.replace("\n  ", " ").replace(
+            "\n", " "
+        )

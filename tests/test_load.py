@@ -8,11 +8,20 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from sqlalchemy import text
+from polars.testing import assert_frame_equal
+from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
 
 from bridge.config.registry import Registry
-from bridge.data.load import first_days, load_dataset, measure_query, open_source, reflect
+from bridge.data import load
+from bridge.data.load import (
+    first_days,
+    load_dataset,
+    measure_query,
+    open_source,
+    reflect,
+    slices,
+)
 from bridge.dataset import MEASURES_SCHEMA, Dataset
 from bridge.errors import SourceError
 from tests.conftest import AS_OF, sample_copy
@@ -94,6 +103,102 @@ def test_date_range_is_half_open(registry: Registry, sample_url: str, sample_db:
     )
     loaded = _measure(dataset, "orders")
     assert loaded == {k: v[0] for k, v in raw.items()}
+
+
+D = dt.date
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "first", "today", "expected"),
+    [
+        # the whole history in three spans of equal days: open at both ends, as asked
+        (
+            None,
+            None,
+            D(2022, 1, 1),
+            D(2022, 12, 31),
+            [(None, D(2022, 5, 2)), (D(2022, 5, 2), D(2022, 9, 1)), (D(2022, 9, 1), None)],
+        ),
+        # two slices' worth of days (184 = 2 × 92): two; a day less: one query
+        (None, None, D(2022, 1, 1), D(2022, 7, 3), [(None, D(2022, 4, 3)), (D(2022, 4, 3), None)]),
+        (None, None, D(2022, 1, 1), D(2022, 7, 2), [(None, None)]),
+        # a refresh of the last days: one query
+        (D(2022, 12, 28), None, D(2022, 1, 1), D(2022, 12, 31), [(D(2022, 12, 28), None)]),
+        # a range: cut between its own bounds, which the spans keep
+        (
+            D(2022, 1, 1),
+            D(2023, 1, 1),
+            D(2020, 1, 1),
+            D(2026, 1, 1),
+            [
+                (D(2022, 1, 1), D(2022, 5, 2)),
+                (D(2022, 5, 2), D(2022, 9, 1)),
+                (D(2022, 9, 1), D(2023, 1, 1)),
+            ],
+        ),
+        # a source whose history starts after the range, or ends before it: one (empty) query
+        (
+            D(2022, 1, 1),
+            D(2023, 1, 1),
+            D(2024, 1, 1),
+            D(2026, 1, 1),
+            [(D(2022, 1, 1), D(2023, 1, 1))],
+        ),
+        (D(2025, 1, 1), None, D(2020, 1, 1), D(2024, 1, 1), [(D(2025, 1, 1), None)]),
+    ],
+)
+def test_slices_cut_a_long_history(
+    start: dt.date | None,
+    end: dt.date | None,
+    first: dt.date,
+    today: dt.date,
+    expected: list[tuple[dt.date | None, dt.date | None]],
+) -> None:
+    assert slices(start, end, first, today, count=3, min_days=92) == expected
+
+
+def _measure_queries(engine: object, table: str) -> list[tuple[object, ...]]:
+    """Records the parameters of every measure query ``engine`` sends to ``table``."""
+    seen: list[tuple[object, ...]] = []  # a bound on a text time column is a string
+
+    def record(conn: object, cursor: object, sql: str, params: object, *_: object) -> None:
+        if f"FROM {table}" in sql and "GROUP BY" in sql:
+            seen.append(tuple(params) if isinstance(params, (tuple, list)) else (params,))
+
+    event.listen(engine, "before_cursor_execute", record)
+    return seen
+
+
+def test_a_long_history_is_read_in_slices_with_the_same_numbers(
+    registry: Registry, sample_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sample's indexed tables (five years) are read in three slices of days, on parallel
+    connections; the measures equal those of one query per source."""
+    engine = open_source(sample_url)
+    queries = _measure_queries(engine, "orders")
+    sliced = load_dataset(engine, registry).measures
+    # the slices meet (one's end is the next one's start) and nothing bounds the outer ends
+    bounds = sorted(tuple(p for p in q if isinstance(p, str)) for q in queries)
+    first, middle, last = bounds
+    assert len(first) == len(last) == 1 and middle == (first[0], last[0]), bounds
+    monkeypatch.setattr(load, "SLICES", 1)
+    whole = load_dataset(open_source(sample_url), registry).measures
+    order = ["day", "team_id", "measure"]
+    assert sliced.height == whole.height
+    assert_frame_equal(sliced.sort(order), whole.sort(order), check_exact=False, rel_tol=1e-12)
+
+
+def test_a_table_without_an_index_on_its_time_is_one_query(
+    registry: Registry, sample_db: Path, tmp_path: Path
+) -> None:
+    """Without an index leading with the time column, each slice would read the whole table."""
+    copy = tmp_path / "unindexed.sqlite"
+    with sample_copy(sample_db, copy) as conn:
+        conn.execute("DROP INDEX ix_orders_ordered_at")
+    engine = open_source(f"sqlite:///{copy}")
+    orders, tickets = _measure_queries(engine, "orders"), _measure_queries(engine, "tickets")
+    load_dataset(engine, registry)
+    assert len(orders) == 1 and len(tickets) == 3
 
 
 def test_query_binds_every_value(registry: Registry, sample_url: str) -> None:

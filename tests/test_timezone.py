@@ -21,6 +21,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bridge.config.registry import Registry, load_registry
+from bridge.data import load
 from bridge.data.health import check
 from bridge.data.load import first_days, load_dataset, open_source, source_sql
 from bridge.errors import ConfigError
@@ -199,6 +200,36 @@ def test_every_kind_of_time_column_counts_on_its_day_in_the_zone(
         firsts = first_days(open_source(events), registry)
         assert firsts["naive"] == dt.date(2026, 3, 27)  # 00:00 UTC is 01:00 in Berlin
         assert firsts["dated"] == dt.date(2026, 3, 27)
+
+
+@pytest.mark.parametrize("dialect", [d for d in DIALECTS if d is not SPARK])
+@pytest.mark.parametrize("zone", ["Europe/Berlin", None])
+def test_slices_of_days_cut_every_kind_of_time_column_exactly(
+    dialect: str, zone: str | None, events: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long history is read in slices of days (:func:`bridge.data.load.slices`) where the time
+    column is indexed: cut here at every midnight of both changes' days, each row is still counted
+    once, on its day in the zone."""
+    engine = create_engine(events)
+    with engine.begin() as conn:
+        for name, column in SOURCES.items():
+            conn.execute(text(f"CREATE INDEX ix_{name} ON events ({column})"))
+    engine.dispose()
+    days = [s + dt.timedelta(days=i) for s in (dt.date(2026, 3, 26), dt.date(2026, 10, 22)) for i in range(7)]  # fmt: skip
+    cut: list[load.Span] = []
+
+    def every_day(start: dt.date | None, end: dt.date | None, *_: object) -> list[load.Span]:
+        spans = list(zip([start, *days], [*days, end], strict=True))
+        cut.extend(spans)
+        return spans
+
+    monkeypatch.setattr(load, "slices", every_day)
+    registry = load_registry(_config(tmp_path / "config", zone))
+    loaded = _loaded(registry, events)
+    assert len(cut) == len(SOURCES) * (len(days) + 1)  # every source was read in slices
+    reference = None if zone is None else zoneinfo.ZoneInfo(zone)
+    for source in SOURCES:
+        assert loaded[source] == _expected(source, reference), source
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)

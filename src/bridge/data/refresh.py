@@ -134,14 +134,15 @@ class MeasureCache:
                 )
                 if problems:
                     raise ConfigError(problems)
-            firsts = {name: str(day) for name, day in first_days(engine, registry).items()}
+            days = first_days(engine, registry)
+            firsts = {name: str(day) for name, day in days.items()}
             if cached is None or cached.first_days != firsts:
-                dataset = load_dataset(engine, registry, units=units, company=company)
+                dataset = load_dataset(engine, registry, units=units, company=company, firsts=days)
                 self.last = RefreshStats("full", None, 0)
             else:
                 reuse_from = cached.watermark - dt.timedelta(days=self.late_arriving_days)
                 fresh = load_dataset(
-                    engine, registry, start=reuse_from, units=units, company=company
+                    engine, registry, start=reuse_from, units=units, company=company, firsts=days
                 )
                 kept = cached.dataset.measures.filter(pl.col("day") < reuse_from)
                 dataset = Dataset(
