@@ -42,6 +42,31 @@ def test_a_short_word_stays_on_one_line_and_a_sentence_wraps() -> None:
     ]
 
 
+def test_a_column_of_numbers_is_set_right_and_text_left() -> None:
+    """Digits line up in a column whose plain values are numbers, whatever its cells say."""
+    rows = [
+        {"Team": "Stores", "Revenue": "$1.2M", "vs plan": "+4.1%"},
+        {"Team": "Online", "Revenue": "$980.0K", "vs plan": "no plan set"},
+    ]
+    raw = [
+        {"Team": "Stores", "Revenue": 1_200_000.0, "vs plan": 0.041},
+        {"Team": "Online", "Revenue": 980_000.0, "vs plan": None},
+    ]
+    markup = static_html(table(rows, ("Team", "Revenue", "vs plan"), raw), "t")
+    heads = re.findall(r'<th scope="col" style="([^"]*)">([^<]*)</th>', markup)
+    cells = re.findall(r'<td style="([^"]*)">([^<]*)</td>', markup)
+    right = "text-align:right"
+    assert [(right in style, name) for style, name in heads] == [
+        (False, "Team"),
+        (True, "Revenue"),
+        (True, "vs plan"),
+    ]
+    assert [right in style for style, _ in cells] == [False, True, True] * 2
+    assert all("tabular-nums" in style for style, _ in cells if right in style)
+    # without plain values nothing says a column holds numbers: every column is set left
+    assert right not in static_html(table(rows, ("Team", "Revenue")), "t")
+
+
 def test_an_empty_table_keeps_its_header_and_says_so() -> None:
     markup = static_html(Table(pl.DataFrame(schema={"Team": pl.String})), "Nothing")
     assert "No rows." in markup

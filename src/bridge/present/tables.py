@@ -34,6 +34,8 @@ RULE_CSS = "1px solid rgba(128,128,128,0.3)"
 NOWRAP_CHARS = 14
 _CELL = f"padding:6px 10px 6px 0;border-bottom:{RULE_CSS};vertical-align:top"
 _HEAD = f"{_CELL};font-weight:600;vertical-align:bottom"
+#: A column of numbers: set right, each digit as wide as the others (they line up).
+_RIGHT = ";text-align:right;font-variant-numeric:tabular-nums"
 
 #: Cells starting with one of these are formulas to a spreadsheet (OWASP, "CSV injection").
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -117,27 +119,32 @@ def csv_bytes(frame: pl.DataFrame) -> bytes:
 def static_html(shown: Table, label: str) -> str:
     """``shown`` as a plain HTML table: its display strings, escaped; a column's help as the
     header's tooltip (a dotted underline says there is one); ``label`` names it to a screen reader.
-    Wider than its column (a phone), it scrolls sideways inside its own box."""
+    A column of numbers (its plain values are numbers) is set right, in figures of one width, so
+    its digits line up. Wider than its column (a phone), it scrolls sideways inside its own box."""
     e = html.escape
+    columns = shown.shown.columns
+    numbers = [_numbers(shown.raw, name) for name in columns]
 
-    def header(name: str) -> str:
+    def header(name: str, right: bool) -> str:
         tip = shown.help.get(name)
+        style = f"{_HEAD}{_RIGHT if right else ''}"
         said = (
-            f' title="{e(tip)}" style="{_HEAD};text-decoration:underline dotted;cursor:help"'
+            f' title="{e(tip)}" style="{style};text-decoration:underline dotted;cursor:help"'
             if tip
-            else f' style="{_HEAD}"'
+            else f' style="{style}"'
         )
         return f'<th scope="col"{said}>{e(name)}</th>'
 
-    def cell(value: object) -> str:
+    def cell(value: object, right: bool) -> str:
         text = MISSING if value is None else str(value)
         # a date, an amount or a change is one word: never broken at its hyphen or sign
         whole = ";white-space:nowrap" if " " not in text and len(text) <= NOWRAP_CHARS else ""
-        return f'<td style="{_CELL}{whole}">{e(text)}</td>'
+        return f'<td style="{_CELL}{_RIGHT if right else ""}{whole}">{e(text)}</td>'
 
-    head = "".join(header(name) for name in shown.shown.columns)
+    head = "".join(header(name, right) for name, right in zip(columns, numbers, strict=True))
     body = "".join(
-        "<tr>" + "".join(cell(v) for v in row) + "</tr>" for row in shown.shown.iter_rows()
+        "<tr>" + "".join(cell(v, right) for v, right in zip(row, numbers, strict=True)) + "</tr>"
+        for row in shown.shown.iter_rows()
     ) or (
         f'<tr><td colspan="{shown.shown.width or 1}" style="{_CELL};opacity:0.7">No rows.</td></tr>'
     )
@@ -148,6 +155,11 @@ def static_html(shown: Table, label: str) -> str:
         f'<thead style="text-align:left">'
         f"<tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
     )
+
+
+def _numbers(raw: pl.DataFrame | None, name: str) -> bool:
+    """Whether a column holds numbers: its plain values (the CSV's) are numeric."""
+    return raw is not None and name in raw.columns and raw.schema[name].is_numeric()
 
 
 # --- builders -------------------------------------------------------------------------------------
