@@ -81,11 +81,31 @@ def test_unit_bars_leave_out_what_has_no_number() -> None:
     assert len(_bars(markup)) == 2
 
 
-def test_unit_bars_start_a_rate_where_its_axis_starts_and_a_loss_below_zero() -> None:
+def _dots(markup: str) -> list[tuple[float, float]]:
+    """(value, height % of its centre) of every dot, in order."""
+    return [
+        (float(v), float(b))
+        for v, b in re.findall(
+            r'data-value="([^"]+)" data-mark="dot" style="[^"]*bottom:calc\(([\d.]+)% - ', markup
+        )
+    ]
+
+
+def test_a_rate_on_an_axis_without_zero_is_a_dot_and_a_loss_hangs_below_zero() -> None:
+    """A bar's length says its value: from an axis starting at 80 %, 84 % would be drawn a fifth
+    of 95 %. Such an axis gets a dot at each value (placed in proportion), never a bar."""
     rates = unit_bars(_units([("A", 0.951, 0.95), ("B", 0.843, 0.86)]), PERCENT)
     ticks = _ticks(rates, "y")
     assert ticks[0] != "0%", "a rate's axis need not start at zero"
-    assert {b for _, b, _ in _bars(rates)} == {0.0}
+    assert _bars(rates) == [], "no bar from an axis's floor"
+    dots = _dots(rates)
+    assert sorted(v for v, _ in dots) == sorted([0.951, 0.95, 0.843, 0.86])
+    (v0, h0), (v1, h1) = min(dots), max(dots)
+    per_point = (h1 - h0) / (v1 - v0)  # heights in proportion to the values (to 0.01 %)
+    assert per_point > 0 and all(abs(h - h0 - (v - v0) * per_point) < 0.02 for v, h in dots)
+    assert rates.count("border-radius:50%") == len(dots) + 2, "the legend's swatches are dots too"
+    # an axis holding zero keeps its bars
+    assert not _dots(unit_bars(_units([("A", 0.41, 0.40), ("B", 0.05, 0.04)]), PERCENT))
     losses = unit_bars(_units([("A", -2.0e6, 1.0e6)]), MONEY)
     (_, before_bottom, _), (now_value, now_bottom, now_height) = _bars(losses)
     assert now_value < 0 and now_bottom < before_bottom, "a loss hangs below the zero line"

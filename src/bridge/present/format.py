@@ -5,7 +5,7 @@ Every figure a page, a table, a chart, the brief or the CLI's table output shows
 percentages with enough decimals that neighbouring values differ (``87.8%``, ``87.84%``), points as
 ``pts`` (never ``-0.0 pts``), counts with separators (``12,345``). Dates have no time, unknowns read
 ``n/a`` or the reason, booleans read as words. Axis ticks are chosen here too, from the data's range,
-so an axis never repeats a label.
+so an axis never repeats a label and every label says its tick's whole value.
 
 Nothing here knows a metric: a format is built from ``unit`` and ``decimals`` (see :func:`of`).
 """
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
@@ -83,12 +84,29 @@ class NumberFormat:
     def values(self, values: Sequence[float | None], start: int | None = None) -> list[str]:
         """Each value written so that values that differ read differently: from ``start`` decimals
         (the metric's by default) up to a few more."""
+        places = self._places(values, start, exact=False)
+        return [self.value(v, places) for v in values]
+
+    def _places(self, values: Sequence[float | None], start: int | None, *, exact: bool) -> int:
+        """The fewest decimals from ``start`` (up to a few more) at which values that differ read
+        differently — and, when ``exact``, each reads as itself (a tick at 8.25 M is "$8.25M",
+        never "$8.2M" between "$8.0M" and "$8.5M")."""
         shown = [float(v) for v in values if v is not None and not missing(v)]
         places = self.decimals if start is None else start
         limit = max(places, self.decimals) + MAX_EXTRA_DECIMALS
-        while places < limit and _collide([self.value(v, places) for v in shown], shown):
+        while places < limit and (
+            _collide([self.value(v, places) for v in shown], shown)
+            or (exact and not all(self._exact(v, places) for v in shown))
+        ):
             places += 1
-        return [self.value(v, places) for v in values]
+        return places
+
+    def _exact(self, value: float, places: int) -> bool:
+        """Whether ``value`` written with ``places`` decimals says all of it (what more decimals
+        would add are zeros)."""
+        return _trimmed(self.value(value, places)) == _trimmed(
+            self.value(value, places + MAX_EXTRA_DECIMALS + 3)
+        )
 
     def change(self, change: float | None, kind: ChangeKind) -> str:
         """A comparison: ``+4.1%`` (relative) or ``+1.2 pts`` (difference of two percentages)."""
@@ -116,12 +134,19 @@ class NumberFormat:
             if zero and min(shown) >= 0:
                 lo, hi = max(lo, 0.0), max(hi, min_span)
         step = nice_step((hi - lo) / 4)
+        if self.unit == "count":
+            step = max(step, 1.0)  # a count is whole: no tick at 2.5 orders
         first = math.floor(lo / step) * step
         last = math.ceil(hi / step) * step
         ticks = [first + i * step for i in range(round((last - first) / step) + 1)]
-        labels = self.values(ticks, start=0)
+        places = self._places(ticks, 0, exact=True)
+        labels = tuple(self.value(t, places) for t in ticks)
+        # ticks that are all whole where they are written read without a ".0" ("$400K")
+        whole = tuple(_trimmed(label) for label in labels)
+        if not any("." in label for label in whole) and len(set(whole)) == len(whole):
+            labels = whole
         pad = step * 0.15
-        return Axis(tuple(ticks), tuple(labels), (first - pad, last + pad))
+        return Axis(tuple(ticks), labels, (first - pad, last + pad))
 
 
 @dataclass(frozen=True)
@@ -156,10 +181,13 @@ def change_text(change: float | None, kind: ChangeKind, decimals: int = 1) -> st
     if missing(change):
         return MISSING
     assert change is not None
-    number = f"{change * 100:+.{decimals}f}"
-    if float(number) == 0:
-        number = f"{0:.{decimals}f}"
+    number = f"{change * 100:+.{decimals}f}" if not flat(change, decimals) else f"{0:.{decimals}f}"
     return f"{number} pts" if kind == "points" else f"{number}%"
+
+
+def flat(change: float | None, decimals: int = 1) -> bool:
+    """Whether a change reads as none when written (``0.0%``): it has no direction to show."""
+    return change is not None and not missing(change) and float(f"{change * 100:.{decimals}f}") == 0
 
 
 def nice_step(raw: float) -> float:
@@ -211,6 +239,12 @@ def _collide(texts: Sequence[str], values: Sequence[float]) -> bool:
             return True
         seen[text] = value
     return False
+
+
+def _trimmed(text: str) -> str:
+    """A written number without the zeros that end its decimals: ``$8.2500M`` → ``$8.25M``,
+    ``87.0%`` → ``87%``, ``1,250.00`` → ``1,250`` (``80M`` stays)."""
+    return re.sub(r"\.(?!\d)", "", re.sub(r"(\.\d*?)0+(?!\d)", r"\1", text))
 
 
 def _nonzero(value: float, places: int) -> bool:

@@ -41,6 +41,8 @@ from bridge.present.palette import (
 PLOT_PX = 220
 #: Width kept for the value axis's tick labels, in pixels.
 TICKS_PX = 52
+#: A value drawn as a dot (on an axis that does not start at zero): its diameter, in pixels.
+DOT_PX = 12
 #: Last year's bar and this period's.
 BEFORE_COLOUR, NOW_COLOUR = "#BBBBBB", OKABE_ITO[0]
 #: Grid lines and muted text: half-transparent, so they read on a light or a dark page.
@@ -59,11 +61,13 @@ def _column(status: str) -> str:
     return status.replace(" ", "_")
 
 
-def _swatch(paint: str, name: str) -> str:
-    """A legend entry: a square of ``paint`` (a CSS background), then the name."""
+def _swatch(paint: str, name: str, *, round_: bool = False) -> str:
+    """A legend entry: a square of ``paint`` (a CSS background) — a disc for a chart of dots —
+    then the name."""
+    disc = "border-radius:50%;" if round_ else ""
     return (
         f'<span style="white-space:nowrap"><span style="display:inline-block;width:10px;'
-        f'height:10px;background:{paint};margin-right:5px;vertical-align:-1px"></span>'
+        f'height:10px;{disc}background:{paint};margin-right:5px;vertical-align:-1px"></span>'
         f"{_e(name)}</span>"
     )
 
@@ -137,9 +141,11 @@ def _grouped_bars(
     said_as: str,
     axis_title: str | None = None,
 ) -> str:
-    """Bars side by side per scope, from zero (or the axis's near end), each value written on its
-    bar, a tooltip on each; the value axis's ticks and grid from ``axis``."""
+    """Bars side by side per scope, from zero, each value written on its bar, a tooltip on each;
+    the value axis's ticks and grid from ``axis``. An axis without zero (a rate between 80 % and
+    100 %) gets a dot at each value instead: a bar from 80 % would draw 84 % as a fifth of 95 %."""
     scale = _Scale(axis)
+    dots = not scale.lo <= 0.0 <= scale.hi
     # Each value written on its bar, at most as wide as its bar's slot: the font shrinks with the
     # chart's width, the number of bars and the longest value ("-$276.8K" needs more than "$2.1M").
     longest = max((len(t) for written in texts for t in written), default=1)
@@ -170,15 +176,22 @@ def _grouped_bars(
             top, base = scale(float(value)), scale.base
             low, high = min(top, base), max(top, base)
             label_at = (
-                f"bottom:calc({high:.2f}% + 2px)"
+                f"bottom:calc({high:.2f}% + {DOT_PX // 2 + 2 if dots else 2}px)"
                 if float(value) >= 0 or top >= base
                 else f"top:calc({100 - low:.2f}% + 2px)"
             )
+            tip = f'title="{_e(scope)}: {_e(written[i])} ({_e(one.name)})" data-value="{value!r}"'
+            mark = (
+                f'<div {tip} data-mark="dot" style="position:absolute;left:50%;'
+                f"bottom:calc({top:.2f}% - {DOT_PX / 2}px);width:{DOT_PX}px;height:{DOT_PX}px;"
+                f'margin-left:-{DOT_PX / 2}px;border-radius:50%;background:{one.paints[i]}"></div>'
+                if dots
+                else f'<div {tip} style="position:absolute;left:0;right:0;bottom:{low:.2f}%;'
+                f'height:{high - low:.2f}%;background:{one.paints[i]}"></div>'
+            )
             bars.append(
                 f'<div data-series="{_e(one.name)}" style="position:relative;flex:1;max-width:56px">'
-                f'<div title="{_e(scope)}: {_e(written[i])} ({_e(one.name)})" data-value="{value!r}" '
-                f'style="position:absolute;left:0;right:0;bottom:{low:.2f}%;'
-                f'height:{high - low:.2f}%;background:{one.paints[i]}"></div>'
+                f"{mark}"
                 f'<div style="position:absolute;left:-60%;right:-60%;{label_at};text-align:center;'
                 f'white-space:nowrap;font-size:{font};{MUTED_CSS}">{_e(written[i])}</div>'
                 "</div>"
@@ -203,7 +216,7 @@ def _grouped_bars(
         else ""
     )
     body = (
-        _legend([_swatch(one.swatch, one.name) for one in series], f"{TICKS_PX}px")
+        _legend([_swatch(one.swatch, one.name, round_=dots) for one in series], f"{TICKS_PX}px")
         + title
         + f'<div style="display:flex;height:{PLOT_PX}px;margin-top:14px">'
         f'<div data-axis="y" style="position:relative;width:{TICKS_PX}px;flex:none">{ticks}</div>'

@@ -16,7 +16,7 @@ from bridge.calendar import ExecutiveGrain
 from bridge.config.metrics import Metric
 from bridge.config.registry import Registry
 from bridge.dataset import Dataset
-from bridge.present.format import change_text, day_text
+from bridge.present.format import change_text, day_text, flat
 from bridge.present.html_charts import status_bars, unit_bars
 from bridge.present.screens.common import (
     HOW_PLAN,
@@ -95,6 +95,9 @@ def _card_panel(
     # the sparkline's periods: the last whole ones with a value (its line and its title)
     drawn = mine.filter(~pl.col("in_progress")).tail(SPARK_PERIODS).drop_nulls("value")
     comparable = bool(current["last_year_comparable"])
+    # a change written "0.0 pts" is no rise and no fall: no arrow, no colour (-0.03 pts once read
+    # as a green arrow up)
+    directed = comparable and not flat(current["last_year_change"])
     days = f"the same {current['days']} days" if current["in_progress"] else "the same period"
     plan_note, info = _plan(registry, metric, current, scope)
     card = Card(
@@ -104,8 +107,8 @@ def _card_panel(
         if comparable
         else "not comparable",
         versus=f"vs {days} last year" if comparable else str(current["last_year_reason"]),
-        delta_color=("normal" if metric.higher_is_better else "inverse") if comparable else "off",
-        arrow="auto" if comparable else "off",
+        delta_color=("normal" if metric.higher_is_better else "inverse") if directed else "off",
+        arrow="auto" if directed else "off",
         help=f"{metric.description} Owner: {metric.owner}.",
         spark=tuple(float(v) for v in drawn.get_column("value")),
         spark_title=_spark_title(metric, grain, drawn),

@@ -1,0 +1,49 @@
+"""Axis ticks (bridge.present.format): every label distinct, and each saying its tick's whole value."""
+
+from __future__ import annotations
+
+import pytest
+
+from bridge.present.format import NumberFormat
+
+MONEY = NumberFormat("currency", 1)
+PERCENT = NumberFormat("percent", 1)
+COUNT = NumberFormat("count", 0)
+POINTS = NumberFormat("points", 1, signed=True)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "values", "zero", "labels"),
+    [
+        # a quarter-million step: "$8.2M" and "$8.8M" would round 8.25 M and 8.75 M
+        (MONEY, [8.1e6, 8.8e6], False, ["$8.00M", "$8.25M", "$8.50M", "$8.75M", "$9.00M"]),
+        (MONEY, [250, 900], True, ["$0", "$250", "$500", "$750", "$1K"]),
+        # whole ticks without a ".0" (a short amount otherwise keeps one decimal: $1.2M)
+        (MONEY, [1.2e6, 2.9e6], True, ["$0", "$1M", "$2M", "$3M"]),
+        (MONEY, [60e3, 320e3], True, ["$0", "$100K", "$200K", "$300K", "$400K"]),
+        # whole percentages need no decimals (a range under 2 points is widened to 2, so noise
+        # does not fill the chart); a 2.5-point step gets its decimal ("82%" and "88%" would not
+        # say 82.5 % and 87.5 %)
+        (PERCENT, [0.8, 1.0], False, ["80%", "85%", "90%", "95%", "100%"]),
+        (PERCENT, [0.405, 0.418], False, ["40%", "41%", "42%", "43%"]),
+        (PERCENT, [0.871, 0.874], False, ["86%", "87%", "88%", "89%"]),
+        (PERCENT, [0.8, 0.9], False, ["80.0%", "82.5%", "85.0%", "87.5%", "90.0%"]),
+        (POINTS, [-0.012, 0.03], False, ["-2 pts", "0 pts", "+2 pts", "+4 pts"]),
+        # a count is whole: a small one is not cut into halves that read alike
+        (COUNT, [0, 2], False, ["0", "1", "2"]),
+        (COUNT, [3, 4], True, ["0", "1", "2", "3", "4"]),
+    ],
+)
+def test_axis_labels_are_distinct_and_exact(
+    fmt: NumberFormat, values: list[float], zero: bool, labels: list[str]
+) -> None:
+    axis = fmt.axis(values, zero=zero)
+    assert list(axis.ticktext) == labels
+    assert len(set(axis.ticktext)) == len(axis.ticktext)
+    assert axis.range is not None and axis.range[0] <= min(values) and axis.range[1] >= max(values)
+
+
+def test_values_still_write_only_what_tells_neighbours_apart() -> None:
+    """Outside axes, the metric's decimals stay (8.25 M reads $8.2M in a table or a tooltip)."""
+    assert MONEY.values([8.25e6, 9.1e6]) == ["$8.2M", "$9.1M"]
+    assert PERCENT.values([0.8712, 0.8714]) == ["87.12%", "87.14%"]

@@ -1,0 +1,52 @@
+"""The Overview's headline cards (bridge.present.screens.overview): the direction a change shows."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from bridge.config.registry import Registry
+from bridge.dataset import Dataset
+from bridge.present.format import flat
+from bridge.present.screens import overview
+from bridge.translate.horizon import horizon
+from bridge.translate.request import OverviewRequest
+from tests.conftest import AS_OF
+
+
+@pytest.mark.parametrize(
+    ("change", "delta", "arrow", "colour"),
+    [
+        (-0.0003, "0.0 pts", "off", "off"),  # -0.03 pts: written as no change, shown as none
+        (0.0004, "0.0 pts", "off", "off"),
+        (-0.012, "-1.2 pts", "auto", "normal"),
+        (0.0006, "+0.1 pts", "auto", "normal"),
+    ],
+)
+def test_a_change_that_reads_as_none_shows_no_direction(
+    sample_dataset: Dataset,
+    registry: Registry,
+    monkeypatch: pytest.MonkeyPatch,
+    change: float,
+    delta: str,
+    arrow: str,
+    colour: str,
+) -> None:
+    """A rate whose change is written "0.0 pts" has no arrow and no colour (it once read as a
+    green arrow up for -0.03 pts); a change that shows keeps both."""
+    metric = registry.metrics["on_time_rate"]
+
+    def changed(*args: object, **kwargs: object) -> pl.DataFrame:
+        view = horizon(*args, **kwargs)  # type: ignore[arg-type]
+        return view.with_columns(
+            last_year_change=pl.when(pl.col("period_start") == pl.col("period_start").max())
+            .then(pl.lit(change))
+            .otherwise(pl.col("last_year_change"))
+        )
+
+    monkeypatch.setattr(overview, "horizon", changed)
+    request = OverviewRequest(as_of=AS_OF, data_end=AS_OF, unit=None, lens="both", grain="quarter")
+    panel = overview._card_panel(sample_dataset, registry, metric, request)
+    (card,) = panel.cards
+    assert (card.delta, card.arrow, card.delta_color) == (delta, arrow, colour)
+    assert flat(change) == (arrow == "off")
