@@ -201,6 +201,19 @@ def test_a_table_without_an_index_on_its_time_is_one_query(
     assert len(orders) == 1 and len(tickets) == 3
 
 
+def test_a_refresh_of_the_last_days_asks_nothing_about_indexes(
+    registry: Registry, sample_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A range too short to slice is one query per source, without a look at the indexes."""
+
+    def never(*_: object) -> bool:
+        raise AssertionError("looked for an index to slice a few days by")
+
+    monkeypatch.setattr(load, "_time_indexed", never)
+    dataset = load_dataset(open_source(sample_url), registry, start=AS_OF - dt.timedelta(days=3))
+    assert dataset.first_day == AS_OF - dt.timedelta(days=3)
+
+
 def test_query_binds_every_value(registry: Registry, sample_url: str) -> None:
     engine = open_source(sample_url)
     source = next(s for s in registry.sources if s.name == "spend")

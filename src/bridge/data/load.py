@@ -436,7 +436,8 @@ def read_epoch(value: object, epoch: Literal["seconds", "milliseconds"]) -> dt.d
 def reflect(engine: Engine | Any, name: str, schema: str | None) -> Table:
     """The table as the database describes it (columns and types)."""
     try:
-        return Table(name, MetaData(), autoload_with=engine, schema=schema)
+        # the table alone: a foreign key to another table (orders → org_teams) is not followed
+        return Table(name, MetaData(), autoload_with=engine, schema=schema, resolve_fks=False)
     except NoSuchTableError:
         raise SourceError(
             f"table {name!r} does not exist in the source database (run `bridge validate`)"
@@ -890,12 +891,16 @@ def _spans(
     whole: dict[str, list[Span]] = {source.name: [(start, end)] for source in registry.sources}
     if engine.dialect.name not in SLICED_DIALECTS:
         return whole
+    today = registry.today()
+    if start is not None:  # a refresh of the last days: too short to slice, no need to look
+        high = today + dt.timedelta(days=1) if end is None else end
+        if (high - start).days < 2 * MIN_SLICE_DAYS:
+            return whole
     with engine.connect() as conn:
         indexed = [source for source in registry.sources if _time_indexed(conn, source)]
     if not indexed:
         return whole
     firsts = first_days(engine, registry) if firsts is None else firsts
-    today = registry.today()
     for source in indexed:
         if source.name in firsts:  # a source without rows is one (empty) query
             whole[source.name] = slices(
