@@ -271,6 +271,9 @@ def test_the_docs_say_how_a_long_history_is_sliced() -> None:
     assert f"`MIN_SLICE_DAYS`, {load.MIN_SLICE_DAYS} days" in scaling
     # "more than six months": two slices' worth of days
     assert 180 <= 2 * load.MIN_SLICE_DAYS <= 186 and "more than six months" in config_doc
+    # the Definitions page says so under the SQL it shows
+    screen = Path(__file__).resolve().parents[1] / "src/bridge/present/screens/definitions.py"
+    assert f"up to {words[load.SLICES]} slices of days" in screen.read_text().replace('"\n', "")
     # the databases the docs name are the ones sliced
     assert {"sqlite", "postgresql", "mariadb", "mysql"} == load.SLICED_DIALECTS
     for doc in (config_doc, scaling):

@@ -51,8 +51,9 @@ def definitions_screen(inputs: Inputs, request: DefinitionsRequest) -> Screen:
         Panel(
             title="The query it runs",
             code=sql,
-            caption=f"One GROUP BY day × team per source ({inputs.dialect} dialect), over every "
-            "day on a full load and from a recent day on an incremental refresh; Bridge never "
+            caption=f"One GROUP BY day × team per source ({inputs.dialect} dialect), shown over "
+            "every day: a full load runs it on up to three slices of days at once where the table's "
+            "time column leads an index, an incremental refresh from a recent day; Bridge never "
             "reads raw events into the app.",
             # one label for every metric: Streamlit keys an expander by its label too
             fold="SQL, as the source database runs it",
