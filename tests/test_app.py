@@ -409,7 +409,7 @@ def test_no_targets_configured_says_so(
     text = page_text(at)
     assert "on target" not in text.replace("No team targets", "")  # no claim about targets
     assert "No team targets are set for any frontline KPI, so nothing can be ranked" in text
-    assert "No team targets are set for Revenue, so no team is on or off track" in text
+    assert "No team targets are set for Revenue, so no team is on or off track for Revenue" in text
     at = open_page(app, "frontline", metric="on_time_rate")
     assert "No team targets are set for On-time delivery rate" in page_text(at)
 

@@ -1,4 +1,5 @@
-"""The Overview's headline cards (bridge.present.screens.overview): the direction a change shows."""
+"""The Overview's panels (bridge.present.screens): the direction a headline change shows, and the
+Fix now list saying when it shows only the biggest misses."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import pytest
 from bridge.config.registry import Registry
 from bridge.dataset import Dataset
 from bridge.present.format import flat
-from bridge.present.screens import overview
+from bridge.present.screens import common, overview
+from bridge.translate.frontline import fix_now
 from bridge.translate.horizon import horizon
 from bridge.translate.request import OverviewRequest
 from tests.conftest import AS_OF
@@ -50,3 +52,22 @@ def test_a_change_that_reads_as_none_shows_no_direction(
     (card,) = panel.cards
     assert (card.delta, card.arrow, card.delta_color) == (delta, arrow, colour)
     assert flat(change) == (arrow == "off")
+
+
+def test_the_fix_now_list_says_when_it_shows_only_the_biggest_misses(
+    sample_dataset: Dataset, registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page shows the first misses and says how many there are; the CSV holds every one."""
+    ranked = fix_now(sample_dataset, registry, AS_OF)
+    assert ranked.height > 3, "the sample has misses to rank"
+    monkeypatch.setattr(common, "TOP_FIXES", 3)
+    panel = common.fix_now_panel(sample_dataset, registry, AS_OF, None)
+    assert panel.table is not None and panel.caption is not None
+    assert panel.table.shown.height == 3
+    assert panel.table.csv_frame.height == ranked.height
+    assert panel.caption.startswith(f"The 3 biggest of {ranked.height} misses (the CSV lists all)")
+    # all of them fit: no count, every one shown
+    monkeypatch.setattr(common, "TOP_FIXES", ranked.height)
+    panel = common.fix_now_panel(sample_dataset, registry, AS_OF, None)
+    assert panel.table is not None and panel.table.shown.height == ranked.height
+    assert panel.caption is not None and panel.caption.startswith("Misses in the latest")

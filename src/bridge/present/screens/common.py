@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import polars as pl
@@ -53,8 +54,11 @@ def action_metrics_feeding(registry: Registry, metric_id: str) -> list[Metric]:
 
 
 def no_targets(metric: Metric) -> str:
+    """Said where a KPI has no targets — beside others' statuses too, so it names the KPI twice
+    ("no team is on or off track" alone read as contradicting the bars under it)."""
     return (
-        f"No team targets are set for {metric.label}, so no team is on or off track: {HOW_TARGETS}."
+        f"No team targets are set for {metric.label}, so no team is on or off track for "
+        f"{metric.label}: {HOW_TARGETS}."
     )
 
 
@@ -154,10 +158,17 @@ def fix_now_panel(
         )
     formats = {m.id: fmt(m, registry) for m in registry.metrics.values()}
     labels = {m.id: m.label for m in registry.metrics.values()}
+    every = fix_now_table(ranked, formats, labels)
+    misses = (
+        f"The {TOP_FIXES} biggest of {ranked.height} misses (the CSV lists all)"
+        if ranked.height > TOP_FIXES
+        else "Misses"
+    )
     return Panel(
         title="Fix now",
-        table=fix_now_table(ranked.head(TOP_FIXES), formats, labels),
-        caption=f"Misses in the latest complete {grain} ({ranked.item(0, 'period_label')}), "
+        # the first ones on the page, every one in the CSV
+        table=dataclasses.replace(every, shown=every.shown.head(TOP_FIXES)),
+        caption=f"{misses} in the latest complete {grain} ({ranked.item(0, 'period_label')}), "
         "ranked by shortfall × the team's share of volume; “Feeds” names the executive metrics "
         "each one moves.",
     )

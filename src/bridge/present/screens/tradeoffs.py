@@ -179,7 +179,7 @@ def _drill_down(
         for mid in shown[:3]
     ]
     # The first KPI's heatmap drawn, the others folded under their headings (the fix-now list
-    # below names every miss): each heatmap costs the browser about as much as the rest of a page.
+    # below ranks the misses): each heatmap costs the browser about as much as the rest of a page.
     panels[1:] = [
         dataclasses.replace(p, fold="Heatmap: each team, week by week") if p.drawing else p
         for p in panels[1:]
