@@ -845,8 +845,8 @@ def slices(
     end: dt.date | None,
     first: dt.date,
     today: dt.date,
-    count: int = SLICES,
-    min_days: int = MIN_SLICE_DAYS,
+    count: int,
+    min_days: int,
 ) -> list[Span]:
     """[start, end) cut into up to ``count`` consecutive spans, of equal days between the source's
     ``first`` day with data and ``today`` (its last day, for all anyone knows before reading it).
@@ -892,10 +892,14 @@ def _spans(
     if engine.dialect.name not in SLICED_DIALECTS:
         return whole
     today = registry.today()
-    if start is not None:  # a refresh of the last days: too short to slice, no need to look
-        high = today + dt.timedelta(days=1) if end is None else end
-        if (high - start).days < 2 * MIN_SLICE_DAYS:
-            return whole
+
+    def cut(first: dt.date) -> list[Span]:
+        return slices(start, end, first, today, SLICES, MIN_SLICE_DAYS)
+
+    # a refresh of the last days is too short to slice whatever a source's first day (no source
+    # holds more days than [start, end)): no need to look at indexes
+    if start is not None and len(cut(start)) < 2:
+        return whole
     with engine.connect() as conn:
         indexed = [source for source in registry.sources if _time_indexed(conn, source)]
     if not indexed:
@@ -903,9 +907,7 @@ def _spans(
     firsts = first_days(engine, registry) if firsts is None else firsts
     for source in indexed:
         if source.name in firsts:  # a source without rows is one (empty) query
-            whole[source.name] = slices(
-                start, end, firsts[source.name], today, SLICES, MIN_SLICE_DAYS
-            )
+            whole[source.name] = cut(firsts[source.name])
     return whole
 
 
