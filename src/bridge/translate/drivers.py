@@ -14,10 +14,14 @@ floating-point precision, by the metric's own rule:
   below-average rate read as the negative mix effect it is). The midpoint split is the Shapley value
   of the two factors: nothing is left as an unexplained residual, and swapping the windows negates
   every effect;
-* **derived** (an expression over other metrics, e.g. ``(revenue - cost) / revenue``): the change is
-  first split among the expression's inputs by their Shapley values (each input's marginal effect
-  averaged over every order of switching inputs from the comparison to the current window), then an
-  additive input's share among the children in proportion to their own change of it.
+* **derived**, a ratio in disguise (``(revenue - cost) / revenue``: a sum of summed inputs over
+  another, each with a constant factor): per child its numerator and denominator from its own
+  inputs, then rate and mix exactly as for a ratio — a unit that grew at a lower margin than the
+  company's moves the company's margin by mix, not by a margin of its own that did not change;
+* **derived**, any other expression over other metrics: the change is first split among the
+  expression's inputs by their Shapley values (each input's marginal effect averaged over every
+  order of switching inputs from the comparison to the current window), then an additive input's
+  share among the children in proportion to their own change of it.
 
 A child present in one window only (a unit with no orders a year ago) moves the rate by its entry or
 exit: a mix effect. The pure functions here take plain numbers; :func:`drivers` reads them from the
@@ -157,6 +161,67 @@ def evaluate_tree(node: Node, values: Mapping[str, float]) -> float:
     if node.op == "/":
         return left / right if right else math.nan
     return {"+": left + right, "-": left - right, "*": left * right}[node.op]
+
+
+#: A linear combination of a derived metric's inputs: input id -> its constant factor.
+Linear = dict[str, float]
+
+
+def linear_terms(node: Node) -> Linear | None:
+    """``node`` as a sum of inputs each times a constant (``revenue - 2 * cost``), or None when it
+    is not one (a product or quotient of inputs, or a constant term, which no child holds a share
+    of)."""
+    if isinstance(node, Ref):
+        return {node.name: 1.0}
+    if isinstance(node, Neg):
+        inner = linear_terms(node.operand)
+        return None if inner is None else {k: -v for k, v in inner.items()}
+    if not isinstance(node, BinOp):
+        return None  # a constant on its own
+    if node.op in ("+", "-"):
+        left, right = linear_terms(node.left), linear_terms(node.right)
+        if left is None or right is None:
+            return None
+        sign = 1.0 if node.op == "+" else -1.0
+        return {k: left.get(k, 0.0) + sign * right.get(k, 0.0) for k in left | right}
+    factor = _constant_factor(node)
+    if factor is None:
+        return None
+    inner = linear_terms(factor[1])
+    return None if inner is None else {k: factor[0] * v for k, v in inner.items()}
+
+
+def _constant_factor(node: BinOp) -> tuple[float, Node] | None:
+    """``c * x``, ``x * c`` or ``x / c`` (``c`` a number other than zero) as (the factor, ``x``)."""
+    if node.op == "*" and isinstance(node.left, Num):
+        return node.left.value, node.right
+    if node.op == "*" and isinstance(node.right, Num):
+        return node.right.value, node.left
+    if node.op == "/" and isinstance(node.right, Num) and node.right.value != 0:
+        return 1 / node.right.value, node.left
+    return None
+
+
+def linear_ratio(node: Node) -> tuple[Linear, Linear] | None:
+    """A derived metric's expression as numerator and denominator, each linear in the inputs
+    (``(revenue - cost) / revenue``, ``100 * cost / revenue``, ``-(a / b)``), or None: then the
+    scope's value is its children's summed numerators over their summed denominators, a ratio."""
+    if isinstance(node, Neg):
+        inner = linear_ratio(node.operand)
+        return None if inner is None else ({k: -v for k, v in inner[0].items()}, inner[1])
+    if not isinstance(node, BinOp):
+        return None
+    factor = _constant_factor(node)
+    if factor is not None:
+        inner = linear_ratio(factor[1])
+        if inner is not None:
+            return {k: factor[0] * v for k, v in inner[0].items()}, inner[1]
+    if node.op != "/":
+        return None
+    top, bottom = linear_terms(node.left), linear_terms(node.right)
+    if top is None or bottom is None or not any(bottom.values()):
+        return None
+    return top, bottom
 
 
 def split_among_children(
@@ -406,6 +471,20 @@ def _effects(
             _values(dataset, registry, metric.id, child, then, scope),
         )
     assert isinstance(metric, DerivedMetric)
+    ratio = linear_ratio(metric.tree)
+    if ratio is not None and all(_sums(registry, r) for r in metric.refs):
+        top, bottom = ratio
+
+        def sides(window: Window) -> dict[str, tuple[float, float]]:
+            inputs = {r: _values(dataset, registry, r, child, window, scope) for r in metric.refs}
+
+            def combined(side: Linear, c: str) -> float:
+                return math.fsum(f * inputs[r].get(c, 0.0) for r, f in side.items())
+
+            kids = set().union(*inputs.values())
+            return {c: (combined(top, c), combined(bottom, c)) for c in kids}
+
+        return ratio_effects(sides(now), sides(then))
     parent: Level = "company" if scope is None else "business_unit"
     name = scope or registry.company
     inputs_now = {
