@@ -269,6 +269,27 @@ def test_a_period_of_a_few_days_is_not_compared(day: int) -> None:
         assert current[f"{role}_reason"] == reason
 
 
+@pytest.mark.parametrize("day", range(2, MIN_COMPARABLE_DAYS + 1))
+def test_a_month_booked_on_its_first_day_is_drawn_whole_from_its_first_days(day: int) -> None:
+    """A source booked monthly (spend, one row per team on the 1st) holds its whole month from
+    the 1st. Its first days are too few to compare a change, but last year's same days say how
+    much of the month they held — all of it — so the pace is the month as booked: it was the
+    value times the days elapsed (December's 6 days drew a month five times its size)."""
+    months = [dt.date(y, m, 1) for y in (2025, 2026) for m in range(1, 13)]
+    booked = make_dataset([(m, "t1", "sales", 100.0 + m.month) for m in months], {"t1": "A"})
+    as_of = dt.date(2026, 12, day)
+    view = horizon(booked, REGISTRY, "sales", "month", as_of, periods=2, levels=("business_unit",))
+    december = row(view, dt.date(2026, 12, 1))
+    assert december["in_progress"] is True and december["last_year_comparable"] is False
+    assert december["value"] == 112
+    assert december["pace"] == 112 and december["pace_basis"] == "last year's pattern"
+    assert row(view, dt.date(2026, 11, 1))["pace"] == 111  # a whole month: its value
+    # with nothing a year before, the days elapsed are all there is to go by
+    alone = make_dataset([(m, "t1", "sales", 100.0) for m in months[12:]], {"t1": "A"})
+    first = horizon(alone, REGISTRY, "sales", "month", as_of, periods=1, levels=("business_unit",))
+    assert first.row(0, named=True)["pace_basis"] == "days elapsed"
+
+
 def test_plan_is_prorated_by_days_and_summed_to_the_company() -> None:
     """A quarterly plan of 900 over Jan–Mar (90 days): January to date (15 days) plans 150."""
     from bridge.translate.horizon import horizon as horizon_view

@@ -106,6 +106,9 @@ def horizon(
                 "period_days": period.days,
                 "prior_reason": partial or comparability(current, prior, first_day, metric),
                 "last_year_reason": partial or comparability(current, last_year, first_day, metric),
+                # the pace reads last year's shape even from a few days: a source booked monthly
+                # holds its whole month on the 1st, which days elapsed would multiply by 31
+                "pattern_reason": comparability(current, last_year, first_day, metric),
                 "growth_3y_reason": comparability(ttm, ttm_past, first_day, metric),
                 "ttm_reason": comparability(ttm, ttm, first_day, metric),
             }
@@ -117,6 +120,7 @@ def horizon(
         schema_overrides={
             "prior_reason": pl.String,
             "last_year_reason": pl.String,
+            "pattern_reason": pl.String,
             "growth_3y_reason": pl.String,
             "ttm_reason": pl.String,
         },
@@ -262,11 +266,12 @@ def _pace_basis(sums: bool) -> pl.Expr:
     """How a period in progress is put on the scale of whole periods (null when complete).
 
     A sum so far is scaled by last year's shape (the whole period last year over its same days) when
-    that comparison holds, else by the days elapsed; a rate or a snapshot is already on the scale of
-    a whole period.
+    last year's same days are like for like — also in a period's first days, too few to compare a
+    change but enough to say how much of a period they held (all of it, for a source booked on the
+    1st) — else by the days elapsed; a rate or a snapshot is already on the scale of a whole period.
     """
     seasonal = (
-        pl.col("last_year_reason").is_null()
+        pl.col("pattern_reason").is_null()
         & (pl.col("value_last_year") > 0)
         & (pl.col("value_last_year_whole") > 0)
     )
