@@ -257,6 +257,12 @@ def test_time_horizons_draw_the_period_in_progress_at_its_pace(app: AppTest) -> 
     assert "Period" not in table.columns
     assert "2026-11 so far (29 of 30 days)" in " ".join(shown(c.value) for c in at.caption)
     assert "not comparable" not in " ".join(table["vs same period last year"].to_list())
+    captions = " ".join(shown(c.value) for c in at.caption)
+    assert "drawn at its value so far (◇) — a rate needs no scaling" in captions
+    # a snapshot is not a rate (the caption said "a rate" for headcount)
+    at = at.selectbox(key="metric").set_value("headcount").run()
+    captions = " ".join(shown(c.value) for c in at.caption)
+    assert "drawn at its value so far (◇) — a snapshot needs no scaling" in captions
 
 
 def test_an_early_period_is_not_compared(app: AppTest) -> None:

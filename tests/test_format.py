@@ -21,6 +21,8 @@ POINTS = NumberFormat("points", 1, signed=True)
         # whole ticks without a ".0" (a short amount otherwise keeps one decimal: $1.2M)
         (MONEY, [1.2e6, 2.9e6], True, ["$0", "$1M", "$2M", "$3M"]),
         (MONEY, [60e3, 320e3], True, ["$0", "$100K", "$200K", "$300K", "$400K"]),
+        # a magnitude at a time: the thousands are whole, the millions keep their decimal
+        (MONEY, [0.6e6, 1.2e6], False, ["$600K", "$800K", "$1.0M", "$1.2M"]),
         # whole percentages need no decimals (a range under 2 points is widened to 2, so noise
         # does not fill the chart); a 2.5-point step gets its decimal ("82%" and "88%" would not
         # say 82.5 % and 87.5 %)
@@ -47,3 +49,24 @@ def test_values_still_write_only_what_tells_neighbours_apart() -> None:
     """Outside axes, the metric's decimals stay (8.25 M reads $8.2M in a table or a tooltip)."""
     assert MONEY.values([8.25e6, 9.1e6]) == ["$8.2M", "$9.1M"]
     assert PERCENT.values([0.8712, 0.8714]) == ["87.12%", "87.14%"]
+
+
+@pytest.mark.parametrize(
+    ("fmt", "bottom", "top", "labels"),
+    [
+        # a step of a quarter of the span would leave two ticks ($2M, $4M): a finer one, three
+        (MONEY, 1.31e6, 5.4e6, ["$2M", "$3M", "$4M", "$5M"]),
+        (MONEY, 3.5e6, 10.6e6, ["$4M", "$6M", "$8M", "$10M"]),
+        (MONEY, 0.5e6, 1.3e6, ["$600K", "$800K", "$1.0M", "$1.2M"]),
+        (MONEY, 0.52e6, 1.33e6, ["$750K", "$1.00M", "$1.25M"]),
+        (COUNT, 0.4, 2.6, ["1", "2"]),  # a count never steps by halves, even for a third tick
+    ],
+)
+def test_an_axis_between_two_values_shows_exactly_them_with_ticks_inside(
+    fmt: NumberFormat, bottom: float, top: float, labels: list[str]
+) -> None:
+    """Time horizons' "ratio" charts each show an exact span (the same ratio in every chart)."""
+    axis = fmt.axis_between(bottom, top)
+    assert axis.range == (bottom, top)
+    assert list(axis.ticktext) == labels
+    assert all(bottom <= v <= top for v in axis.tickvals)

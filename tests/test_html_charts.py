@@ -11,6 +11,9 @@ import polars as pl
 
 from bridge.present.format import NumberFormat
 from bridge.present.html_charts import (
+    LINE_BOTTOM,
+    LINE_H,
+    LINE_TOP,
     horizon_lines,
     share_bars,
     status_bars,
@@ -392,7 +395,7 @@ def test_horizon_lines_break_where_a_period_has_no_value() -> None:
 def test_horizon_lines_share_the_units_scale_for_a_rate_only_when_asked() -> None:
     view = _horizon({"Group": [0.5, 0.52, 0.51], "A": [0.9, 0.91, 0.92], "B": [0.2, 0.25, 0.3]})
     for shared in (True, False):
-        charts = _svgs(horizon_lines(view, PERCENT, {}, shared_scale=shared))
+        charts = _svgs(horizon_lines(view, PERCENT, {}, scale="shared" if shared else "own"))
         ticks = {
             scope: re.findall(r">([^<>]+)</text>", svg.split('data-axis="y"')[1].split("</g>")[0])
             for scope, svg in charts.items()
@@ -400,6 +403,63 @@ def test_horizon_lines_share_the_units_scale_for_a_rate_only_when_asked() -> Non
         assert (ticks["A"] == ticks["B"]) is shared
         assert ticks["Group"] != ticks["A"]  # the company keeps its own
         assert all(len(set(t)) == len(t) for t in ticks.values())  # no label twice
+
+
+def _bottom_and_top(svg: str) -> tuple[float, float]:
+    """The values at the bottom and the top of a chart's plot, read back from two of its points."""
+    points = _points(svg)
+    (_, _, va, ya), (_, _, vb, yb) = (
+        min(points, key=lambda p: p[2]),
+        max(points, key=lambda p: p[2]),
+    )
+    per_px = (vb - va) / (ya - yb)  # values per pixel (up is a smaller y)
+    bottom = va - (LINE_H - LINE_BOTTOM - ya) * per_px
+    return bottom, bottom + (LINE_H - LINE_BOTTOM - LINE_TOP) * per_px
+
+
+def test_horizon_lines_scale_a_sum_by_the_same_ratio_in_every_chart() -> None:
+    """A unit up 10 % and one up threefold, each on an axis of its own, both filled their charts:
+    the 10 % read like the threefold. On a "ratio" scale every chart spans the same ratio of top
+    to bottom around its own level, so the 10 % is a gentle slope; a unit with a loss, or one that
+    moved more than fivefold, keeps its own axis and says so beside its name."""
+    view = _horizon(
+        {
+            "Group": [200.0, 215.0, 260.0],
+            "Steady": [100.0, 104.0, 110.0],
+            "Twin": [1000.0, 1040.0, 1100.0],  # the same story, ten times the size
+            "Grower": [10.0, 18.0, 30.0],
+            "Loss": [-5.0, 2.0, 4.0],
+            "Rocket": [1.0, 8.0, 20.0],
+        }
+    )
+    charts = _svgs(horizon_lines(view, MONEY, {}, scale="ratio"))
+    spans = {scope: _bottom_and_top(svg) for scope, svg in charts.items()}
+    ratios = {scope: top / bottom for scope, (bottom, top) in spans.items() if bottom > 0}
+    shared = [ratios[s] for s in ("Group", "Steady", "Twin", "Grower")]
+    assert max(shared) / min(shared) < 1.02, spans
+    assert shared[0] >= 3.0  # room for Grower's threefold (last year's line at 90 % too)
+    for scope in ("Group", "Steady", "Grower"):
+        bottom, top = spans[scope]
+        values = [p[2] for p in _points(charts[scope])]
+        assert bottom <= min(values) and max(values) <= top, scope
+
+    def height(scope: str) -> float:
+        ys = [p[3] for p in _points(charts[scope])]
+        return (max(ys) - min(ys)) / (LINE_H - LINE_BOTTOM - LINE_TOP)
+
+    assert height("Steady") < 0.15 < 0.6 < height("Grower")
+    assert abs(height("Twin") - height("Steady")) < 0.01  # the same share, the same height
+    markup = horizon_lines(view, MONEY, {}, scale="ratio")
+    titles = dict(
+        re.findall(r'data-scope="([^"]+)" role="img"[^>]*><div [^>]*>([^<]+)</div>', markup)
+    )
+    assert titles["Loss"] == "Loss (own scale)" and titles["Rocket"] == "Rocket (own scale)"
+    assert titles["Steady"] == "Steady" and titles["Group"] == "Group"
+    assert height("Loss") > 0.6 and height("Rocket") > 0.6  # their own axes: filled
+    # "own" (the old way for a sum): the steady unit's 10 % took half its chart, like a threefold
+    charts = _svgs(horizon_lines(view, MONEY, {}, scale="own"))
+    assert height("Steady") > 0.4
+    assert "(own scale)" not in horizon_lines(view, MONEY, {}, scale="own")
 
 
 def test_horizon_lines_label_as_many_periods_as_fit_and_always_the_latest() -> None:

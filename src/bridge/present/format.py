@@ -139,14 +139,35 @@ class NumberFormat:
         first = math.floor(lo / step) * step
         last = math.ceil(hi / step) * step
         ticks = [first + i * step for i in range(round((last - first) / step) + 1)]
+        pad = step * 0.15
+        return Axis(tuple(ticks), self._tick_labels(ticks), (first - pad, last + pad))
+
+    def axis_between(self, bottom: float, top: float) -> Axis:
+        """Ticks for an axis showing exactly ``bottom`` to ``top``: the ticks inside it, at least
+        three (a finer step when the usual one leaves two)."""
+        for intervals in (4, 8):
+            step = nice_step((top - bottom) / intervals)
+            if self.unit == "count":
+                step = max(step, 1.0)
+            first = math.ceil(bottom / step - 1e-9) * step
+            ticks = [first + i * step for i in range(int((top - first) / step + 1e-9) + 1)]
+            if len(ticks) >= 3:
+                break
+        return Axis(tuple(ticks), self._tick_labels(ticks), (bottom, top))
+
+    def _tick_labels(self, ticks: Sequence[float]) -> tuple[str, ...]:
+        """Each tick's whole value, distinct (see :meth:`axis`)."""
         places = self._places(ticks, 0, exact=True)
         labels = tuple(self.value(t, places) for t in ticks)
-        # ticks that are all whole where they are written read without a ".0" ("$400K")
+        # ticks all whole where they are written read without a ".0" ("$400K"), a magnitude at a
+        # time: "$600K, $800K, $1.0M, $1.2M" (the millions keep their decimal together)
+        suffix = [re.sub(r"^.*\d", "", label) for label in labels]
         whole = tuple(_trimmed(label) for label in labels)
-        if not any("." in label for label in whole) and len(set(whole)) == len(whole):
-            labels = whole
-        pad = step * 0.15
-        return Axis(tuple(ticks), labels, (first - pad, last + pad))
+        kept = {s for s, w in zip(suffix, whole, strict=True) if "." in w}
+        trimmed = tuple(
+            label if s in kept else w for label, w, s in zip(labels, whole, suffix, strict=True)
+        )
+        return trimmed if len(set(trimmed)) == len(trimmed) else labels
 
 
 @dataclass(frozen=True)

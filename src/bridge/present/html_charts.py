@@ -21,7 +21,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
 
@@ -481,31 +481,52 @@ def _drawn(part: pl.DataFrame) -> list[float | None]:
     ]
 
 
+#: How the small multiples of Time horizons are scaled: each its own axis; one axis shared by
+#: the business units (a rate: the company keeps its own); or every chart spanning the same ratio
+#: of top to bottom around its own level (a sum: a line as steep is growth as fast).
+HorizonScale = Literal["own", "shared", "ratio"]
+#: The least ratio of top to bottom a "ratio" chart spans (about ±5 % around its level, the least
+#: span of an axis of its own too), and the most: a scope that moved by more than this keeps an
+#: axis of its own (saying so), rather than flattening every other chart.
+MIN_RATIO, MAX_RATIO = 1.1, 5.0
+#: Room above and below the values, as a ratio.
+RATIO_PAD = 1.06
+
+
 def horizon_lines(
     view: pl.DataFrame,
     fmt: NumberFormat,
     colours: Mapping[str, str],
     marks: pl.DataFrame | None = None,
     *,
-    shared_scale: bool = False,
+    scale: HorizonScale = "own",
 ) -> str:
     """One small line chart per scope (company first): whole periods as a line, last year dotted.
 
     A period in progress is an open diamond at its pace — the whole period at the pace so far
     (``pace``, see docs/views.md) — joined by a dashed segment: never a cliff. Periods not
     comparable with last year are open circles; a recorded decision is a star. Each point's tooltip
-    gives its value and its change on last year (or why there is none). ``shared_scale`` gives every
-    business unit the same axis (the company keeps its own). Two across where there is room, one
-    per row on a phone; each chart says its scope's story in words to a screen reader.
+    gives its value and its change on last year (or why there is none). ``scale``: see
+    :data:`HorizonScale`. Two across where there is room, one per row on a phone; each chart says
+    its scope's story in words to a screen reader.
     """
     scopes = list(dict.fromkeys(view.sort("level", descending=True).get_column("scope").to_list()))
+    parts = {s: view.filter(pl.col("scope") == s).sort("period_start") for s in scopes}
     unit_axis = fmt.axis(_drawn(view.filter(pl.col("level") != "company")))
+    spans = _ratio_spans({s: _drawn(p) for s, p in parts.items()}) if scale == "ratio" else {}
     cells, starred = [], False
-    for scope in scopes:
-        part = view.filter(pl.col("scope") == scope).sort("period_start")
-        own = not shared_scale or part.get_column("level")[0] == "company"
-        axis = fmt.axis(_drawn(part)) if own else unit_axis
-        cell, stars = _horizon_cell(part, str(scope), axis, fmt, colours.get(scope, COMPANY), marks)
+    for scope, part in parts.items():
+        own = ""
+        if scope in spans:
+            axis = fmt.axis_between(*spans[scope])
+        elif scale == "shared" and part.get_column("level")[0] != "company":
+            axis = unit_axis
+        else:
+            axis = fmt.axis(_drawn(part))
+            own = " (own scale)" if scale == "ratio" and len(parts) > 1 else ""
+        cell, stars = _horizon_cell(
+            part, str(scope), axis, fmt, colours.get(scope, COMPANY), marks, note=own
+        )
         cells.append(cell)
         starred = starred or stars
     running = view.filter(pl.col("in_progress"))
@@ -527,6 +548,29 @@ def horizon_lines(
     return _figure("horizon", body)
 
 
+def _ratio_spans(drawn: Mapping[str, Sequence[float | None]]) -> dict[str, tuple[float, float]]:
+    """Each scope's bottom and top for a "ratio" scale: the same ratio of top to bottom for every
+    scope (the largest any scope needs, within :data:`MIN_RATIO` and :data:`MAX_RATIO`), its
+    middle at the middle of the scope's values: a change of a given share of a scope's level then
+    takes the same height in every chart. Only scopes whose values are all above zero and move by
+    at most ``MAX_RATIO`` get one (a ratio of a loss means nothing); none when fewer than two do.
+    With ``R`` the ratio, ``m`` a scope's middle, ``2m / (1 + R)`` to ``R`` times that holds its
+    values whenever ``R`` is at least its own top over bottom."""
+    values = {
+        s: [float(v) for v in d if v is not None and not missing(v)] for s, d in drawn.items()
+    }
+    fits = {
+        s: (min(v), max(v))
+        for s, v in values.items()
+        if v and min(v) > 0 and max(v) / min(v) <= MAX_RATIO
+    }
+    if len(fits) < 2:
+        return {}
+    ratio = max(MIN_RATIO, *(hi / lo for lo, hi in fits.values())) * RATIO_PAD**2
+    bottoms = {s: (lo + hi) / (1 + ratio) for s, (lo, hi) in fits.items()}
+    return {s: (bottom, bottom * ratio) for s, bottom in bottoms.items()}
+
+
 def _horizon_cell(
     part: pl.DataFrame,
     scope: str,
@@ -534,8 +578,10 @@ def _horizon_cell(
     fmt: NumberFormat,
     colour: str,
     marks: pl.DataFrame | None,
+    *,
+    note: str = "",
 ) -> tuple[str, bool]:
-    """One scope's chart (and whether it drew a decision's star)."""
+    """One scope's chart (and whether it drew a decision's star); ``note`` follows its title."""
     rows = list(part.iter_rows(named=True))
     whole = [r for r in rows if not r["in_progress"]]
     lo, hi = axis.range or (0.0, 1.0)
@@ -627,7 +673,7 @@ def _horizon_cell(
     )
     return (
         f'<div data-scope="{_t(scope)}" role="img" aria-label="{_t(words)}">'
-        f'<div style="text-align:center;font-size:12px;{MUTED_CSS}">{_t(scope)}</div>'
+        f'<div style="text-align:center;font-size:12px;{MUTED_CSS}">{_t(scope + note)}</div>'
         f'<svg viewBox="0 0 {LINE_W} {LINE_H}" style="display:block;width:100%;height:auto;'
         f'overflow:visible">{"".join(out)}</svg></div>',
         bool(stars),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from bridge.present.html_charts import horizon_lines
+from bridge.config.metrics import Metric, RatioMetric, SemiAdditiveMetric
+from bridge.present.html_charts import HorizonScale, horizon_lines
 from bridge.present.screens.common import (
     action_metrics_feeding,
     colours,
@@ -38,22 +39,28 @@ def horizons_screen(inputs: Inputs, request: HorizonRequest) -> Screen:
             + (
                 ", and drawn at the whole period's pace (◇)."
                 if r["pace_basis"] != "rate so far"
-                else ", and drawn at its value so far (◇) — a rate needs no scaling."
+                else f", and drawn at its value so far (◇) — {_unscaled(metric)} needs no scaling."
             )
         )
-    scale = "shared" if metric.unit == "percent" else "own"
+    scale: HorizonScale = "shared" if metric.unit == "percent" else "ratio"
     choice = (
         Panel(
             title=f"{metric.label} by {grain}",
-            help=f"Owner: {metric.owner}. Business units share one scale for a rate (to compare "
-            "them); each has its own for a sum. The company has its own.",
+            help=f"Owner: {metric.owner}. "
+            + (
+                "Business units share one scale (to compare their rates); the company has its own."
+                if scale == "shared"
+                else "Every chart spans the same ratio from bottom to top, around its own level: "
+                "a line as steep is growth as fast, whatever the size (a chart that moved more "
+                "than fivefold, or below zero, keeps its own scale and says so)."
+            ),
             caption=caption,
             drawing=horizon_lines(
                 view,
                 fmt(metric, registry),
                 colours(dataset),
                 decision_marks(decisions, grain, registry.calendar.fiscal_year_start_month),
-                shared_scale=scale == "shared",
+                scale=scale,
             ),
             notes=notes,
         ),
@@ -77,6 +84,15 @@ def horizons_screen(inputs: Inputs, request: HorizonRequest) -> Screen:
         drivers_panel(dataset, registry, metric, grain, end, unit, teams=True, key="why-teams"),
     )
     return Screen(title="Time horizons", rows=(Row(choice=choice, action=action),))
+
+
+def _unscaled(metric: Metric) -> str:
+    """What a metric that is not a sum is, in the caption of a period in progress."""
+    if isinstance(metric, SemiAdditiveMetric):
+        return "a snapshot"
+    if isinstance(metric, RatioMetric) or metric.unit == "percent":
+        return "a rate"
+    return "a value that is not a sum"
 
 
 def _not_comparable_notes(last: pl.DataFrame) -> tuple[str, ...]:
