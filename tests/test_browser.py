@@ -236,8 +236,17 @@ CLIPPED_LABELS_JS = """() => [...Array.from(document.querySelectorAll('.js-plotl
 DRAWN_JS = f"() => !({UNDRAWN})"
 
 
+#: The tables wider than their box (scrolled sideways, their last columns cut at the edge).
+CUT_TABLES_JS = """() => [...document.querySelectorAll('.bridge-table')]
+  .filter(box => box.scrollWidth > box.clientWidth + 1)
+  .map(box => box.querySelector('table').getAttribute('aria-label'))"""
+
+
 @pytest.mark.parametrize("width", [1440, 390])
-def test_every_chart_keeps_its_labels_inside(page: Page, server: str, width: int) -> None:
+def test_every_chart_and_table_keeps_its_text_inside(page: Page, server: str, width: int) -> None:
+    """No chart's label is clipped, and no table is cut at its box's edge: Frontline's side
+    column cut its horizon table's last column at 1440 px ("+3", "-1" showing of "+38.3%/yr",
+    "-11.2%/yr"); a table in too narrow a box now lays each row out as a block."""
     page.set_viewport_size({"width": width, "height": 1000})
     for path, title in (
         ("overview", "Overview"),
@@ -250,6 +259,7 @@ def test_every_chart_keeps_its_labels_inside(page: Page, server: str, width: int
         page.wait_for_function(DRAWN_JS, timeout=RERUN_MS)
         assert page.locator(".js-plotly-plot").count() > 0, path
         assert page.evaluate(CLIPPED_LABELS_JS) == [], (path, width)
+        assert page.evaluate(CUT_TABLES_JS) == [], (path, width)
         assert_no_errors(page)
 
 

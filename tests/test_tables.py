@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from bridge.present.format import MISSING
-from bridge.present.tables import STATIC_ROWS, Table, static_html, table
+from bridge.present.tables import CHAR_PX, STATIC_ROWS, Table, needed_px, static_html, table
 from tests.apptesting import open_page, read_html_table, tables
 
 
@@ -35,7 +35,9 @@ def test_a_small_table_is_written_cell_by_cell_and_escaped() -> None:
 def test_a_short_word_stays_on_one_line_and_a_sentence_wraps() -> None:
     sentence = "not comparable: partial period: only 5 of 31 days so far"
     markup = static_html(table([{"Day": "2026-12-05", "Why": sentence}], ("Day", "Why")), "t")
-    cells = re.findall(r'<td style="([^"]*)">([^<]*)</td>', markup)
+    cells = re.findall(
+        r'<td data-label="[^"]*"(?: data-number)? style="([^"]*)">([^<]*)</td>', markup
+    )
     assert [("nowrap" in style, text) for style, text in cells] == [
         (True, "2026-12-05"),  # never "2026-" / "12-05"
         (False, sentence),
@@ -54,7 +56,9 @@ def test_a_column_of_numbers_is_set_right_and_text_left() -> None:
     ]
     markup = static_html(table(rows, ("Team", "Revenue", "vs plan"), raw), "t")
     heads = re.findall(r'<th scope="col" style="([^"]*)">([^<]*)</th>', markup)
-    cells = re.findall(r'<td style="([^"]*)">([^<]*)</td>', markup)
+    cells = re.findall(
+        r'<td data-label="[^"]*"(?: data-number)? style="([^"]*)">([^<]*)</td>', markup
+    )
     right = "text-align:right"
     assert [(right in style, name) for style, name in heads] == [
         (False, "Team"),
@@ -64,7 +68,8 @@ def test_a_column_of_numbers_is_set_right_and_text_left() -> None:
     assert [right in style for style, _ in cells] == [False, True, True] * 2
     assert all("tabular-nums" in style for style, _ in cells if right in style)
     # without plain values nothing says a column holds numbers: every column is set left
-    assert right not in static_html(table(rows, ("Team", "Revenue")), "t")
+    cells_only = static_html(table(rows, ("Team", "Revenue")), "t").split("</style>")[1]
+    assert right not in cells_only
 
 
 def test_an_empty_table_keeps_its_header_and_says_so() -> None:
@@ -92,3 +97,26 @@ def test_pages_show_small_tables_as_html_and_long_ones_in_the_grid(
     written = [read_html_table(h.value) for h in at.get("html") if "bridge-table" in h.value]
     assert len(written) == 2 and all(len(t) <= 12 for t in written)
     assert len(tables(at)) == len(grids) + len(written)
+
+
+def test_a_table_in_too_narrow_a_box_lays_each_row_out_as_a_block() -> None:
+    """The width a table's columns need is their longest words (a one-line cell whole); in a box
+    narrower than that, a container query stacks each row — its first cell as a heading, each
+    value beside its column's name (every cell carries it) — instead of cutting columns off."""
+    rows = [
+        {"Scope": "Enterprise Software", "3-year trend": "+38.3%/yr", "Why": "a b c"},
+        {"Scope": "Retail", "3-year trend": "-1.2%/yr", "Why": "incomprehensibilities"},
+    ]
+    shown = table(rows, ("Scope", "3-year trend", "Why"))
+    # "Enterprise" (10), "+38.3%/yr" (9, one line), "incomprehensibilities" (21), + padding
+    assert needed_px(shown) == int((10 + 9 + 21) * CHAR_PX + 3 * 10) + 1
+    fit = needed_px(shown)
+    markup = static_html(shown, "t")
+    assert f'class="bridge-table" data-fit="{fit}" style="container-type:inline-size;' in markup
+    assert f"@container (max-width: {fit - 1}px)" in markup
+    assert f'.bridge-table[data-fit="{fit}"] td::before {{content:attr(data-label)' in markup
+    assert markup.count('data-label="3-year trend"') == 2  # each row's cell says its column
+    # a heading that is a number ("Rank 2") says its column; a name needs no label
+    assert 'td:first-child[data-number]::before {content:attr(data-label) " "' in markup
+    wider = table([{**rows[0], "3-year trend": "+1,234,567.8%/yr"}], ("Scope", "3-year trend"))
+    assert needed_px(wider) > needed_px(table(rows[:1], ("Scope", "3-year trend")))

@@ -36,6 +36,21 @@ _CELL = f"padding:6px 10px 6px 0;border-bottom:{RULE_CSS};vertical-align:top"
 _HEAD = f"{_CELL};font-weight:600;vertical-align:bottom"
 #: A column of numbers: set right, each digit as wide as the others (they line up).
 _RIGHT = ";text-align:right;font-variant-numeric:tabular-nums"
+#: The widest a character of a table's 14 px text is taken to be (a little over Source Sans's
+#: figures and bold letters), for the width a table needs before its columns would be cut.
+CHAR_PX = 7.6
+#: A table's rows become blocks below the width its columns need (:func:`_stacked_css`).
+_STACK = """@container (max-width: {narrow}px) {{
+{t} thead {{display:none}}
+{t} table, {t} tbody, {t} tr {{display:block;width:auto}}
+{t} tr {{padding:6px 0;border-bottom:{rule}}}
+{t} td {{display:flex;justify-content:space-between;gap:12px;border:none !important;
+  padding:1px 0 !important}}
+{t} td::before {{content:attr(data-label);text-align:left;opacity:0.7}}
+{t} td:first-child {{display:block;font-weight:600;text-align:left !important}}
+{t} td:first-child::before {{content:none}}
+{t} td:first-child[data-number]::before {{content:attr(data-label) " ";font-weight:400}}
+}}"""
 
 #: Cells starting with one of these are formulas to a spreadsheet (OWASP, "CSV injection").
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -120,7 +135,10 @@ def static_html(shown: Table, label: str) -> str:
     """``shown`` as a plain HTML table: its display strings, escaped; a column's help as the
     header's tooltip (a dotted underline says there is one); ``label`` names it to a screen reader.
     A column of numbers (its plain values are numbers) is set right, in figures of one width, so
-    its digits line up. Wider than its column (a phone), it scrolls sideways inside its own box."""
+    its digits line up. In a box narrower than its columns need (a phone, a side column), each row
+    becomes a block — its first cell as a heading, then each value beside its column's name — so
+    no column is cut at the edge (a CSS container query, no script); a heading that is a number
+    says its column ("Rank 2")."""
     e = html.escape
     columns = shown.shown.columns
     numbers = [_numbers(shown.raw, name) for name in columns]
@@ -135,26 +153,52 @@ def static_html(shown: Table, label: str) -> str:
         )
         return f'<th scope="col"{said}>{e(name)}</th>'
 
-    def cell(value: object, right: bool) -> str:
+    def cell(name: str, value: object, right: bool) -> str:
         text = MISSING if value is None else str(value)
         # a date, an amount or a change is one word: never broken at its hyphen or sign
-        whole = ";white-space:nowrap" if " " not in text and len(text) <= NOWRAP_CHARS else ""
-        return f'<td style="{_CELL}{_RIGHT if right else ""}{whole}">{e(text)}</td>'
+        whole = ";white-space:nowrap" if _whole(text) else ""
+        style = f"{_CELL}{_RIGHT if right else ''}{whole}"
+        number = " data-number" if right else ""
+        return f'<td data-label="{e(name)}"{number} style="{style}">{e(text)}</td>'
 
     head = "".join(header(name, right) for name, right in zip(columns, numbers, strict=True))
     body = "".join(
-        "<tr>" + "".join(cell(v, right) for v, right in zip(row, numbers, strict=True)) + "</tr>"
+        "<tr>"
+        + "".join(cell(n, v, r) for n, v, r in zip(columns, row, numbers, strict=True))
+        + "</tr>"
         for row in shown.shown.iter_rows()
     ) or (
         f'<tr><td colspan="{shown.shown.width or 1}" style="{_CELL};opacity:0.7">No rows.</td></tr>'
     )
+    fit = needed_px(shown)
+    selector = f'.bridge-table[data-fit="{fit}"]'
+    stack = _STACK.format(narrow=fit - 1, t=selector, rule=RULE_CSS)
     return (
-        f'<div class="bridge-table" style="overflow-x:auto;margin:0 0 8px 0">'
+        f"<style>{stack}</style>"
+        f'<div class="bridge-table" data-fit="{fit}" '
+        f'style="container-type:inline-size;overflow-x:auto;margin:0 0 8px 0">'
         f'<table aria-label="{e(label)}" style="border-collapse:collapse;width:100%;'
         f'font-size:14px;line-height:1.35">'
         f'<thead style="text-align:left">'
         f"<tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
     )
+
+
+def _whole(text: str) -> bool:
+    """A cell's text kept on one line: one word, not too long."""
+    return " " not in text and len(text) <= NOWRAP_CHARS
+
+
+def needed_px(shown: Table) -> int:
+    """The width a table's columns need side by side, in CSS pixels: per column its longest word
+    (a whole cell where it stays on one line), header included, plus the cell's padding."""
+    total = 0.0
+    for name in shown.shown.columns:
+        texts = [MISSING if v is None else str(v) for v in shown.shown.get_column(name).to_list()]
+        words = [w for t in texts for w in ([t] if _whole(t) else t.split())]
+        longest = max((len(w) for w in [*name.split(), *words]), default=1)
+        total += longest * CHAR_PX + 10
+    return int(total) + 1
 
 
 def _numbers(raw: pl.DataFrame | None, name: str) -> bool:
