@@ -113,8 +113,9 @@ def read_html_table(markup: str) -> pd.DataFrame:
 
 
 def shown(text: str) -> str:
-    """What a person reads: the app escapes Markdown in every text from data or config."""
-    return re.sub(r"\\(.)", r"\1", text)
+    """What a person reads: the app escapes Markdown in every text from data or config, and
+    breaks web addresses with an invisible word joiner (``ui.literal``)."""
+    return re.sub(r"\\(.)", r"\1", text).replace("\u2060", "")
 
 
 def headings(at: AppTest) -> list[str]:

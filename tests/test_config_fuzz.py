@@ -142,8 +142,13 @@ def broken_configs(draw: st.DrawFn) -> dict[str, str | None]:
                 )
         elif kind == "cycle":
             metrics = data["metrics.toml"].get("metrics")
-            # an earlier breakage may have replaced the list (or an entry) by another value
-            if isinstance(metrics, list) and all(isinstance(m, dict) for m in metrics[2:4]):
+            # an earlier breakage may have replaced the list (or an entry) by another value, or
+            # by a shorter list (all() of an empty slice is true)
+            if (
+                isinstance(metrics, list)
+                and len(metrics) >= 4
+                and all(isinstance(m, dict) for m in metrics[2:4])
+            ):
                 metrics[2]["expression"] = "contribution_margin - cost"
                 metrics[3]["expression"] = "(contribution - cost) / revenue"
         elif kind == "drop_key":

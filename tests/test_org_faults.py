@@ -4,6 +4,7 @@ every page renders, the units add up to the company, and Data health says what i
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from bridge.app.ui import literal
 from bridge.config.registry import Registry
 from bridge.data.health import check
 from bridge.data.load import NO_UNIT, clean_org, load_dataset, open_source
@@ -124,6 +126,31 @@ def test_names_from_data_are_text_never_markdown(
     ] + [m.label for m in at.metric]
     assert any(HOSTILE in shown(text) for text in raw)  # the name is shown, as it is
     assert not any("![x](" in text or "**Retail**" in text for text in raw)  # never as Markdown
+
+
+#: GFM's link finder as Streamlit's Markdown runs it on text, escapes already read
+#: (mdast-util-gfm-autolink-literal): web addresses, and e-mail addresses.
+GFM_WEB = re.compile(r"(https?://|www(?=\.))([-.\w]+)([^ \t\r\n]*)", re.IGNORECASE | re.ASCII)
+GFM_EMAIL = re.compile(r"([-.\w+]+)@([-\w]+(?:\.[-\w]+)+)", re.ASCII)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        HOSTILE_TEAM,
+        "Stores <a href='http://127.0.0.1:9/'>go</a>",  # the browser made this a link (a caption)
+        "see HTTPS://example.com/x or www.example.com",
+        "ops@example.com",
+    ],
+)
+def test_a_name_holding_an_address_is_no_link(name: str) -> None:
+    """Streamlit's Markdown links a bare address in text after reading escapes, so an escaped
+    ":" did not stop it: "largest <b>Check</b>out <a href='http://127.0.0.1:9/'>go</a>" in a
+    caption read as a link in Chromium. The address is broken by an invisible joiner."""
+    text = literal(name)
+    unescaped = re.sub(r"\\(.)", r"\1", text)  # what the link finder reads
+    assert not GFM_WEB.search(unescaped) and not GFM_EMAIL.search(unescaped), unescaped
+    assert shown(text) == name  # a person reads the name as it is
 
 
 def _chart_texts(spec: object, key: str = "") -> Iterator[str]:

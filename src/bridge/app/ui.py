@@ -813,6 +813,11 @@ _CHART_CONFIG = {"displaylogo": False, "responsive": True}
 
 #: Markdown's (and Streamlit's directives') special characters, escaped in text from data or config.
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+#: Streamlit's Markdown (GFM) makes a link of a bare web or e-mail address in text after reading
+#: escapes, so an escaped ":" does not stop it: a word joiner (U+2060, invisible) after "http:",
+#: "https:", "www" or "@" breaks the address for the link finder and for nobody reading it.
+_AUTOLINK = re.compile(r"(?i)(https?:|www|@)")
+JOINER = "\u2060"
 
 
 @overload
@@ -820,8 +825,9 @@ def literal(text: str) -> str: ...
 @overload
 def literal(text: None) -> None: ...
 def literal(text: str | None) -> str | None:
-    """Text shown as it is: a unit named ``![x](http://…)`` or ``**big**`` is not Markdown."""
-    return None if text is None else _MARKDOWN.sub(r"\\\1", text)
+    """Text shown as it is: a unit named ``![x](http://…)`` or ``**big**`` is not Markdown, and a
+    name holding ``http://…`` is no link."""
+    return None if text is None else _MARKDOWN.sub(r"\\\1", _AUTOLINK.sub(rf"\1{JOINER}", text))
 
 
 def _panel(panel: Panel, key: str) -> None:
