@@ -156,6 +156,16 @@ def test_cli_and_url_refuse_with_the_same_message(
     assert on_page == [f"{message} — showing the default instead."]
 
 
+def test_a_crafted_url_is_echoed_as_text_never_as_a_link(app: AppTest) -> None:
+    """A refused value is said back in the message: a link crafted into a Bridge URL
+    (``?unit=[click here](http://…)``) showed as a link inside Bridge's own error box."""
+    crafted = "[click here](http://127.0.0.1:9/x) **now**"
+    at = open_page(app, "trade-offs", unit=crafted)
+    raw = [e.value for e in at.error]
+    assert len(raw) == 1 and crafted in shown(raw[0])  # said as it was written
+    assert "[click here](" not in raw[0] and "**now**" not in raw[0]  # as text, not Markdown
+
+
 # --- as-of lives only in the core --------------------------------------------------------------
 
 

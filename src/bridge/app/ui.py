@@ -472,11 +472,11 @@ def _resolve(kind: type[R], registry: Registry, coverage: Coverage) -> R:
     except RequestError as exc:
         typed = previous in (None, view)
         if typed and any(field in given for field in exc.fields):
-            st.error(f"{exc} — showing the default instead.")
+            st.error(literal(f"{exc} — showing the default instead."))
         try:
             resolved = resolve(view, raw.without(exc.fields), registry, coverage)
         except RequestError as again:  # nothing to fall back to (e.g. no decision configured)
-            st.error(str(again))
+            st.error(literal(str(again)))
             st.stop()
     assert isinstance(resolved, kind)  # resolve builds the request class of its view
     params = resolved.params(coverage)
@@ -761,8 +761,8 @@ def show(builder: Callable[[Inputs, R], Screen], page: Page[R]) -> Screen | None
             page.inputs,
             built,
         )
-    except BridgeError as exc:
-        st.error(str(exc))
+    except BridgeError as exc:  # its message may echo names from data: text, never Markdown
+        st.error(literal(str(exc)))
         return None
     except Exception:  # never a traceback in the UI; the log has it
         log.exception("building %s failed", builder.__name__)
@@ -1089,7 +1089,7 @@ def _decision_form(
         )
         return
     except BridgeError as exc:
-        st.error(str(exc))
+        st.error(literal(str(exc)))
         return
     if person.who is not None:
         _audit(
@@ -1100,7 +1100,7 @@ def _decision_form(
             f"#{record_id} {decision.id}: {choice} for {scope}",
         )
     del st.session_state[uid_key]  # the next decision gets a new id
-    st.success(f"Recorded decision #{record_id}: {choice} for {scope}.")
+    st.success(literal(f"Recorded decision #{record_id}: {choice} for {scope}."))
     st.rerun()
 
 
@@ -1138,7 +1138,7 @@ def export_section(page: Page[Any]) -> None:
                 with st.spinner("Rendering…"):
                     png = png_bytes(figure)
             except ExportUnavailable as exc:
-                st.warning(str(exc))
+                st.warning(literal(str(exc)))
                 return
             st.download_button(
                 "Download PNG",
