@@ -316,6 +316,15 @@ def test_frontline_heatmap_trends_and_fix_now(app: AppTest) -> None:
     fixes = next(d for d in tables(at) if "Rank" in d.columns)
     assert "feeds" not in " ".join(fixes.columns).lower() or "Feeds" in fixes.columns
     assert not any("_" in v for v in fixes["Feeds"].to_list())  # names, never ids
+    captions = " ".join(shown(c.value) for c in at.caption)
+    assert "share of its own target" not in captions  # a rate: its teams on one scale
+    # a sum: each team against its own target (teams differ in size), one line at 100 %
+    at = open_page(app, "frontline", lens="action", metric="revenue")
+    captions = " ".join(shown(c.value) for c in at.caption)
+    assert "Each team as a share of its own target (100%)" in captions
+    trends = figures(at)[0]
+    assert [s["y0"] for s in trends["layout"]["shapes"]] == [1.0]
+    assert all(t.endswith("%") for t in trends["layout"]["yaxis"]["ticktext"])
 
 
 def test_frontline_choice_lens_compares_whole_months(app: AppTest) -> None:

@@ -132,7 +132,7 @@ def test_lens_switch_shows_the_matching_panels(page: Page, server: str) -> None:
     choice_panel = live(page).get_by_role(
         "heading", name=re.compile(r"^The same numbers for choice")
     )
-    action_panel = heading(page, "Furthest from target")
+    action_panel = heading(page, "Furthest from target: Revenue")
 
     lens_button(page, "Action").click()
     expect(page).to_have_url(re.compile(r"[?&]lens=action(&|$)"), timeout=RERUN_MS)

@@ -24,6 +24,8 @@ from streamlit.testing.v1 import AppTest
 from bridge.config.expression import parse_expression
 from bridge.config.registry import Registry
 from bridge.dataset import Dataset
+from bridge.present.charts import LEVEL_HALF, driver_bridge
+from bridge.present.format import NumberFormat
 from bridge.translate.drivers import (
     additive_effects,
     drivers,
@@ -335,6 +337,28 @@ def test_the_bridge_chart_is_on_the_page_and_its_steps_add_up(
             t for t in bridges if any(str(x)[:1] in "●▲○" for x in t["x"])
         ]
         assert teams, "no team step carries its status"
+
+
+def test_a_bridge_on_an_axis_without_zero_draws_its_ends_as_levels_not_bars() -> None:
+    """A margin from 22.6 % to 20.6 % on an axis from about 19.7 %: bars for the two ends drawn
+    from the axis's floor showed the first 2.5 times the last (a 2-point dip read as margin more
+    than halved). The ends are level marks as wide as a bar; the steps stay bars. With zero on
+    the axis (a loss turned into a profit) the ends stay bars."""
+    pct, pts = NumberFormat("percent", 1), NumberFormat("points", 1, signed=True)
+    steps = [("A · mix", -0.0118, "A"), ("B · rate", -0.0082, "B")]
+    fig = driver_bridge(("then", 0.226), steps, ("now", 0.206), pct, pts)
+    waterfall = fig.data[0]
+    assert fig.layout.yaxis.range[0] > 0  # zero is not on the axis
+    assert waterfall.totals.marker.color == "rgba(0,0,0,0)"  # no bar from the floor
+    levels = [(sh.x0, sh.x1, sh.y0, sh.y1) for sh in fig.layout.shapes]
+    assert levels == [
+        (-LEVEL_HALF, LEVEL_HALF, 0.226, 0.226),
+        (3 - LEVEL_HALF, 3 + LEVEL_HALF, 0.206, 0.206),
+    ]
+    money, change = NumberFormat("currency", 1), NumberFormat("currency", 1, signed=True)
+    crossing = driver_bridge(("then", -50.0), [("A", 120.0, "A")], ("now", 70.0), money, change)
+    assert crossing.layout.yaxis.range[0] < 0 < crossing.layout.yaxis.range[1]
+    assert not crossing.layout.shapes and crossing.data[0].totals.marker.color != "rgba(0,0,0,0)"
 
 
 def test_the_sentence_says_what_the_effects_show() -> None:

@@ -9,6 +9,8 @@ import polars as pl
 import pytest
 
 from bridge.dataset import Dataset
+from bridge.present.charts import frontline_trends
+from bridge.present.format import NumberFormat
 from bridge.translate.frontline import fix_now, frontline, status_expr
 from bridge.translate.targets import daily_targets, rolled_target
 from tests.builders import Row, days, make_dataset, make_registry, ratio, semi, simple
@@ -198,3 +200,40 @@ def test_fix_now_ranks_by_shortfall_times_volume_share() -> None:
 def test_fix_now_for_one_unit() -> None:
     ranked = fix_now(fix_dataset(), REGISTRY, AS_OF, "week", business_unit="B")
     assert ranked.select("rank", "team_id").rows() == [(1, "t4")]
+
+
+def _weeks(teams: dict[str, tuple[list[float], float]]) -> pl.DataFrame:
+    """A frontline view of whole weeks: per team its values and one target."""
+    return pl.DataFrame(
+        [
+            {
+                "team_id": team, "team_name": team.title(), "period_start": i,
+                "period_label": f"2026-W{40 + i}", "in_progress": False,
+                "value": value, "target": target,
+            }
+            for team, (values, target) in teams.items()
+            for i, value in enumerate(values)
+        ]
+    )  # fmt: skip
+
+
+def test_furthest_from_target_draws_a_sum_as_a_share_of_each_team_s_target() -> None:
+    """A small team 17 % short and a large one 1 % short: on one axis of amounts the small
+    team's line sat flat at the bottom; as shares of their own targets it shows at 83 %, the
+    large one at 99 %, against one dashed line at 100 %."""
+    view = _weeks({"small": ([50.0, 55.0], 60.0), "large": ([990.0, 1000.0], 1000.0)})
+    money = NumberFormat("currency", 1)
+    fig = frontline_trends(view, money, ["small", "large"], of_target=True)
+    lines = {t.name: t for t in fig.data if t.mode == "lines+markers"}
+    assert list(lines) == ["Small", "Large"]  # no target line per team: one for all
+    assert list(lines["Small"].y) == pytest.approx([50 / 60, 55 / 60])
+    assert list(lines["Large"].y) == pytest.approx([0.99, 1.0])
+    assert [s.y0 for s in fig.layout.shapes] == [1.0]  # the one target line, at 100 %
+    assert lines["Small"].hovertext[0] == "Small · 2026-W40: $50.00, 83.3% of its target $60.00"
+    assert "each team's own target (100%)" in {t.name for t in fig.data}
+    ticks = list(fig.layout.yaxis.ticktext)
+    assert ticks and all(t.endswith("%") for t in ticks)
+    # a rate keeps its own scale, each team's target dashed in its colour
+    rate = frontline_trends(view, money, ["small", "large"])
+    assert len([t for t in rate.data if t.name and t.name.endswith(": target")]) == 2
+    assert not rate.layout.shapes

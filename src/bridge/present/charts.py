@@ -391,23 +391,40 @@ def short_labels(labels: Sequence[str]) -> dict[str, str]:
     return out
 
 
-def frontline_trends(view: pl.DataFrame, fmt: NumberFormat, teams: Sequence[str]) -> go.Figure:
+def frontline_trends(
+    view: pl.DataFrame, fmt: NumberFormat, teams: Sequence[str], *, of_target: bool = False
+) -> go.Figure:
     """Value and target over recent whole periods for a few teams (a period in progress is left out:
     a partial week is not a fall). Each team's target is dashed in its colour, under one legend
-    line; the periods are labelled short ("2026 W38", "W39", …) and named in full on hover."""
+    line; the periods are labelled short ("2026 W38", "W39", …) and named in full on hover.
+
+    ``of_target``: each value is drawn as a share of its own target, 100 % the one dashed line —
+    for a sum, whose teams differ in size: on one axis of amounts a small team's miss of a sixth
+    looked flat beside a large team's line. The hover says the value, the target and the share."""
     fig = go.Figure()
     whole = view.filter(~pl.col("in_progress"))
     ordered = whole.sort("period_start").get_column("period_label").unique(maintain_order=True)
     short = short_labels(ordered.to_list())  # "W39" upright, not "2026-W39" turned; hover: in full
-    values: list[float | None] = []
+    values: list[float | None] = [1.0] if of_target else []
     for i, team in enumerate(teams):
         part = whole.filter(pl.col("team_id") == team).sort("period_start")
         colour = OKABE_ITO[i % len(OKABE_ITO)]
         name = plain(part.get_column("team_name")[0] if part.height else team)
         labels = part.get_column("period_label").to_list()
         ys, targets = part.get_column("value").to_list(), part.get_column("target").to_list()
-        values += ys + targets
         xs = [short[p] for p in labels]
+        written = list(zip(labels, fmt.values(ys), fmt.values(targets), strict=True))
+        if of_target:
+            shares = [_share(y, t) for y, t in zip(ys, targets, strict=True)]
+            hover = [
+                f"{name} · {p}: {v}, {SHARE.value(r) if r is not None else MISSING} of its "
+                f"target {t}"
+                for (p, v, t), r in zip(written, shares, strict=True)
+            ]
+            ys, values = shares, values + shares
+        else:
+            hover = [f"{name} · {p}: {v} (target {t})" for p, v, t in written]
+            values += ys + targets
         fig.add_trace(
             go.Scatter(
                 x=xs,
@@ -416,31 +433,31 @@ def frontline_trends(view: pl.DataFrame, fmt: NumberFormat, teams: Sequence[str]
                 mode="lines+markers",
                 line={"color": colour},
                 legendgroup=name,
-                hovertext=[
-                    f"{name} · {p}: {t}" for p, t in zip(labels, fmt.values(ys), strict=True)
-                ],
+                hovertext=hover,
                 hoverinfo="text",
             )
         )
-        fig.add_trace(
-            go.Scatter(
-                x=xs,
-                y=targets,
-                name=f"{name}: target",
-                mode="lines",
-                line={"color": colour, "dash": TARGET.symbol, "width": 1},
-                legendgroup=name,
-                showlegend=False,
-                hovertext=[
-                    f"{name} · {p}: target {t}"
-                    for p, t in zip(labels, fmt.values(targets), strict=True)
-                ],
-                hoverinfo="text",
+        if not of_target:
+            fig.add_trace(
+                go.Scatter(
+                    x=xs,
+                    y=targets,
+                    name=f"{name}: target",
+                    mode="lines",
+                    line={"color": colour, "dash": TARGET.symbol, "width": 1},
+                    legendgroup=name,
+                    showlegend=False,
+                    hovertext=[f"{name} · {p}: target {t}" for p, _, t in written],
+                    hoverinfo="text",
+                )
             )
-        )
     if teams:  # one legend line for every team's target (its colour is the team's): one row
-        _legend_entry(fig, TARGET.text, dash=TARGET.symbol)
-    axis = fmt.axis(values)
+        _legend_entry(
+            fig, "each team's own target (100%)" if of_target else TARGET.text, dash=TARGET.symbol
+        )
+    if of_target and teams:  # every team's target is 100 %: one line
+        fig.add_hline(y=1.0, line={"color": MUTED, "dash": TARGET.symbol, "width": 1})
+    axis = (SHARE if of_target else fmt).axis(values)
     _apply_axis(fig, axis, "y")
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=list(short.values()))
     return _layout(
@@ -452,7 +469,19 @@ def frontline_trends(view: pl.DataFrame, fmt: NumberFormat, teams: Sequence[str]
     )
 
 
+def _share(value: float | None, target: float | None) -> float | None:
+    """A value as a share of its target (None without a positive target or a value)."""
+    if value is None or target is None or missing(value) or missing(target) or target <= 0:
+        return None
+    return value / target
+
+
 # --- overview and lineage -------------------------------------------------------------------------
+
+
+#: Half the width of the mark of a bridge's start and end level (a bar's, in categories) when the
+#: axis leaves zero out.
+LEVEL_HALF = 0.4
 
 
 def driver_bridge(
@@ -500,6 +529,18 @@ def driver_bridge(
     axis = fmt.axis([low, high], min_span=high - low)
     _apply_axis(fig, axis, "y")
     fig.update_yaxes(range=[low, high])
+    if low > 0 or high < 0:
+        # The axis leaves zero out (the steps are what the chart is for), so a bar for the start
+        # and the end would be drawn from the axis's floor: 22.6 % as 2.5 times 20.6 %. They are
+        # levels instead: a mark at each value, its number above, the steps between them.
+        fig.update_traces(
+            totals={"marker": {"color": "rgba(0,0,0,0)"}}, selector={"type": "waterfall"}
+        )
+        for at, level in ((0, start[1]), (len(labels) - 1, end[1])):  # as wide as a bar
+            fig.add_shape(
+                type="line", xref="x", yref="y", x0=at - LEVEL_HALF, x1=at + LEVEL_HALF,
+                y0=level, y1=level, line={"color": COMPANY, "width": 3},
+            )  # fmt: skip
     fig.update_xaxes(type="category", tickangle=-TURN)
     _legend_entry(fig, "helped", symbol="square", color=good)
     _legend_entry(fig, "hurt", symbol="square", color=bad)

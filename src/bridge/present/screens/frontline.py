@@ -54,17 +54,27 @@ def frontline_screen(inputs: Inputs, request: FrontlineRequest) -> Screen:
             .head(WORST_TEAMS)
         )
         running = view.filter(pl.col("in_progress"))
+        # a sum's teams differ in size: each is drawn against its own target (a rate is one scale)
+        of_target = number.unit != "percent"
         action.append(
             Panel(
-                title="Furthest from target",
-                caption="Whole periods only"
+                title=f"Furthest from target: {metric.label}",
+                caption=(
+                    "Each team as a share of its own target (100%), so a small team's miss shows "
+                    "as large as a big one's. "
+                    if of_target
+                    else ""
+                )
+                + "Whole periods only"
                 + (
                     f": the {grain} in progress ({running.get_column('period_label')[0]}) is left "
                     "out until it ends."
                     if running.height
                     else "."
                 ),
-                figure=frontline_trends(view, number, worst.get_column("team_id").to_list()),
+                figure=frontline_trends(
+                    view, number, worst.get_column("team_id").to_list(), of_target=of_target
+                ),
             )
         )
     action.append(fix_now_panel(dataset, registry, end, unit, grain))
