@@ -71,3 +71,20 @@ def test_the_fix_now_list_says_when_it_shows_only_the_biggest_misses(
     panel = common.fix_now_panel(sample_dataset, registry, AS_OF, None)
     assert panel.table is not None and panel.table.shown.height == ranked.height
     assert panel.caption is not None and panel.caption.startswith("Misses in the latest")
+
+
+def test_a_kpi_without_targets_beside_others_bars_says_its_teams_are_not_in_them(
+    sample_dataset: Dataset, registry: Registry
+) -> None:
+    """Orders feeds On-time delivery rate and has no team targets; On-time delivery's own teams
+    are drawn. 'No team targets are set for Orders, so no team is on or off track' above bars of
+    teams on and off track read as a contradiction (a second reader, twice): it says which teams
+    the bars leave out."""
+    metric = registry.metric("on_time_rate")
+    request = OverviewRequest(as_of=AS_OF, data_end=AS_OF, unit=None, lens="both", grain="quarter")
+    panel = overview._feeding_panel(sample_dataset, registry, metric, request, {})
+    assert panel.drawing is not None  # the bars of On-time delivery's teams
+    assert panel.info == (
+        "Orders also feeds On-time delivery rate but has no team targets, so its teams are not "
+        f"in these bars: {common.HOW_TARGETS}.",
+    )

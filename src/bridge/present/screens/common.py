@@ -62,6 +62,15 @@ def no_targets(metric: Metric) -> str:
     )
 
 
+def no_targets_beside(metric: Metric, fed: Metric) -> str:
+    """Said where a KPI feeding ``fed`` has no targets while other KPIs' teams are drawn: which
+    teams the bars leave out, and why."""
+    return (
+        f"{metric.label} also feeds {fed.label} but has no team targets, so its teams are not in "
+        f"these bars: {HOW_TARGETS}."
+    )
+
+
 def status_counts(view: pl.DataFrame) -> str:
     """``12 ● on track, 3 ▲ at risk, 5 ■ off track`` for the latest complete period."""
     counts = dict(latest(view, complete=True).group_by("status").len().iter_rows())

@@ -26,6 +26,7 @@ from bridge.present.screens.common import (
     fmt,
     has_targets,
     no_targets,
+    no_targets_beside,
 )
 from bridge.present.screens.model import Card, Inputs, Panel, Row, Screen
 from bridge.present.tables import kind_of, period_text
@@ -187,9 +188,9 @@ def _feeding_panel(
             "(see Definitions & lineage).",
         )
     with_targets = [m for m in feeders if has_targets(dataset, m.id)]
-    missing = tuple(no_targets(m) for m in feeders if m not in with_targets)
     if not with_targets:
-        return Panel(title=title, info=missing)
+        return Panel(title=title, info=tuple(no_targets(m) for m in feeders))
+    missing = tuple(no_targets_beside(m, metric) for m in feeders if m not in with_targets)
     kpis = tuple(m.id for m in with_targets)
     if kpis in shown:
         names = ", ".join(m.label for m in with_targets)
