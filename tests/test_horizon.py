@@ -65,6 +65,16 @@ def test_a_month_in_progress_is_compared_with_the_same_elapsed_days() -> None:
     assert nov["ttm_value"] == 476
 
 
+def test_a_period_in_progress_carries_last_year_s_whole_period_for_its_pace() -> None:
+    """The pace (the whole month at the pace so far) is drawn beside last year's whole month,
+    not beside last year's first days: a seasonal rise is then last year's too."""
+    view = horizon(in_progress_dataset(), REGISTRY, "sales", "month", AS_OF, periods=3)
+    nov = row(view, dt.date(2026, 11, 1))
+    assert nov["last_year_whole"] == 120  # all of November 2025 at 4 a day
+    assert nov["pace"] == pytest.approx(30 * 120 / 40)  # last year's shape: 40 of 120 by the 10th
+    assert row(view, dt.date(2026, 10, 1))["last_year_whole"] is None  # a whole month: none
+
+
 def test_a_quarter_in_progress_is_compared_with_the_same_elapsed_days() -> None:
     view = horizon(in_progress_dataset(), REGISTRY, "sales", "quarter", AS_OF, periods=2)
     q4 = row(view, dt.date(2026, 10, 1))

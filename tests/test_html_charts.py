@@ -319,6 +319,7 @@ def _horizon(
                     "days": 10,
                     "period_days": 30,
                     "last_year_value": None if value is None or i == 0 else value * 0.9,
+                    "last_year_whole": running * 0.8 if live and running is not None else None,
                     "last_year_change": None if i == 0 else 0.111,
                     "change_kind": "relative",
                     "last_year_comparable": i != 0,
@@ -374,6 +375,14 @@ def test_horizon_lines_draw_each_point_in_proportion_and_a_pace_not_a_cliff() ->
     assert "whole 2026-04 at this pace (last year's pattern): $38.0" in html.unescape(
         charts["Group"]
     )
+    # last year's dotted line goes on to its whole period beside the diamond (0.8 × 38 here)
+    dotted = re.findall(r'data-line="last year" points="([^"]+)"', charts["Group"])
+    ends = [tuple(map(float, p.split(","))) for p in dotted[-1].split()]
+    diamond = next(p for p in points if p[1] == "diamond-open")
+    (_, _, v_lo, y_lo), (_, _, v_hi, y_hi) = points[0], points[2]  # 10 and 40
+    assert abs(ends[-1][1] - (y_lo + (0.8 * 38 - v_lo) / (v_hi - v_lo) * (y_hi - y_lo))) < 0.2
+    assert ends[-1][0] > ends[-2][0] and diamond[0] == "2026-04"
+    assert "last year's whole period: $30.4" in html.unescape(charts["Group"])
 
 
 def test_horizon_lines_say_a_rate_in_progress_is_drawn_at_its_value_so_far() -> None:

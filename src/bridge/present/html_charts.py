@@ -472,12 +472,14 @@ def _t(text: object) -> str:
 
 
 def _drawn(part: pl.DataFrame) -> list[float | None]:
-    """The values a horizon chart draws: whole periods, last year's line, and the paces."""
-    whole = part.filter(~pl.col("in_progress"))
+    """The values a horizon chart draws: whole periods, last year's line (on to last year's whole
+    period beside a period in progress), and the paces."""
+    whole, running = part.filter(~pl.col("in_progress")), part.filter(pl.col("in_progress"))
     return [
         *whole.get_column("value").to_list(),
         *whole.get_column("last_year_value").to_list(),
-        *part.filter(pl.col("in_progress")).get_column("pace").to_list(),
+        *running.get_column("pace").to_list(),
+        *running.get_column("last_year_whole").to_list(),
     ]
 
 
@@ -628,12 +630,17 @@ def _horizon_cell(
         )
         + "</g>"
     )
-    # last year dotted, this year solid: each a line through the periods that have a value
-    for key, line, dash, width in (
-        ("last_year_value", "last year", ' stroke-dasharray="2 3"', 1.2),
-        ("value", "value", "", 2),
+    # last year dotted, this year solid: each a line through the periods that have a value; last
+    # year's goes on to its whole period beside a period in progress (what the diamond's pace
+    # compares with: a seasonal rise is last year's too)
+    last_year = [(i, r["last_year_value"]) for i, r in enumerate(whole)] + [
+        (i, r["last_year_whole"]) for i, r in enumerate(rows) if r["in_progress"]
+    ]
+    for points_of, line, dash, width in (
+        (last_year, "last year", ' stroke-dasharray="2 3"', 1.2),
+        ([(i, r["value"]) for i, r in enumerate(whole)], "value", "", 2),
     ):
-        for run in _runs([(i, r[key]) for i, r in enumerate(whole)]):
+        for run in _runs(points_of):
             points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in run)
             out.append(
                 f'<polyline data-line="{line}" points="{points}" fill="none" stroke="{colour}" '
@@ -695,9 +702,16 @@ def _pace_text(r: Mapping[str, Any], fmt: NumberFormat) -> tuple[str, ...]:
     """A period in progress in words: its value so far, and, for a sum, the whole period's pace."""
     label = r["period_label"]
     so_far = f"{label} so far ({r['days']} of {r['period_days']} days): {fmt.value(r['value'])}"
+    whole = r["last_year_whole"]
+    last_year = (
+        ()
+        if whole is None or missing(whole)
+        else (f"last year's whole period: {fmt.value(whole)}",)
+    )
     if r["pace_basis"] == "rate so far":
-        return (so_far,)
-    return so_far, f"whole {label} at this pace ({r['pace_basis']}): {fmt.value(r['pace'])}"
+        return (so_far, *last_year)
+    pace = f"whole {label} at this pace ({r['pace_basis']}): {fmt.value(r['pace'])}"
+    return (so_far, pace, *last_year)
 
 
 def _pace_mark(

@@ -62,7 +62,8 @@ def horizon(
     """Columns (see docs/views.md): level, scope, period_start, period_end, period_label, in_progress,
     days, value, prior_value, prior_change, prior_comparable, prior_reason, last_year_value,
     last_year_change, last_year_comparable, last_year_reason, ttm_value, growth_3y, growth_3y_kind,
-    growth_3y_comparable, growth_3y_reason, plan_value, plan_change."""
+    growth_3y_comparable, growth_3y_reason, plan_value, plan_change, change_kind, pace,
+    pace_basis, last_year_whole."""
     metric = registry.metric(metric_id)
     fiscal = registry.calendar.fiscal_year_start_month
     first_day = dataset.first_day
@@ -161,7 +162,13 @@ def horizon(
             plan_change=_change(pl.col("value"), pl.col("plan_value"), percent),
             pace_basis=_pace_basis(sums),
         )
-        .with_columns(pace=_pace())
+        .with_columns(
+            pace=_pace(),
+            # what the pace compares with: last year's whole period (a period in progress only)
+            last_year_whole=pl.when(pl.col("in_progress") & pl.col("pattern_reason").is_null())
+            .then(pl.col("value_last_year_whole"))
+            .otherwise(None),
+        )
         .select(
             "level",
             "scope",
@@ -190,6 +197,7 @@ def horizon(
             "change_kind",
             "pace",
             "pace_basis",
+            "last_year_whole",
         )
         .sort("level", "scope", "period_start")
         .collect(engine=ENGINE)  # the whole view is one lazy query, run once
