@@ -9,9 +9,22 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from bridge.present.format import MISSING
-from bridge.present.tables import CHAR_PX, STATIC_ROWS, Table, needed_px, static_html, table
+from bridge.config.registry import Registry
+from bridge.dataset import Dataset
+from bridge.present.format import MISSING, NumberFormat
+from bridge.present.tables import (
+    CHAR_PX,
+    STATIC_ROWS,
+    Table,
+    horizon_table,
+    needed_px,
+    static_html,
+    table,
+)
+from bridge.translate.horizon import horizon
+from bridge.translate.windows import latest
 from tests.apptesting import open_page, read_html_table, tables
+from tests.conftest import AS_OF
 
 
 def test_a_small_table_is_written_cell_by_cell_and_escaped() -> None:
@@ -120,3 +133,18 @@ def test_a_table_in_too_narrow_a_box_lays_each_row_out_as_a_block() -> None:
     assert 'td:first-child[data-number]::before {content:attr(data-label) " "' in markup
     wider = table([{**rows[0], "3-year trend": "+1,234,567.8%/yr"}], ("Scope", "3-year trend"))
     assert needed_px(wider) > needed_px(table(rows[:1], ("Scope", "3-year trend")))
+
+
+def test_the_plan_of_a_period_in_progress_says_it_is_for_its_days(
+    sample_dataset: Dataset, registry: Registry
+) -> None:
+    """The Overview's card says 'plan for these days'; the horizon table said only '(plan
+    $17.8M)' beside a chart of the whole quarter's pace — read as the quarter's plan."""
+    view = horizon(sample_dataset, registry, "revenue", "quarter", AS_OF)
+    money = NumberFormat("currency", 1)
+    running = horizon_table(latest(view), money)
+    assert all(" (plan for these days $" in cell for cell in running.shown["vs plan"])
+    whole = horizon_table(latest(view, complete=True), money)
+    assert all(" (plan $" in cell for cell in whole.shown["vs plan"])
+    assert "prorated by day" in running.help["vs plan"]
+    assert "last day so far" in running.help["Trailing 12 months"]

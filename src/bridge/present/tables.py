@@ -254,11 +254,13 @@ def horizon_table(latest: pl.DataFrame, fmt: NumberFormat) -> Table:
             if r["growth_3y_comparable"] and r["growth_3y"] is not None
             else f"not comparable: {r['growth_3y_reason'] or 'no value'}"
         )
+        # a period in progress against the plan for its days so far (as the Overview's card says)
+        plan_for = "plan for these days" if r["in_progress"] else "plan"
         plan = (
             "no plan set"
             if r["plan_value"] is None
             else f"{change_text(r['plan_change'], kind_of(r['change_kind']))}"
-            f" (plan {fmt.value(r['plan_value'])})"
+            f" ({plan_for} {fmt.value(r['plan_value'])})"
         )
         rows.append(
             {
@@ -304,6 +306,10 @@ def horizon_table(latest: pl.DataFrame, fmt: NumberFormat) -> Table:
             "the period before.",
             "vs same period last year": "Like for like: a period in progress against the same days "
             "of last year's period.",
+            "Trailing 12 months": "The twelve months to the period's end (to its last day so far "
+            "for a period in progress): a month's and a quarter's end on different days.",
+            "vs plan": "A period in progress against the plan for its days so far, prorated by "
+            "day; a whole period against its whole plan.",
             "3-year trend": "Average yearly change of the trailing twelve months over three years.",
         },
     )
