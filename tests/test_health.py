@@ -13,8 +13,9 @@ import polars as pl
 import pytest
 
 from bridge.config.registry import Registry, load_registry
-from bridge.data.health import check
+from bridge.data.health import SOURCES_SCHEMA, check
 from bridge.data.load import load_dataset, open_source
+from bridge.present.charts import LEVEL_HALF, freshness_bars
 from bridge.translate.horizon import horizon
 
 AS_OF = dt.date(2026, 3, 1)
@@ -104,6 +105,7 @@ def test_clean_data_has_no_findings(tmp_path: Path, registry_dir: Path) -> None:
         "first_day": dt.date(2025, 12, 1),
         "last_day": dt.date(2026, 2, 28),
         "days_behind": 0,
+        "freshness_days": 1,  # the default: stale after a day without a row
         "status": "fresh",
     }
 
@@ -331,3 +333,35 @@ def test_nan_and_infinity_on_postgresql(registry_dir: Path) -> None:
         with admin.begin() as conn:
             conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
         admin.dispose()
+
+
+def test_freshness_is_drawn_against_the_days_each_source_may_fall_behind() -> None:
+    """A monthly source 5 days behind was the tallest bar of Data health's chart (green,
+    'fresh'), the daily ones at 0 drew nothing: read as the monthly ones being the best. Each
+    bar now stands against its source's freshness_days (a dashed line as wide as the bar) and
+    says '5 of 31' above the higher of the two; a stale source's bar passes its line."""
+    day = dt.date(2026, 12, 1)
+    sources = pl.DataFrame(
+        [
+            ("orders", "orders", 10, day, day, 0, 1, "fresh"),
+            ("spend", "spend", 10, day, day, 5, 31, "fresh"),
+            ("late", "late", 10, day, day, 9, 2, "stale"),
+        ],
+        schema=SOURCES_SCHEMA,
+        orient="row",
+    )
+    fig = freshness_bars(sources)
+    bars, labels = fig.data[0], fig.data[1]
+    assert list(bars.y) == [0, 5, 9]
+    assert list(labels.text) == ["0 of 1", "5 of 31", "9 of 2"]
+    assert [y > max(b, a) for y, b, a in zip(labels.y, [0, 5, 9], [1, 31, 2], strict=True)] == [
+        True
+    ] * 3
+    lines = [(sh.x0, sh.x1, sh.y0) for sh in fig.layout.shapes]
+    assert lines == [(i - LEVEL_HALF, i + LEVEL_HALF, days) for i, days in enumerate([1, 31, 2])]
+    assert list(bars.customdata) == [
+        "fresh · 0 of 1 days",
+        "fresh · 5 of 31 days",
+        "stale · 9 of 2 days",
+    ]
+    assert bars.marker.color[0] == bars.marker.color[1] != bars.marker.color[2]

@@ -72,6 +72,7 @@ SOURCES_SCHEMA = pl.Schema(
         "first_day": pl.Date(),
         "last_day": pl.Date(),
         "days_behind": pl.Int64(),
+        "freshness_days": pl.Int64(),
         "status": pl.String(),
     }
 )
@@ -359,6 +360,7 @@ def _check_source(
         "first_day": first_day,
         "last_day": last_day,
         "days_behind": behind,
+        "freshness_days": source.freshness_days,
         "status": status,
     }
     return summary, found

@@ -597,28 +597,52 @@ def method_bars(view: pl.DataFrame, fmt: NumberFormat) -> go.Figure:
 
 
 def freshness_bars(sources: pl.DataFrame) -> go.Figure:
-    """Days since each source's latest row, coloured by freshness."""
+    """Days since each source's latest row, coloured by freshness, against the days it may fall
+    behind before it is stale (its ``freshness_days``, a line as wide as its bar): a source loaded
+    monthly 5 days behind reads as within its 31, not as the tallest bar of the chart. Each says
+    ``5 of 31`` above the higher of the two (its hover: ``fresh · 5 of 31 days``)."""
     colours = {"fresh": STATUSES["on track"].colour, "stale": STATUSES["at risk"].colour}
+    names = plains(sources.get_column("source").to_list())
     behind = sources.get_column("days_behind").fill_null(0).to_list()
+    allowed = sources.get_column("freshness_days").to_list()
     status = sources.get_column("status").to_list()
+    said = [f"{s} · {b} of {a} days" for s, b, a in zip(status, behind, allowed, strict=True)]
+    most = max([*behind, *allowed, 1])
     fig = go.Figure(
         go.Bar(
-            x=plains(sources.get_column("source").to_list()),
+            x=names,
             y=behind,
             marker={"color": [colours.get(s, STATUSES["off track"].colour) for s in status]},
-            text=status,
-            textposition="outside",
-            hovertemplate="%{x}: %{y} days behind (%{text})<extra></extra>",
+            customdata=said,
+            hovertemplate="%{x}: %{customdata}<extra></extra>",
+            showlegend=False,
         )
     )
-    most = max([*behind, 1])
+    fig.add_trace(
+        go.Scatter(
+            x=names,
+            # short enough for a phone's bar; the hover and the colour say fresh or stale
+            y=[max(b, a) + most * 0.03 for b, a in zip(behind, allowed, strict=True)],
+            text=[f"{b} of {a}" for b, a in zip(behind, allowed, strict=True)],
+            mode="text",
+            textposition="top center",
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    )
+    for at, days in enumerate(allowed):
+        fig.add_shape(
+            type="line", xref="x", yref="y", x0=at - LEVEL_HALF, x1=at + LEVEL_HALF,
+            y0=days, y1=days, line={"color": MUTED, "width": 2, "dash": TARGET.symbol},
+        )  # fmt: skip
+    _legend_entry(fig, "days allowed before stale (freshness_days)", dash=TARGET.symbol)
     fig.update_yaxes(
         title="days behind",
         tickmode="linear",
         dtick=max(1, (most + 3) // 4),
         range=[0, most * 1.3 + 0.5],
     )
-    return _layout(fig, height=300, legend=False)
+    return _layout(fig, height=300)
 
 
 def warm_up() -> str:

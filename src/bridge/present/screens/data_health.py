@@ -35,11 +35,14 @@ def data_health_screen(sources: pl.DataFrame, findings: pl.DataFrame, as_of: dt.
             "First day": day_text(r["first_day"]),
             "Last day": day_text(r["last_day"]),
             "Days behind": "—" if r["days_behind"] is None else str(r["days_behind"]),
+            "Days allowed": str(r["freshness_days"]),
             "Status": r["status"],
         }
         for r in sources.iter_rows(named=True)
     ]
-    source_columns = ("Source", "Table", "Rows", "First day", "Last day", "Days behind", "Status")
+    source_columns = (
+        "Source", "Table", "Rows", "First day", "Last day", "Days behind", "Days allowed", "Status",
+    )  # fmt: skip
     finding_rows = [
         {
             "Source": r["source"],
