@@ -303,6 +303,11 @@ def test_decision_rights_and_the_audit_trail(
     # 'stop' is the unit lead's: recorded under the signed-in address
     visit(page, f"{base}/decision_log?decision=stop")
     submit_choice(page, "Margin has fallen three years running.")
+    # the record's evidence on the page (the log lists it) before the database is read: settling
+    # alone could return before the submit's run had written it (seen once in a loaded make test)
+    expect(
+        live(page).get_by_role("cell", name="Margin has fallen three years running.", exact=True)
+    ).to_be_visible(timeout=RERUN_MS)
     expect(live(page).get_by_text("The decision was not recorded")).to_have_count(0)
     with sqlite3.connect(state) as conn:
         records = conn.execute("SELECT decision_id, scope, author FROM decision_records").fetchall()
