@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
+from bridge.app.ui import JOINER
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
@@ -115,7 +116,7 @@ def read_html_table(markup: str) -> pd.DataFrame:
 def shown(text: str) -> str:
     """What a person reads: the app escapes Markdown in every text from data or config, and
     breaks web addresses with an invisible word joiner (``ui.literal``)."""
-    return re.sub(r"\\(.)", r"\1", text).replace("\u2060", "")
+    return re.sub(r"\\(.)", r"\1", text).replace(JOINER, "")
 
 
 def headings(at: AppTest) -> list[str]:

@@ -479,9 +479,18 @@ def _share(value: float | None, target: float | None) -> float | None:
 # --- overview and lineage -------------------------------------------------------------------------
 
 
-#: Half the width of the mark of a bridge's start and end level (a bar's, in categories) when the
-#: axis leaves zero out.
+#: Half the width of a level mark, in categories: a bar's (:func:`_levels`).
 LEVEL_HALF = 0.4
+
+
+def _levels(fig: go.Figure, levels: Sequence[float | None], line: Mapping[str, object]) -> None:
+    """A horizontal line as wide as a bar at each category's level (None: none there)."""
+    for at, level in enumerate(levels):
+        if level is not None:
+            fig.add_shape(
+                type="line", xref="x", yref="y", x0=at - LEVEL_HALF, x1=at + LEVEL_HALF,
+                y0=level, y1=level, line=dict(line),
+            )  # fmt: skip
 
 
 def driver_bridge(
@@ -536,11 +545,7 @@ def driver_bridge(
         fig.update_traces(
             totals={"marker": {"color": "rgba(0,0,0,0)"}}, selector={"type": "waterfall"}
         )
-        for at, level in ((0, start[1]), (len(labels) - 1, end[1])):  # as wide as a bar
-            fig.add_shape(
-                type="line", xref="x", yref="y", x0=at - LEVEL_HALF, x1=at + LEVEL_HALF,
-                y0=level, y1=level, line={"color": COMPANY, "width": 3},
-            )  # fmt: skip
+        _levels(fig, [start[1], *[None] * len(steps), end[1]], {"color": COMPANY, "width": 3})
     fig.update_xaxes(type="category", tickangle=-TURN)
     _legend_entry(fig, "helped", symbol="square", color=good)
     _legend_entry(fig, "hurt", symbol="square", color=bad)
@@ -630,11 +635,7 @@ def freshness_bars(sources: pl.DataFrame) -> go.Figure:
             showlegend=False,
         )
     )
-    for at, days in enumerate(allowed):
-        fig.add_shape(
-            type="line", xref="x", yref="y", x0=at - LEVEL_HALF, x1=at + LEVEL_HALF,
-            y0=days, y1=days, line={"color": MUTED, "width": 2, "dash": TARGET.symbol},
-        )  # fmt: skip
+    _levels(fig, allowed, {"color": MUTED, "width": 2, "dash": TARGET.symbol})
     _legend_entry(fig, "days allowed before stale (freshness_days)", dash=TARGET.symbol)
     fig.update_yaxes(
         title="days behind",

@@ -514,8 +514,13 @@ def horizon_lines(
     """
     scopes = list(dict.fromkeys(view.sort("level", descending=True).get_column("scope").to_list()))
     parts = {s: view.filter(pl.col("scope") == s).sort("period_start") for s in scopes}
-    unit_axis = fmt.axis(_drawn(view.filter(pl.col("level") != "company")))
-    spans = _ratio_spans({s: _drawn(p) for s, p in parts.items()}) if scale == "ratio" else {}
+    drawn = {s: _drawn(p) for s, p in parts.items()}
+    spans = _ratio_spans(drawn) if scale == "ratio" else {}
+    if scale == "shared":
+        units = [
+            v for s, p in parts.items() if p.get_column("level")[0] != "company" for v in drawn[s]
+        ]
+        unit_axis = fmt.axis(units)
     cells, starred = [], False
     for scope, part in parts.items():
         own = ""
@@ -524,7 +529,7 @@ def horizon_lines(
         elif scale == "shared" and part.get_column("level")[0] != "company":
             axis = unit_axis
         else:
-            axis = fmt.axis(_drawn(part))
+            axis = fmt.axis(drawn[scope])
             own = " (own scale)" if scale == "ratio" and len(parts) > 1 else ""
         cell, stars = _horizon_cell(
             part, str(scope), axis, fmt, colours.get(scope, COMPANY), marks, note=own

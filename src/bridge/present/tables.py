@@ -39,7 +39,7 @@ _RIGHT = ";text-align:right;font-variant-numeric:tabular-nums"
 #: The widest a character of a table's 14 px text is taken to be (a little over Source Sans's
 #: figures and bold letters), for the width a table needs before its columns would be cut.
 CHAR_PX = 7.6
-#: A table's rows become blocks below the width its columns need (:func:`_stacked_css`).
+#: A table's rows become blocks below the width its columns need (:func:`static_html`).
 _STACK = """@container (max-width: {narrow}px) {{
 {t} thead {{display:none}}
 {t} table, {t} tbody, {t} tr {{display:block;width:auto}}

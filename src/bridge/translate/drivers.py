@@ -173,26 +173,29 @@ def linear_terms(node: Node) -> Linear | None:
     of)."""
     if isinstance(node, Ref):
         return {node.name: 1.0}
-    if isinstance(node, Neg):
-        inner = linear_terms(node.operand)
-        return None if inner is None else {k: -v for k, v in inner.items()}
-    if not isinstance(node, BinOp):
-        return None  # a constant on its own
-    if node.op in ("+", "-"):
+    if isinstance(node, BinOp) and node.op in ("+", "-"):
         left, right = linear_terms(node.left), linear_terms(node.right)
         if left is None or right is None:
             return None
-        sign = 1.0 if node.op == "+" else -1.0
-        return {k: left.get(k, 0.0) + sign * right.get(k, 0.0) for k in left | right}
+        return {**left, **_times(right, 1.0 if node.op == "+" else -1.0, left)}
     factor = _constant_factor(node)
-    if factor is None:
+    inner = None if factor is None else linear_terms(factor[1])
+    return None if factor is None or inner is None else _times(inner, factor[0])
+
+
+def _times(terms: Linear, factor: float, plus: Linear | None = None) -> Linear:
+    """``factor × terms``, added to ``plus`` when given."""
+    base = plus or {}
+    return {k: base.get(k, 0.0) + factor * v for k, v in terms.items()}
+
+
+def _constant_factor(node: Node) -> tuple[float, Node] | None:
+    """``-x``, ``c * x``, ``x * c`` or ``x / c`` (``c`` a number other than zero) as (the factor,
+    ``x``)."""
+    if isinstance(node, Neg):
+        return -1.0, node.operand
+    if not isinstance(node, BinOp):
         return None
-    inner = linear_terms(factor[1])
-    return None if inner is None else {k: factor[0] * v for k, v in inner.items()}
-
-
-def _constant_factor(node: BinOp) -> tuple[float, Node] | None:
-    """``c * x``, ``x * c`` or ``x / c`` (``c`` a number other than zero) as (the factor, ``x``)."""
     if node.op == "*" and isinstance(node.left, Num):
         return node.left.value, node.right
     if node.op == "*" and isinstance(node.right, Num):
@@ -206,17 +209,11 @@ def linear_ratio(node: Node) -> tuple[Linear, Linear] | None:
     """A derived metric's expression as numerator and denominator, each linear in the inputs
     (``(revenue - cost) / revenue``, ``100 * cost / revenue``, ``-(a / b)``), or None: then the
     scope's value is its children's summed numerators over their summed denominators, a ratio."""
-    if isinstance(node, Neg):
-        inner = linear_ratio(node.operand)
-        return None if inner is None else ({k: -v for k, v in inner[0].items()}, inner[1])
-    if not isinstance(node, BinOp):
-        return None
     factor = _constant_factor(node)
-    if factor is not None:
-        inner = linear_ratio(factor[1])
-        if inner is not None:
-            return {k: factor[0] * v for k, v in inner[0].items()}, inner[1]
-    if node.op != "/":
+    inner = None if factor is None else linear_ratio(factor[1])
+    if factor is not None and inner is not None:
+        return _times(inner[0], factor[0]), inner[1]
+    if not isinstance(node, BinOp) or node.op != "/":
         return None
     top, bottom = linear_terms(node.left), linear_terms(node.right)
     if top is None or bottom is None or not any(bottom.values()):

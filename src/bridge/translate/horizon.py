@@ -97,6 +97,9 @@ def horizon(
             if period.end > as_of and current.days < MIN_COMPARABLE_DAYS
             else None
         )
+        # the pace reads last year's shape even from a few days (a source booked monthly holds its
+        # whole month on the 1st, which days elapsed would multiply by 31): its own reason
+        pattern = comparability(current, last_year, first_day, metric)
         rows.append(
             {
                 "period_start": period.start,
@@ -106,10 +109,8 @@ def horizon(
                 "days": current.days,
                 "period_days": period.days,
                 "prior_reason": partial or comparability(current, prior, first_day, metric),
-                "last_year_reason": partial or comparability(current, last_year, first_day, metric),
-                # the pace reads last year's shape even from a few days: a source booked monthly
-                # holds its whole month on the 1st, which days elapsed would multiply by 31
-                "pattern_reason": comparability(current, last_year, first_day, metric),
+                "last_year_reason": partial or pattern,
+                "pattern_reason": pattern,
                 "growth_3y_reason": comparability(ttm, ttm_past, first_day, metric),
                 "ttm_reason": comparability(ttm, ttm, first_day, metric),
             }
