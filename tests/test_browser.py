@@ -263,6 +263,21 @@ def test_every_chart_and_table_keeps_its_text_inside(page: Page, server: str, wi
         assert_no_errors(page)
 
 
+def test_the_export_buttons_sit_together(page: Page, server: str) -> None:
+    """The Decision log's two export buttons stood a half page apart (two wide columns), so the
+    second read as belonging to something else: they sit side by side at their own widths."""
+    page.set_viewport_size({"width": 1440, "height": 1000})
+    open_app(page, f"{server}/decision_log", "Decision log")
+    brief, png = (
+        live(page).get_by_role("button", name=name).bounding_box()
+        for name in ("Prepare the executive brief", "Prepare a PNG of the trade-off chart")
+    )
+    assert brief is not None and png is not None
+    assert abs(brief["y"] - png["y"]) < 2  # one row
+    assert 0 < png["x"] - (brief["x"] + brief["width"]) < 40, (brief, png)
+    screenshot(page, "decision-log-export")
+
+
 @pytest.mark.parametrize(
     ("path", "title", "key", "metric"),
     [

@@ -361,6 +361,17 @@ def test_a_bridge_on_an_axis_without_zero_draws_its_ends_as_levels_not_bars() ->
     assert not crossing.layout.shapes and crossing.data[0].totals.marker.color != "rgba(0,0,0,0)"
 
 
+def test_a_step_written_as_zero_is_drawn_flat_neither_helped_nor_hurt() -> None:
+    """'all others 0.00 pts' was a green sliver beside '+0.01 pts' (a reader took it for a help).
+    A step written as zero is drawn flat; every other step keeps its value, and its text."""
+    pct, pts = NumberFormat("percent", 1), NumberFormat("points", 1, signed=True)
+    steps = [("A", -0.0118, "A"), ("B", 0.0001, "B"), ("others", 0.00002, "")]
+    fig = driver_bridge(("then", 0.226), steps, ("now", 0.21432), pct, pts)
+    waterfall = fig.data[0]
+    assert list(waterfall.y[1:-1]) == [-0.0118, 0.0001, 0.0]
+    assert list(waterfall.text[1:-1]) == ["-1.18 pts", "+0.01 pts", "0.00 pts"]
+
+
 def test_the_sentence_says_what_the_effects_show() -> None:
     from bridge.present.attribution import delta_format, sentence
     from bridge.present.format import NumberFormat

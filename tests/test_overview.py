@@ -88,3 +88,28 @@ def test_a_kpi_without_targets_beside_others_bars_says_its_teams_are_not_in_them
         "Orders also feeds On-time delivery rate but has no team targets, so its teams are not "
         f"in these bars: {common.HOW_TARGETS}.",
     )
+
+
+def test_the_plan_line_writes_the_value_and_plan_precisely_enough_to_give_back_its_change(
+    registry: Registry,
+) -> None:
+    """A card of $2.1M with '-7.1% (plan for these days $2.3M)' reads as -8.7 %: the line then
+    writes both with the decimals that give the change back; a pair that reads right is left alone."""
+    metric = registry.metrics["revenue"]
+
+    def line(value: float, plan: float) -> str | None:
+        current = {
+            "value": value,
+            "plan_value": plan,
+            "plan_change": value / plan - 1,
+            "change_kind": "relative",
+            "in_progress": True,
+        }
+        said, missing = overview._plan(registry, metric, current, "Retail Stores")
+        assert missing == ()
+        return said
+
+    assert line(2_140_000, 2_303_000) == (
+        "▼ behind plan: -7.1% (plan for these days $2.30M, against $2.14M)"
+    )
+    assert line(16_830_000, 17_810_000) == "▼ behind plan: -5.5% (plan for these days $17.8M)"

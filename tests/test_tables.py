@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from bridge.config.registry import Registry
 from bridge.dataset import Dataset
 from bridge.present.format import MISSING, NumberFormat
+from bridge.present.palette import STATUSES, status_label
 from bridge.present.tables import (
     CHAR_PX,
     STATIC_ROWS,
@@ -43,6 +44,24 @@ def test_a_small_table_is_written_cell_by_cell_and_escaped() -> None:
     assert list(read.columns) == ["Team", "Value"]
     assert read["Team"].to_list() == ["<b>Stores</b> & Co", 'Say "hi"']
     assert read["Value"].to_list() == ["$1.2M", MISSING]
+
+
+def test_a_status_in_a_table_keeps_its_colour() -> None:
+    """Fix now's statuses were black glyphs beside the heatmap's coloured ones: a status cell's
+    glyph is drawn in the status's colour; its text reads as before, and other text is escaped."""
+    rows = [
+        {"Team": "Checkout", "Status": status_label("off track")},
+        {"Team": "■ off track <b>", "Status": status_label("at risk")},
+    ]
+    markup = static_html(table(rows, ("Team", "Status")), "Fix now")
+    assert f'<span style="color:{STATUSES["off track"].colour}">■</span> off track' in markup
+    assert f'<span style="color:{STATUSES["at risk"].colour}">▲</span> at risk' in markup
+    assert "■ off track &lt;b&gt;" in markup  # a name that starts like a status is only text
+    # kept on one line ("■ off" over "track" in Fix now's narrow column), and measured so
+    assert re.search(r'white-space:nowrap"><span style="color:[^"]+">■</span> off track<', markup)
+    assert needed_px(table(rows[:1], ("Status",))) >= len("■ off track") * CHAR_PX
+    read = read_html_table(markup)
+    assert read["Status"].to_list() == ["■ off track", "▲ at risk"]
 
 
 def test_a_short_word_stays_on_one_line_and_a_sentence_wraps() -> None:
@@ -139,12 +158,60 @@ def test_the_plan_of_a_period_in_progress_says_it_is_for_its_days(
     sample_dataset: Dataset, registry: Registry
 ) -> None:
     """The Overview's card says 'plan for these days'; the horizon table said only '(plan
-    $17.8M)' beside a chart of the whole quarter's pace — read as the quarter's plan."""
+    $17.8M)' beside a chart of the whole quarter's pace — read as the quarter's plan. Every row in
+    the same period in progress: the header says it once (in each cell it wrapped to three lines);
+    rows in different periods: each cell of a period in progress says it."""
     view = horizon(sample_dataset, registry, "revenue", "quarter", AS_OF)
     money = NumberFormat("currency", 1)
     running = horizon_table(latest(view), money)
-    assert all(" (plan for these days $" in cell for cell in running.shown["vs plan"])
+    assert "vs plan" not in running.shown.columns
+    assert all(
+        re.fullmatch(r"\S+ \(plan \$\S+\)", c) for c in running.shown["vs plan for these days"]
+    )
+    assert running.csv_frame.columns[-2] == "vs plan for these days"
+    assert "prorated by day" in running.help["vs plan for these days"]
+    assert "last day so far" in running.help["Trailing 12 months"]
     whole = horizon_table(latest(view, complete=True), money)
     assert all(" (plan $" in cell for cell in whole.shown["vs plan"])
-    assert "prorated by day" in running.help["vs plan"]
-    assert "last day so far" in running.help["Trailing 12 months"]
+    mixed = pl.concat(
+        [
+            latest(view).filter(pl.col("scope") == "Retail Stores"),
+            latest(view, complete=True).filter(pl.col("scope") == "Marketplace"),
+        ]
+    )
+    shown = horizon_table(mixed, money).shown
+    assert ["so far" in period for period in shown["Period"]] == [True, False]
+    running_cell, whole_cell = shown["vs plan"].to_list()
+    assert " (plan for these days $" in running_cell and " (plan $" in whole_cell
+
+
+def _read(text: str) -> float:
+    """A reader's reading of a written amount: ``$2.14M`` → 2_140_000."""
+    found = re.fullmatch(r"(-?)\$([\d,.]+)([KMB]?)", text)
+    assert found, text
+    scale = {"": 1.0, "K": 1e3, "M": 1e6, "B": 1e9}[found[3]]
+    return (-1 if found[1] else 1) * float(found[2].replace(",", "")) * scale
+
+
+@pytest.mark.parametrize("complete", [False, True])
+def test_a_value_and_its_plan_as_written_give_back_the_change_beside_them(
+    sample_dataset: Dataset, registry: Registry, complete: bool
+) -> None:
+    """'$2.1M … -7.1% (plan for these days $2.3M)': a reader's 2.1 / 2.3 is -8.7 %. Each row's
+    value and plan, as written, give back its 'vs plan' change to within one unit of its last digit
+    (the column keeps one precision)."""
+    money = NumberFormat("currency", 1)
+    checked = 0
+    for grain in ("month", "quarter", "year"):
+        view = horizon(sample_dataset, registry, "revenue", grain, AS_OF)
+        shown = horizon_table(latest(view, complete=complete), money).shown
+        plan = next(c for c in shown.columns if c.startswith("vs plan"))
+        for value, cell in zip(shown["Value"], shown[plan], strict=True):
+            found = re.fullmatch(r"([+-]?[\d.]+)% \(plan (?:for these days )?(\S+)\)", cell)
+            assert found, cell
+            read = (_read(value) / _read(found[2]) - 1) * 100
+            assert abs(round(read, 1) - float(found[1])) <= 0.1 + 1e-9, (grain, value, cell)
+            checked += 1
+        places = {len(v.split(".")[1].rstrip("KMB")) for v in shown["Value"]}
+        assert len(places) == 1, shown["Value"]  # one precision for the column
+    assert checked >= 15

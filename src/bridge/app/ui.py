@@ -1114,7 +1114,10 @@ def export_section(page: Page[Any]) -> None:
     st.subheader(
         "Export", help="The brief is one HTML file with its charts inside: it opens offline."
     )
-    left, right = st.columns(2)
+    # Side by side at their own widths (two half-page columns set them a column apart); each
+    # download appears under its button. They wrap one under the other on a phone.
+    row = st.container(horizontal=True, gap="medium")
+    left, right = (row.container(width="content") for _ in range(2))
     with left:
         if st.button("Prepare the executive brief", key="prepare_brief"):
             with st.spinner("Building the brief…"):

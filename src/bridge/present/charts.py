@@ -10,6 +10,7 @@ drawn as if it were a whole period.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -493,6 +494,11 @@ def _levels(fig: go.Figure, levels: Sequence[float | None], line: Mapping[str, o
             )  # fmt: skip
 
 
+def _reads_zero(text: str) -> bool:
+    """Whether a written number says nothing but zero (``0.00 pts``, ``$0``, ``0.0%``)."""
+    return re.search(r"[1-9]", text) is None
+
+
 def driver_bridge(
     start: tuple[str, float],
     steps: Sequence[tuple[str, float, str]],
@@ -507,8 +513,15 @@ def driver_bridge(
     that helps is green, one that hurts orange (by the metric's direction); ``customdata[0]`` is
     the unit, which the app reads back from a click to drill down."""
     labels = [start[0], *(s[0] for s in steps), end[0]]
-    values = [start[1], *(s[1] for s in steps), end[1]]
-    texts = [fmt.value(start[1]), *delta.values([s[1] for s in steps]), fmt.value(end[1])]
+    said = delta.values([s[1] for s in steps])
+    # A step written "0.00 pts" neither helped nor hurt: drawn flat, not as a green or orange
+    # sliver (its few thousandths of a point are no height at the chart's scale either).
+    values = [
+        start[1],
+        *(0.0 if _reads_zero(t) else s[1] for s, t in zip(steps, said, strict=True)),
+        end[1],
+    ]
+    texts = [fmt.value(start[1]), *said, fmt.value(end[1])]
     good, bad = STATUSES["on track"].colour, STATUSES["off track"].colour
     up, down = (good, bad) if higher_is_better else (bad, good)
     fig = go.Figure(

@@ -87,6 +87,30 @@ class NumberFormat:
         places = self._places(values, start, exact=False)
         return [self.value(v, places) for v in values]
 
+    def places(self, values: Sequence[float | None], start: int | None = None) -> int:
+        """The decimals :meth:`values` writes ``values`` with (to write more numbers alike)."""
+        return self._places(values, start, exact=False)
+
+    def pair_places(
+        self, value: float | None, base: float | None, change: float | None, kind: ChangeKind
+    ) -> int:
+        """The fewest decimals (the metric's, up to a few more) at which ``value`` and ``base``,
+        as written, give back the change shown beside them to within one unit of its last digit:
+        "$2.1M (plan $2.3M)" beside "-7.1%" reads as -8.7 %; "$2.14M (plan $2.30M)" as -7.0 %."""
+        places = self.decimals
+        if missing(value) or missing(base) or missing(change) or not base:
+            return places
+        assert value is not None and base is not None and change is not None
+        shown = round(change * 100, 1)
+        while places < self.decimals + MAX_EXTRA_DECIMALS:
+            now, then = _read_back(self.value(value, places)), _read_back(self.value(base, places))
+            if now is not None and then:
+                read = (now / then - 1) if kind == "relative" else (now - then)
+                if abs(round(read * 100, 1) - shown) <= 0.1 + 1e-9:
+                    break
+            places += 1
+        return places
+
     def _places(self, values: Sequence[float | None], start: int | None, *, exact: bool) -> int:
         """The fewest decimals from ``start`` (up to a few more) at which values that differ read
         differently — and, when ``exact``, each reads as itself (a tick at 8.25 M is "$8.25M",
@@ -266,6 +290,23 @@ def _trimmed(text: str) -> str:
     """A written number without the zeros that end its decimals: ``$8.2500M`` → ``$8.25M``,
     ``87.0%`` → ``87%``, ``1,250.00`` → ``1,250`` (``80M`` stays)."""
     return re.sub(r"\.(?!\d)", "", re.sub(r"(\.\d*?)0+(?!\d)", r"\1", text))
+
+
+#: A written number: its digits and the K/M/B after them (a currency's symbol or a unit around it).
+_WRITTEN = re.compile(r"(-?)[^\d-]*([\d,]*\.?\d+)\s*([KMB]?)")
+_SCALE = {"": 1.0, "K": 1e3, "M": 1e6, "B": 1e9}
+
+
+def _read_back(text: str) -> float | None:
+    """The number a written value says (``$2.14M`` → 2_140_000, ``87.5%`` → 0.875), as a reader
+    would read it; None for ``n/a``."""
+    found = _WRITTEN.match(text)
+    if found is None:
+        return None
+    number = float(found[2].replace(",", "")) * _SCALE[found[3]]
+    if text.rstrip().endswith(("%", " pts")):
+        number /= 100
+    return -number if found[1] else number
 
 
 def _nonzero(value: float, places: int) -> bool:

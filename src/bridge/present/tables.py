@@ -23,7 +23,7 @@ from typing import Any
 import polars as pl
 
 from bridge.present.format import MISSING, ChangeKind, NumberFormat, change_text, day_text, yes_no
-from bridge.present.palette import status_label
+from bridge.present.palette import STATUSES, status_label
 
 #: Tables up to this many rows (about a screen's height) are shown as plain HTML
 #: (:func:`static_html`), longer ones in a grid.
@@ -155,11 +155,12 @@ def static_html(shown: Table, label: str) -> str:
 
     def cell(name: str, value: object, right: bool) -> str:
         text = MISSING if value is None else str(value)
-        # a date, an amount or a change is one word: never broken at its hyphen or sign
-        whole = ";white-space:nowrap" if _whole(text) else ""
+        # a date, an amount or a change is one word: never broken at its hyphen or sign; nor a
+        # status ("■ off" over "track")
+        whole = ";white-space:nowrap" if _one_line(text) else ""
         style = f"{_CELL}{_RIGHT if right else ''}{whole}"
         number = " data-number" if right else ""
-        return f'<td data-label="{e(name)}"{number} style="{style}">{e(text)}</td>'
+        return f'<td data-label="{e(name)}"{number} style="{style}">{_marked(text)}</td>'
 
     head = "".join(header(name, right) for name, right in zip(columns, numbers, strict=True))
     body = "".join(
@@ -184,9 +185,27 @@ def static_html(shown: Table, label: str) -> str:
     )
 
 
+#: A status as a table writes it (``■ off track``) -> its glyph in the status's colour, as the
+#: charts draw it (the shape still tells it without colour).
+_STATUS_CELLS = {
+    status_label(s.name): f'<span style="color:{s.colour}">{s.glyph}</span> {html.escape(s.name)}'
+    for s in STATUSES.values()
+}
+
+
+def _marked(text: str) -> str:
+    """A cell's text, escaped; a status with its glyph in the status's colour."""
+    return _STATUS_CELLS.get(text) or html.escape(text)
+
+
 def _whole(text: str) -> bool:
     """A cell's text kept on one line: one word, not too long."""
     return " " not in text and len(text) <= NOWRAP_CHARS
+
+
+def _one_line(text: str) -> bool:
+    """A cell kept on one line: one short word, or a status (``■ off track``)."""
+    return _whole(text) or text in _STATUS_CELLS
 
 
 def needed_px(shown: Table) -> int:
@@ -195,7 +214,7 @@ def needed_px(shown: Table) -> int:
     total = 0.0
     for name in shown.shown.columns:
         texts = [MISSING if v is None else str(v) for v in shown.shown.get_column(name).to_list()]
-        words = [w for t in texts for w in ([t] if _whole(t) else t.split())]
+        words = [w for t in texts for w in ([t] if _one_line(t) else t.split())]
         longest = max((len(w) for w in [*name.split(), *words]), default=1)
         total += longest * CHAR_PX + 10
     return int(total) + 1
@@ -243,7 +262,24 @@ HORIZON_COLUMNS = (
 def horizon_table(latest: pl.DataFrame, fmt: NumberFormat) -> Table:
     """One row per scope for its latest period, every comparison like for like or marked. When every
     scope shares that period, the shown table leaves it out (say it once, around the table)."""
-    values = fmt.values(latest.get_column("value").to_list())
+    # Each value as precisely as its plan beside it needs: the two as written give back the change
+    # shown with them ("$2.1M … -7.1% (plan $2.3M)" read as -8.7 %); one precision for the column.
+    pairs = [
+        fmt.pair_places(r["value"], r["plan_value"], r["plan_change"], kind_of(r["change_kind"]))
+        for r in latest.iter_rows(named=True)
+    ]
+    places = fmt.places(latest.get_column("value").to_list(), max(pairs, default=None))
+    values = [fmt.value(v, places) for v in latest.get_column("value").to_list()]
+    # A period in progress is against the plan for its days so far (as the Overview's card says):
+    # in the header when every row is in the same such period, else in each such row's cell.
+    together = len({period_text(r) for r in latest.iter_rows(named=True)}) == 1
+    for_days = (
+        together
+        and all(latest.get_column("in_progress").to_list())
+        and latest.get_column("plan_value").is_not_null().any()
+    )
+    plan_column = "vs plan for these days" if for_days else "vs plan"
+    names = tuple(plan_column if c == "vs plan" else c for c in HORIZON_COLUMNS)
     rows, raw = [], []
     for r, value in zip(latest.iter_rows(named=True), values, strict=True):
         trend_kind: ChangeKind = (
@@ -254,13 +290,12 @@ def horizon_table(latest: pl.DataFrame, fmt: NumberFormat) -> Table:
             if r["growth_3y_comparable"] and r["growth_3y"] is not None
             else f"not comparable: {r['growth_3y_reason'] or 'no value'}"
         )
-        # a period in progress against the plan for its days so far (as the Overview's card says)
-        plan_for = "plan for these days" if r["in_progress"] else "plan"
+        plan_for = "plan for these days" if r["in_progress"] and not for_days else "plan"
         plan = (
             "no plan set"
             if r["plan_value"] is None
             else f"{change_text(r['plan_change'], kind_of(r['change_kind']))}"
-            f" ({plan_for} {fmt.value(r['plan_value'])})"
+            f" ({plan_for} {fmt.value(r['plan_value'], places)})"
         )
         rows.append(
             {
@@ -277,7 +312,7 @@ def horizon_table(latest: pl.DataFrame, fmt: NumberFormat) -> Table:
                     r["last_year_reason"],
                 ),
                 "Trailing 12 months": fmt.value(r["ttm_value"]),
-                "vs plan": plan,
+                plan_column: plan,
                 "3-year trend": trend,
             }
         )
@@ -289,14 +324,13 @@ def horizon_table(latest: pl.DataFrame, fmt: NumberFormat) -> Table:
                 "vs prior period": r["prior_change"],
                 "vs same period last year": r["last_year_change"],
                 "Trailing 12 months": r["ttm_value"],
-                "vs plan": r["plan_change"],
+                plan_column: r["plan_change"],
                 "3-year trend": r["growth_3y"],
             }
         )
-    shared = {row["Period"] for row in rows}
-    columns: tuple[str, ...] = HORIZON_COLUMNS
-    if len(shared) == 1:  # every scope's latest period is the same: said once, in the caption
-        columns = tuple(c for c in HORIZON_COLUMNS if c != "Period")
+    columns = names
+    if together:  # every scope's latest period is the same: said once, in the caption
+        columns = tuple(c for c in names if c != "Period")
     out = table(
         rows,
         columns,
@@ -308,13 +342,13 @@ def horizon_table(latest: pl.DataFrame, fmt: NumberFormat) -> Table:
             "of last year's period.",
             "Trailing 12 months": "The twelve months to the period's end (to its last day so far "
             "for a period in progress): a month's and a quarter's end on different days.",
-            "vs plan": "A period in progress against the plan for its days so far, prorated by "
+            plan_column: "A period in progress against the plan for its days so far, prorated by "
             "day; a whole period against its whole plan.",
             "3-year trend": "Average yearly change of the trailing twelve months over three years.",
         },
     )
     if raw:  # the CSV keeps the period on every row
-        out = Table(out.shown, table(raw, HORIZON_COLUMNS, raw).raw, out.help)
+        out = Table(out.shown, table(raw, names, raw).raw, out.help)
     return out
 
 

@@ -184,7 +184,8 @@ def fix_now_panel(
 
 
 #: The label the bridge chart sits folded under.
-BRIDGE_FOLD = "Bridge chart: each step's share of the change"
+#: Its steps are amounts of the metric (money, points), not shares: "share" read as percentages.
+BRIDGE_FOLD = "Bridge chart: the change, step by step"
 
 
 def drivers_panel(
@@ -221,7 +222,8 @@ def drivers_panel(
     shown = steps(found.view, labels, dataset.team_units | {u: u for u in dataset.units})
     return Panel(
         title=title,
-        help="Each step is a unit's (or team's) share of the change, so the steps add up to it. "
+        help="Each step is what a unit (or team) added to the change or took from it, in the "
+        "metric's own unit (an amount, or points of a rate), so the steps add up to it. "
         "For a rate: its own rate changed (rate), or its share of the volume did (mix). "
         "Click a step to open that unit. See docs/views.md, drivers.",
         caption=said + status_note,

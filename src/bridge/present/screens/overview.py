@@ -150,11 +150,19 @@ def _plan(
             return None, (f"No plan is set for {metric.label} in {scope}: {HOW_PLAN}.",)
         return None, ()
     ahead = (current["value"] - plan) * (1 if metric.higher_is_better else -1) >= 0
-    change = change_text(current["plan_change"], kind_of(current["change_kind"]))
+    kind = kind_of(current["change_kind"])
+    change = change_text(current["plan_change"], kind)
     days = "these days" if current["in_progress"] else "the period"
+    number = fmt(metric, registry)
+    # The card's value and this plan, as written, must give back the change: where the metric's
+    # decimals do not, both are written here with the decimals that do.
+    places = number.pair_places(current["value"], plan, current["plan_change"], kind)
+    against = (
+        "" if places == number.decimals else f", against {number.value(current['value'], places)}"
+    )
     return (
         f"{'▲ ahead of' if ahead else '▼ behind'} plan: {change} "
-        f"(plan for {days} {fmt(metric, registry).value(plan)})",
+        f"(plan for {days} {number.value(plan, places)}{against})",
         (),
     )
 
