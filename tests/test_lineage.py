@@ -8,9 +8,13 @@ import polars as pl
 import pytest
 
 from bridge.config.registry import Registry
+from bridge.dataset import Dataset
+from bridge.present.screens.definitions import _components
 from bridge.translate.evaluate import value_over
 from bridge.translate.lineage import condition_text, feeds, formula, lineage, measure_text
+from bridge.translate.windows import trailing_year
 from tests.builders import Row, derived, make_dataset, make_registry, ratio, semi, simple
+from tests.conftest import AS_OF
 
 REGISTRY = make_registry(
     {
@@ -115,3 +119,23 @@ def test_the_shipped_config_on_time_measures_in_words(registry: Registry) -> Non
     assert measure_text(source, measure) == "count of orders rows where on_time = 1"
     assert condition_text(measure.where[0]) == "on_time = 1"
     assert feeds(registry, "orders") == ("orders", "on_time_rate")
+
+
+def test_the_components_table_does_not_repeat_a_sum_beside_itself(
+    sample_dataset: Dataset, registry: Registry
+) -> None:
+    """Revenue = sum(revenue): 'Amount 14.7M' and 'Revenue (team alone) $14.7M' said one number
+    twice, once without its currency. Such a metric's amount is written as the metric is and not
+    repeated; a margin keeps its measures' amounts and each team's own margin."""
+    window = trailing_year(AS_OF)
+
+    def shown(metric: str) -> pl.DataFrame:
+        spec = registry.metrics[metric]
+        return _components(sample_dataset, registry, spec, window.start, window.end, None).shown
+
+    revenue = shown("revenue")
+    assert revenue.columns == ["Team", "Business unit", "Measure", "Amount", "Share of the measure"]
+    assert all(a.startswith("$") for a in revenue["Amount"])
+    margin = shown("contribution_margin")
+    assert margin.columns[-1] == "Contribution margin (team alone)"
+    assert not any(a.startswith("$") for a in margin["Amount"])  # a measure's amount, no unit

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import polars as pl
 
@@ -80,6 +81,13 @@ def _components(
 ) -> Table:
     parts = lineage(dataset, registry, metric.id, start, end, unit)
     number = fmt(metric, registry)
+    alone = f"{metric.label} (team alone)"
+    # A metric that is its one measure's sum (Revenue = sum(revenue)): each team's value is its
+    # amount, so the amount is written as the metric is ("$14.7M") and not repeated beside it.
+    itself = all(
+        a is not None and v is not None and math.isclose(a, v, rel_tol=1e-12)
+        for a, v in parts.select("amount", "team_value").iter_rows()
+    )
     rows, raw = [], []
     for r in parts.iter_rows(named=True):
         rows.append(
@@ -88,9 +96,11 @@ def _components(
                 "Business unit": r["business_unit"] or "Unassigned",
                 "Measure": r["measure"],
                 # whole numbers from 100 up (as the K and M beside them): never a bare "515.6"
-                "Amount": compact(r["amount"], 0 if abs(r["amount"]) >= 100 else 1),
+                "Amount": number.value(r["amount"])
+                if itself
+                else compact(r["amount"], 0 if abs(r["amount"]) >= 100 else 1),
                 "Share of the measure": SHARE.value(r["share"]),
-                f"{metric.label} (team alone)": number.value(r["team_value"]),
+                alone: number.value(r["team_value"]),
             }
         )
         raw.append(
@@ -98,18 +108,11 @@ def _components(
                 **rows[-1],
                 "Amount": r["amount"],
                 "Share of the measure": r["share"],
-                f"{metric.label} (team alone)": r["team_value"],
+                alone: r["team_value"],
             }
         )
-    columns = (
-        "Team",
-        "Business unit",
-        "Measure",
-        "Amount",
-        "Share of the measure",
-        f"{metric.label} (team alone)",
-    )
-    return table(rows, columns, raw)
+    columns = ("Team", "Business unit", "Measure", "Amount", "Share of the measure")
+    return table(rows, columns if itself else (*columns, alone), raw)
 
 
 def _consistency(
