@@ -25,6 +25,7 @@ if CHROMIUM is None:
 
 from playwright.sync_api import Page, expect  # noqa: E402
 
+from bridge.present.html_charts import MIN_LABEL_PX  # noqa: E402
 from tests.browsing import (  # noqa: E402
     ACTION_HEADING,
     CHOICE_HEADING,
@@ -237,6 +238,13 @@ DRAWN_JS = f"() => !({UNDRAWN})"
 
 
 #: The tables wider than their box (scrolled sideways, their last columns cut at the edge).
+#: Bar values (each bar's second child, after its mark) shown smaller than MIN_LABEL_PX: their
+#: text and size.
+SMALL_VALUES_JS = """(least) => [...document.querySelectorAll('.bridge-chart [data-series] > div + div')]
+  .filter(label => label.offsetParent !== null)
+  .map(label => [label.textContent, parseFloat(getComputedStyle(label).fontSize)])
+  .filter(([, px]) => px < least - 0.01)"""
+
 CUT_TABLES_JS = """() => [...document.querySelectorAll('.bridge-table')]
   .filter(box => box.scrollWidth > box.clientWidth + 1)
   .map(box => box.querySelector('table').getAttribute('aria-label'))"""
@@ -246,7 +254,8 @@ CUT_TABLES_JS = """() => [...document.querySelectorAll('.bridge-table')]
 def test_every_chart_and_table_keeps_its_text_inside(page: Page, server: str, width: int) -> None:
     """No chart's label is clipped, and no table is cut at its box's edge: Frontline's side
     column cut its horizon table's last column at 1440 px ("+3", "-1" showing of "+38.3%/yr",
-    "-11.2%/yr"); a table in too narrow a box now lays each row out as a block."""
+    "-11.2%/yr"); a table in too narrow a box now lays each row out as a block. No bar's value
+    is written smaller than MIN_LABEL_PX (Frontline's side column wrote them at 7 px)."""
     page.set_viewport_size({"width": width, "height": 1000})
     for path, title in (
         ("overview", "Overview"),
@@ -260,6 +269,7 @@ def test_every_chart_and_table_keeps_its_text_inside(page: Page, server: str, wi
         assert page.locator(".js-plotly-plot").count() > 0, path
         assert page.evaluate(CLIPPED_LABELS_JS) == [], (path, width)
         assert page.evaluate(CUT_TABLES_JS) == [], (path, width)
+        assert page.evaluate(SMALL_VALUES_JS, MIN_LABEL_PX) == [], (path, width)
         assert_no_errors(page)
 
 

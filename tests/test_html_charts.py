@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import itertools
+import math
 import re
 
 import polars as pl
@@ -14,6 +15,8 @@ from bridge.present.html_charts import (
     LINE_BOTTOM,
     LINE_H,
     LINE_TOP,
+    MIN_LABEL_PX,
+    TICKS_PX,
     horizon_lines,
     share_bars,
     status_bars,
@@ -70,6 +73,27 @@ def test_unit_bars_draw_each_value_in_proportion_and_write_it() -> None:
     assert "Marketplace: $3.8M the same 66 days last year, $5.2M 2026 Q4 so far" in markup
     ticks = _ticks(markup, "y")
     assert ticks[0] == "$0" and len(set(ticks)) == len(ticks) > 2
+
+
+def test_unit_bars_in_a_narrow_box_write_only_the_latest_values_and_larger() -> None:
+    """In Frontline's side column every bar's value was written at 7 px: below the width at which
+    they would be smaller than MIN_LABEL_PX, last year's values are left to the tooltips and this
+    period's are written as wide as their group (a container query: the width is the box's)."""
+    markup = unit_bars(
+        _units([("Marketplace", 5.2e6, 3.8e6), ("Retail Stores", 2.1e6, 2.4e6)]),
+        MONEY,
+        "2026-11",
+        "the same month last year",
+    )
+    narrow = math.ceil(MIN_LABEL_PX * 4 * len("$5.2M") * 0.7 / 0.9) + TICKS_PX
+    assert f"@container (max-width: {narrow}px)" in markup
+    assert f'[data-narrow="{narrow}"] [data-label="earlier"] {{display:none}}' in markup
+    assert f'<div data-narrow="{narrow}"' in markup
+    labels = re.findall(r'data-label="(\w+)"[^>]*>([^<]+)</div>', markup)
+    assert labels == [
+        ("earlier", "$3.8M"), ("last", "$5.2M"), ("earlier", "$2.4M"), ("last", "$2.1M")
+    ]  # fmt: skip
+    assert 'title="Retail Stores: $2.4M (the same month last year)"' in markup  # still there
 
 
 def test_unit_bars_leave_out_what_has_no_number() -> None:

@@ -19,6 +19,7 @@ script, no class that depends on a stylesheet), so any HTML renderer shows it as
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -48,6 +49,8 @@ BEFORE_COLOUR, NOW_COLOUR = "#BBBBBB", OKABE_ITO[0]
 #: Grid lines and muted text: half-transparent, so they read on a light or a dark page.
 GRID_CSS = "rgba(128,128,128,0.25)"
 MUTED_CSS = "opacity:0.7"
+#: A bar's value is not written smaller than this (in pixels) where fewer values can be bigger.
+MIN_LABEL_PX = 9
 #: A status chart's row of bars, in pixels.
 ROW_PX = 22
 
@@ -153,6 +156,26 @@ def _grouped_bars(
     font = (
         f"clamp(7px,calc((100cqi - {TICKS_PX}px) * 0.9 / {bars_in_row * longest * 0.7:.1f}),11px)"
     )
+    # Where every bar's value would be written smaller than MIN_LABEL_PX (Frontline's side
+    # column: 7 px), only the last series' values are written, each as wide as its group (the
+    # others stay in the tooltips and the words for a screen reader).
+    narrow = (
+        math.ceil(MIN_LABEL_PX * bars_in_row * longest * 0.7 / 0.9) + TICKS_PX
+        if len(series) > 1
+        else 0
+    )
+    roomy = (
+        f"clamp(7px,calc((100cqi - {TICKS_PX}px) * 0.9 / "
+        f"{max(len(scopes), 1) * longest * 0.7:.1f}),11px)"
+    )
+    fewer = (
+        f"<style>@container (max-width: {narrow}px) {{"
+        f'[data-narrow="{narrow}"] [data-label="earlier"] {{display:none}}'
+        f'[data-narrow="{narrow}"] [data-label="last"] {{font-size:{roomy} !important;'
+        "left:-110% !important;right:-110% !important}}}}</style>"
+        if narrow
+        else ""
+    )
     grid = "".join(
         f'<div style="position:absolute;left:0;right:0;bottom:{scale(v):.2f}%;'
         f'border-top:1px solid {GRID_CSS}"></div>'
@@ -166,7 +189,8 @@ def _grouped_bars(
     groups = []
     for i, scope in enumerate(scopes):
         bars = []
-        for one, written in zip(series, texts, strict=True):
+        for n, (one, written) in enumerate(zip(series, texts, strict=True)):
+            which = "last" if n == len(series) - 1 else "earlier"
             value = one.values[i]
             if value is None or missing(value):
                 bars.append(
@@ -192,8 +216,9 @@ def _grouped_bars(
             bars.append(
                 f'<div data-series="{_e(one.name)}" style="position:relative;flex:1;max-width:56px">'
                 f"{mark}"
-                f'<div style="position:absolute;left:-60%;right:-60%;{label_at};text-align:center;'
-                f'white-space:nowrap;font-size:{font};{MUTED_CSS}">{_e(written[i])}</div>'
+                f'<div data-label="{which}" style="position:absolute;left:-60%;right:-60%;'
+                f'{label_at};text-align:center;white-space:nowrap;font-size:{font};{MUTED_CSS}">'
+                f"{_e(written[i])}</div>"
                 "</div>"
             )
         groups.append(
@@ -216,9 +241,10 @@ def _grouped_bars(
         else ""
     )
     body = (
-        _legend([_swatch(one.swatch, one.name, round_=dots) for one in series], f"{TICKS_PX}px")
+        fewer
+        + _legend([_swatch(one.swatch, one.name, round_=dots) for one in series], f"{TICKS_PX}px")
         + title
-        + f'<div style="display:flex;height:{PLOT_PX}px;margin-top:14px">'
+        + f'<div data-narrow="{narrow}" style="display:flex;height:{PLOT_PX}px;margin-top:14px">'
         f'<div data-axis="y" style="position:relative;width:{TICKS_PX}px;flex:none">{ticks}</div>'
         f'<div style="position:relative;flex:1">{grid}'
         f'<div style="position:absolute;inset:0;display:flex">{"".join(groups)}</div></div></div>'
