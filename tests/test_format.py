@@ -75,14 +75,19 @@ def test_an_axis_between_two_values_shows_exactly_them_with_ticks_inside(
 def test_a_pair_is_written_precisely_enough_to_give_back_its_change() -> None:
     money = NumberFormat("currency", 1)
     # 2.14 M against a plan of 2.30 M is -7.0 %: "$2.1M" / "$2.3M" would read as -8.7 %
-    places = money.pair_places(2_140_000, 2_303_000, 2_140_000 / 2_303_000 - 1, "relative")
-    assert (money.value(2_140_000, places), money.value(2_303_000, places)) == ("$2.14M", "$2.30M")
+    own, plan = money.pair_places(2_140_000, 2_303_000, 2_140_000 / 2_303_000 - 1, "relative")
+    assert (money.value(2_140_000, own), money.value(2_303_000, plan)) == ("$2.14M", "$2.30M")
+    # the coarser one gets a decimal first: a value in thousands is not written to the dollar for
+    # a plan in millions ("$941.773K" beside "$1.022M")
+    own, plan = money.pair_places(941_773, 1_022_000, 941_773 / 1_022_000 - 1, "relative")
+    assert (money.value(941_773, own), money.value(1_022_000, plan)) == ("$941.8K", "$1.022M")
     # a pair that already reads right keeps the metric's decimals (one unit of the last digit:
-    # $16.8M / $17.8M is -5.6 % beside -5.5 %)
-    assert money.pair_places(16_830_000, 17_810_000, -0.0550, "relative") == 1
+    # $16.8M / $17.8M is -5.6 % beside -5.5 %), or those it starts from
+    assert money.pair_places(16_830_000, 17_810_000, -0.0550, "relative") == (1, 1)
+    assert money.pair_places(16_830_000, 17_810_000, -0.0550, "relative", 2) == (2, 2)
     # points: a difference of two rates as written
     rate = NumberFormat("percent", 1)
-    assert rate.pair_places(0.8751, 0.8799, 0.8751 - 0.8799, "points") == 1
+    assert rate.pair_places(0.8751, 0.8799, 0.8751 - 0.8799, "points") == (1, 1)
     # nothing to pair: the metric's decimals
-    assert money.pair_places(None, 2.0, None, "relative") == 1
-    assert money.pair_places(1.0, 0.0, None, "relative") == 1
+    assert money.pair_places(None, 2.0, None, "relative") == (1, 1)
+    assert money.pair_places(1.0, 0.0, None, "relative") == (1, 1)

@@ -198,8 +198,8 @@ def test_a_value_and_its_plan_as_written_give_back_the_change_beside_them(
     sample_dataset: Dataset, registry: Registry, complete: bool
 ) -> None:
     """'$2.1M … -7.1% (plan for these days $2.3M)': a reader's 2.1 / 2.3 is -8.7 %. Each row's
-    value and plan, as written, give back its 'vs plan' change to within one unit of its last digit
-    (the column keeps one precision)."""
+    value and plan, as written, give back its 'vs plan' change to within one unit of its last digit,
+    and no value is written more precisely than that needs ("$941.773K" for another row's sake)."""
     money = NumberFormat("currency", 1)
     checked = 0
     for grain in ("month", "quarter", "year"):
@@ -212,6 +212,23 @@ def test_a_value_and_its_plan_as_written_give_back_the_change_beside_them(
             read = (_read(value) / _read(found[2]) - 1) * 100
             assert abs(round(read, 1) - float(found[1])) <= 0.1 + 1e-9, (grain, value, cell)
             checked += 1
-        places = {len(v.split(".")[1].rstrip("KMB")) for v in shown["Value"]}
-        assert len(places) == 1, shown["Value"]  # one precision for the column
+        rows = latest(view, complete=complete)
+        least = money.places(rows.get_column("value").to_list())
+        for r, value, cell in zip(
+            rows.iter_rows(named=True), shown["Value"], shown[plan], strict=True
+        ):
+            decimals = len(value.split(".")[1].rstrip("KMB"))
+            written = re.search(r"\(plan (?:for these days )?(\S+)\)", cell)
+            assert written, cell
+            # more decimals than the column starts from only where the pair needs them: one
+            # fewer (for both, where both are in millions or both in thousands) would not give
+            # the change back
+            if decimals > least:
+                fewer = money.value(r["value"], decimals - 1)
+                base = written[1]
+                if base[-1] == fewer[-1]:
+                    base = money.value(r["plan_value"], len(base.split(".")[1]) - 2)
+                read = (_read(fewer) / _read(base) - 1) * 100
+                shown_change = float(cell.split("%")[0])
+                assert abs(round(read, 1) - shown_change) > 0.1, (grain, value, fewer, base, cell)
     assert checked >= 15

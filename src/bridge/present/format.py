@@ -92,24 +92,35 @@ class NumberFormat:
         return self._places(values, start, exact=False)
 
     def pair_places(
-        self, value: float | None, base: float | None, change: float | None, kind: ChangeKind
-    ) -> int:
-        """The fewest decimals (the metric's, up to a few more) at which ``value`` and ``base``,
-        as written, give back the change shown beside them to within one unit of its last digit:
-        "$2.1M (plan $2.3M)" beside "-7.1%" reads as -8.7 %; "$2.14M (plan $2.30M)" as -7.0 %."""
-        places = self.decimals
+        self,
+        value: float | None,
+        base: float | None,
+        change: float | None,
+        kind: ChangeKind,
+        start: int | None = None,
+    ) -> tuple[int, int]:
+        """The decimals (from ``start``, the metric's by default, up to a few more) to write
+        ``value`` and ``base`` with, so that the two as written give back the change shown beside
+        them to within one unit of its last digit: "$2.1M (plan $2.3M)" beside "-7.1%" reads as
+        -8.7 %; "$2.14M (plan $2.30M)" as -7.0 %. The fewest decimals in all, the value's fewest
+        first: a value in thousands is not written to the dollar for a plan in millions ("$941.8K"
+        beside "$1.022M"), and a value keeps its column's decimals where its plan's can do it."""
+        first = self.decimals if start is None else start
         if missing(value) or missing(base) or missing(change) or not base:
-            return places
+            return first, first
         assert value is not None and base is not None and change is not None
         shown = round(change * 100, 1)
-        while places < self.decimals + MAX_EXTRA_DECIMALS:
-            now, then = _read_back(self.value(value, places)), _read_back(self.value(base, places))
+        tries = range(first, max(first, self.decimals) + MAX_EXTRA_DECIMALS + 1)
+        for own, other in sorted(((a, b) for a in tries for b in tries), key=lambda p: (sum(p), p)):
+            written = self.value(value, own), self.value(base, other)
+            if own != other and _suffix(written[0]) == _suffix(written[1]):
+                continue  # two amounts in millions are written alike: "$2.14M", "$2.30M"
+            now, then = _read_back(written[0]), _read_back(written[1])
             if now is not None and then:
                 read = (now / then - 1) if kind == "relative" else (now - then)
                 if abs(round(read * 100, 1) - shown) <= 0.1 + 1e-9:
-                    break
-            places += 1
-        return places
+                    return own, other
+        return tries[-1], tries[-1]
 
     def _places(self, values: Sequence[float | None], start: int | None, *, exact: bool) -> int:
         """The fewest decimals from ``start`` (up to a few more) at which values that differ read
@@ -295,6 +306,12 @@ def _trimmed(text: str) -> str:
 #: A written number: its digits and the K/M/B after them (a currency's symbol or a unit around it).
 _WRITTEN = re.compile(r"(-?)[^\d-]*([\d,]*\.?\d+)\s*([KMB]?)")
 _SCALE = {"": 1.0, "K": 1e3, "M": 1e6, "B": 1e9}
+
+
+def _suffix(text: str) -> str:
+    """A written number's K, M or B ("" for none)."""
+    found = _WRITTEN.match(text)
+    return found[3] if found else ""
 
 
 def _read_back(text: str) -> float | None:

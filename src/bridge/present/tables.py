@@ -262,14 +262,20 @@ HORIZON_COLUMNS = (
 def horizon_table(latest: pl.DataFrame, fmt: NumberFormat) -> Table:
     """One row per scope for its latest period, every comparison like for like or marked. When every
     scope shares that period, the shown table leaves it out (say it once, around the table)."""
-    # Each value as precisely as its plan beside it needs: the two as written give back the change
-    # shown with them ("$2.1M … -7.1% (plan $2.3M)" read as -8.7 %); one precision for the column.
+    # Values that differ read differently (one precision to start from), and each value and its
+    # plan as precisely as the two need to give back the change shown with them ("$2.1M … -7.1%
+    # (plan $2.3M)" read as -8.7 %): a row's own decimals, so "$941.8K" is not "$941.773K" because
+    # another row needed "$2.852M".
+    start = fmt.places(latest.get_column("value").to_list())
     pairs = [
-        fmt.pair_places(r["value"], r["plan_value"], r["plan_change"], kind_of(r["change_kind"]))
+        fmt.pair_places(
+            r["value"], r["plan_value"], r["plan_change"], kind_of(r["change_kind"]), start
+        )
         for r in latest.iter_rows(named=True)
     ]
-    places = fmt.places(latest.get_column("value").to_list(), max(pairs, default=None))
-    values = [fmt.value(v, places) for v in latest.get_column("value").to_list()]
+    values = [
+        fmt.value(v, own) for v, (own, _) in zip(latest.get_column("value"), pairs, strict=True)
+    ]
     # A period in progress is against the plan for its days so far (as the Overview's card says):
     # in the header when every row is in the same such period, else in each such row's cell.
     together = len({period_text(r) for r in latest.iter_rows(named=True)}) == 1
@@ -281,7 +287,7 @@ def horizon_table(latest: pl.DataFrame, fmt: NumberFormat) -> Table:
     plan_column = "vs plan for these days" if for_days else "vs plan"
     names = tuple(plan_column if c == "vs plan" else c for c in HORIZON_COLUMNS)
     rows, raw = [], []
-    for r, value in zip(latest.iter_rows(named=True), values, strict=True):
+    for r, value, (_, plan_places) in zip(latest.iter_rows(named=True), values, pairs, strict=True):
         trend_kind: ChangeKind = (
             "points" if r["growth_3y_kind"] == "points_per_year" else "relative"
         )
@@ -295,7 +301,7 @@ def horizon_table(latest: pl.DataFrame, fmt: NumberFormat) -> Table:
             "no plan set"
             if r["plan_value"] is None
             else f"{change_text(r['plan_change'], kind_of(r['change_kind']))}"
-            f" ({plan_for} {fmt.value(r['plan_value'], places)})"
+            f" ({plan_for} {fmt.value(r['plan_value'], plan_places)})"
         )
         rows.append(
             {

@@ -154,15 +154,13 @@ def _plan(
     change = change_text(current["plan_change"], kind)
     days = "these days" if current["in_progress"] else "the period"
     number = fmt(metric, registry)
-    # The card's value and this plan, as written, must give back the change: where the metric's
-    # decimals do not, both are written here with the decimals that do.
-    places = number.pair_places(current["value"], plan, current["plan_change"], kind)
-    against = (
-        "" if places == number.decimals else f", against {number.value(current['value'], places)}"
-    )
+    # The card's value and this plan, as written, must give back the change: the plan is written
+    # as precisely as that needs, and the value again here where the card's is too coarse.
+    own, plans = number.pair_places(current["value"], plan, current["plan_change"], kind)
+    against = "" if own == number.decimals else f", against {number.value(current['value'], own)}"
     return (
         f"{'▲ ahead of' if ahead else '▼ behind'} plan: {change} "
-        f"(plan for {days} {number.value(plan, places)}{against})",
+        f"(plan for {days} {number.value(plan, plans)}{against})",
         (),
     )
 
