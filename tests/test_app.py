@@ -278,6 +278,20 @@ def test_an_early_period_is_not_compared(app: AppTest) -> None:
         "Every scope 2026-11: not comparable with the prior period and last year — partial "
         "period: only 2 of 30 days so far"
     ]
+    # the chart's caption says so too: it said "compared with the same days of last year" above
+    # that warning and that table (a second reader), and names how the pace is drawn
+    captions = " ".join(shown(c.value) for c in at.caption)
+    assert (
+        "2026-11 is in progress (2 of 30 days): not compared with last year yet (partial period: "
+        "only 2 of 30 days so far), and drawn at the whole period's pace (by last year's shape "
+        "of the period, ◇)." in captions
+    )
+    assert "compared with the same days of last year" not in captions
+    at = open_page(app, "time-horizons", lens="choice", grain="quarter", as_of="2026-11-30")
+    captions = " ".join(shown(c.value) for c in at.caption)
+    assert "is in progress (60 of 92 days): it is compared with the same days of last year" in (
+        captions
+    )
 
 
 def test_time_horizons_mark_not_comparable(app: AppTest) -> None:

@@ -34,11 +34,11 @@ def horizons_screen(inputs: Inputs, request: HorizonRequest) -> Screen:
     if running.height:
         r = running.row(0, named=True)
         caption += (
-            f" {r['period_label']} is in progress ({r['days']} of {r['period_days']} days): it is "
-            "compared with the same days of last year"
+            f" {r['period_label']} is in progress ({r['days']} of {r['period_days']} days): "
+            + _compared_text(running)
             + (
-                ", and drawn at the whole period's pace (◇)."
-                if r["pace_basis"] != "rate so far"
+                f", and drawn at the whole period's pace ({PACE_BASIS[r['pace_basis']]}, ◇)."
+                if r["pace_basis"] in PACE_BASIS
                 else f", and drawn at its value so far (◇) — {_unscaled(metric)} needs no scaling."
             )
         )
@@ -93,6 +93,28 @@ def _unscaled(metric: Metric) -> str:
     if isinstance(metric, RatioMetric) or metric.unit == "percent":
         return "a rate"
     return "a value that is not a sum"
+
+
+#: How a sum's period in progress is paced to its whole period (the view's ``pace_basis``).
+PACE_BASIS = {
+    "last year's pattern": "by last year's shape of the period",
+    "days elapsed": "by the days elapsed",
+}
+
+
+def _compared_text(running: pl.DataFrame) -> str:
+    """What the periods in progress are compared with: the caption must not say "compared with the
+    same days of last year" above a table and a warning that say they are not (6 of 31 days)."""
+    reasons = {
+        r["last_year_reason"] or "no value"
+        for r in running.iter_rows(named=True)
+        if not r["last_year_comparable"]
+    }
+    if not reasons:
+        return "it is compared with the same days of last year"
+    if len(reasons) == 1 and not running.get_column("last_year_comparable").any():
+        return f"not compared with last year yet ({reasons.pop()})"
+    return "compared with the same days of last year where like for like (○ marks the others)"
 
 
 def _not_comparable_notes(last: pl.DataFrame) -> tuple[str, ...]:
