@@ -129,7 +129,7 @@ def test_overview_is_a_scorecard_paired_with_the_teams_behind(app: AppTest) -> N
     for metric in ("Revenue", "Contribution margin", "On-time delivery rate"):
         at_card = names.index(metric)  # one row: the card and why it moved, the teams behind it
         assert names[at_card : at_card + 4] == [
-            metric, f"Why {metric} moved", f"Teams behind {metric}",
+            metric, f"Why {metric} moved", f"Teams feeding {metric}",
             f"Why {metric} moved, team by team",
         ]  # fmt: skip
     assert "Fix now" in names
@@ -170,7 +170,7 @@ def test_lens_toggle_changes_what_is_shown(app: AppTest) -> None:
     assert "**Action lens · frontline**" in [c.value for c in both.caption]
     at = both.sidebar.segmented_control(key="lens").set_value("choice").run()
     assert not at.exception
-    assert "Fix now" not in headings(at) and "Teams behind Revenue" not in headings(at)
+    assert "Fix now" not in headings(at) and "Teams feeding Revenue" not in headings(at)
     assert at.metric, "the choice lens shows the scorecards"
     at = at.sidebar.segmented_control(key="lens").set_value("action").run()
     assert "Fix now" in headings(at)
@@ -217,7 +217,7 @@ def test_tradeoffs_bubbles_quadrants_thresholds_and_shares(app: AppTest) -> None
 
 def test_tradeoffs_drill_down_into_a_unit_in_both_lenses(app: AppTest) -> None:
     at = open_page(app, "trade-offs", lens="action")
-    assert "Teams behind each unit" in headings(at)
+    assert "Teams feeding each unit" in headings(at)
     at = at.sidebar.selectbox(key="unit").set_value("Retail Stores").run()
     assert "Retail Stores: its teams in the action lens" in headings(at)
     heat = [d for d in drawings(at) if 'data-kind="heatmap"' in d]
@@ -594,3 +594,15 @@ def _multiples(at: AppTest) -> dict[str, dict[str, Any]]:
             "joined": 'data-segment="pace"' in svg,
         }
     return found
+
+
+def test_the_plan_line_is_good_or_bad_news_in_colour(app: AppTest) -> None:
+    """'+8.4%' in green above a grey '▼ behind plan: -5.5%' read as 'revenue up, fine' (a second
+    reader): the plan line is in the delta's red when behind, green when ahead."""
+    at = open_page(app, "overview", lens="choice")
+    lines = [c.value for c in at.caption if "plan:" in shown(c.value)]
+    assert lines, "no plan line on the Overview"
+    for line in lines:
+        said = re.sub(r"^:(?:red|green)\[(.*)\]$", r"\1", shown(line))
+        colour = "red" if said.startswith("▼ behind") else "green"
+        assert said.startswith(("▼ behind", "▲ ahead")) and line.startswith(f":{colour}["), line

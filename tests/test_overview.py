@@ -105,8 +105,8 @@ def test_the_plan_line_writes_the_value_and_plan_precisely_enough_to_give_back_i
             "change_kind": "relative",
             "in_progress": True,
         }
-        said, missing = overview._plan(registry, metric, current, "Retail Stores")
-        assert missing == ()
+        said, tone, missing = overview._plan(registry, metric, current, "Retail Stores")
+        assert missing == () and tone == ("bad" if value < plan else "good")
         return said
 
     assert line(2_140_000, 2_303_000) == (

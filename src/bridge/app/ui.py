@@ -849,12 +849,17 @@ def _panel(panel: Panel, key: str) -> None:
                     delta_description=literal(card.versus),
                     help=literal(card.help),
                 )
+                if card.note:
+                    # in the card under its delta, good or bad news in the delta's own green or
+                    # red (the ▲/▼ says it without colour): under the card, in grey, "+8.4%" in
+                    # green above it read as "fine" though behind plan
+                    tone = {"good": "green", "bad": "red"}.get(card.note_tone or "")
+                    note = literal(card.note)
+                    st.caption(f":{tone}[{note}]" if tone else note)
                 if spark := sparkline(card.spark, card.spark_title):
                     # Bridge's own SVG (numbers and an escaped title only), not st.metric's
                     # chart_data: a Vega chart per card cost the Overview 25 ms each (#18).
                     st.markdown(spark, unsafe_allow_html=True)
-            if card.note:
-                column.caption(literal(card.note))
     if panel.figure is not None:
         figure, select_key = panel.figure, panel.select_key
         _folded(panel.fold, f"chart-{select_key or key}", lambda: _chart(figure, select_key, key))

@@ -177,9 +177,11 @@ def fix_now_panel(
         title="Fix now",
         # the first ones on the page, every one in the CSV
         table=dataclasses.replace(every, shown=every.shown.head(TOP_FIXES)),
+        # every KPI with targets, whichever metric the page shows (on Frontline it sits under one
+        # metric's grid: a reader took its first row for a miss of that metric)
         caption=f"{misses} in the latest complete {grain} ({ranked.item(0, 'period_label')}), "
-        "ranked by shortfall × the team's share of volume; “Feeds” names the executive metrics "
-        "each one moves.",
+        "across every frontline KPI with targets, ranked by shortfall × the team's share of "
+        "volume; “Feeds” names the executive metrics each one moves.",
     )
 
 

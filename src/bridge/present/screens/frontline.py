@@ -42,7 +42,7 @@ def frontline_screen(inputs: Inputs, request: FrontlineRequest) -> Screen:
         else None,
         caption="Colour and shape give each team's status against its own target; a period in "
         "progress is judged against the target for its days so far. With a mouse, point at a "
-        "cell for its value and target; the Fix now list ranks the misses.",
+        "cell for its value and target; the Fix now list ranks the misses of every KPI.",
         info=() if targets else (no_targets(metric),),
     )
     action: list[Panel] = [heat]

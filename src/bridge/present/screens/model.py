@@ -57,6 +57,8 @@ class Card:
     spark_title: str = ""
     #: A line under the card, e.g. how the value stands against plan.
     note: str | None = None
+    #: Whether that line is good or bad news (drawn in the delta's green or red), or neither.
+    note_tone: Literal["good", "bad"] | None = None
 
 
 @dataclass(frozen=True)

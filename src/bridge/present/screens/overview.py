@@ -8,7 +8,7 @@ and colour. On the same row, the teams behind it against their own targets.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
 
@@ -100,7 +100,7 @@ def _card_panel(
     # as a green arrow up)
     directed = comparable and not flat(current["last_year_change"])
     days = f"the same {current['days']} days" if current["in_progress"] else "the same period"
-    plan_note, info = _plan(registry, metric, current, scope)
+    plan_note, tone, info = _plan(registry, metric, current, scope)
     card = Card(
         label=f"{scope} · {period_text(current)}",
         value=number.value(current["value"]),
@@ -114,6 +114,7 @@ def _card_panel(
         spark=tuple(float(v) for v in drawn.get_column("value")),
         spark_title=_spark_title(metric, grain, drawn),
         note=plan_note,
+        note_tone=tone,
     )
     drawing = None
     if request.unit is None:
@@ -142,13 +143,15 @@ def _card_panel(
 
 def _plan(
     registry: Registry, metric: Metric, current: dict[str, Any], scope: str
-) -> tuple[str | None, tuple[str, ...]]:
-    """The card's line about plan, or what is missing to have one (nothing for a rate)."""
+) -> tuple[str | None, Literal["good", "bad"] | None, tuple[str, ...]]:
+    """The card's line about plan and whether it is good or bad news (a change written "0.0%" is
+    neither), or what is missing to have one (nothing for a rate). In colour: "+8.4%" in green
+    above a grey "behind plan: -5.5%" read as "revenue up, fine" (a second reader)."""
     plan = current["plan_value"]
     if plan is None:
         if accumulates(registry, metric.id):
-            return None, (f"No plan is set for {metric.label} in {scope}: {HOW_PLAN}.",)
-        return None, ()
+            return None, None, (f"No plan is set for {metric.label} in {scope}: {HOW_PLAN}.",)
+        return None, None, ()
     ahead = (current["value"] - plan) * (1 if metric.higher_is_better else -1) >= 0
     kind = kind_of(current["change_kind"])
     change = change_text(current["plan_change"], kind)
@@ -158,9 +161,13 @@ def _plan(
     # as precisely as that needs, and the value again here where the card's is too coarse.
     own, plans = number.pair_places(current["value"], plan, current["plan_change"], kind)
     against = "" if own == number.decimals else f", against {number.value(current['value'], own)}"
+    tone: Literal["good", "bad"] | None = (
+        None if flat(current["plan_change"]) else "good" if ahead else "bad"
+    )
     return (
         f"{'▲ ahead of' if ahead else '▼ behind'} plan: {change} "
         f"(plan for {days} {number.value(plan, plans)}{against})",
+        tone,
         (),
     )
 
@@ -186,7 +193,7 @@ def _feeding_panel(
     """The teams behind ``metric`` against their own targets; the same KPIs as a row above are
     named, not drawn again (``shown``: the KPIs drawn so far, by the metric whose row drew them)."""
     feeders = action_metrics_feeding(registry, metric.id)
-    title = f"Teams behind {metric.label}"
+    title = f"Teams feeding {metric.label}"  # "behind" read as lagging, beside "behind plan"
     if not feeders:
         return Panel(
             title=title,

@@ -160,14 +160,14 @@ def _drill_down(
         if not kpis:
             return (
                 Panel(
-                    title="Teams behind each unit",
+                    title="Teams feeding each unit",
                     info=tuple(no_targets(registry.metric(k)) for k in feeding[:3]),
                 ),
             )
         summary = status_summary(dataset, registry, kpis, end)
         return (
             Panel(
-                title="Teams behind each unit",
+                title="Teams feeding each unit",
                 caption="Teams against their own targets in the latest complete week. Click a "
                 "bubble (or pick a business unit in the sidebar) to see one unit's teams.",
                 drawing=status_bars(summary),
