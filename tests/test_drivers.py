@@ -332,7 +332,9 @@ def test_the_bridge_chart_is_on_the_page_and_its_steps_add_up(
     assert ("On-time delivery rate" if page == "time-horizons" else "Revenue") in captions
     assert " vs the same " in captions and " days last year: " in captions
     if by_team:  # each team beside its status on its own frontline KPI
-        assert "Each team is marked with its status against its own " in captions
+        assert "In the bridge chart, each team is marked with its status against its own " in (
+            captions
+        )
         teams = [t for t in bridges if any(str(x).startswith("■ ") for x in t["x"])] or [
             t for t in bridges if any(str(x)[:1] in "●▲○" for x in t["x"])
         ]
@@ -368,8 +370,10 @@ def test_a_step_written_as_zero_is_drawn_flat_neither_helped_nor_hurt() -> None:
     steps = [("A", -0.0118, "A"), ("B", 0.0001, "B"), ("others", 0.00002, "")]
     fig = driver_bridge(("then", 0.226), steps, ("now", 0.21432), pct, pts)
     waterfall = fig.data[0]
-    assert list(waterfall.y[1:-1]) == [-0.0118, 0.0001, 0.0]
+    assert list(waterfall.y[1:-1]) == [pytest.approx(-0.0118 + 0.00002, abs=1e-15), 0.0001, 0.0]
     assert list(waterfall.text[1:-1]) == ["-1.18 pts", "+0.01 pts", "0.00 pts"]
+    # what it held went to the largest step: the drawn steps still add up to the change
+    assert math.fsum(waterfall.y[1:-1]) == pytest.approx(0.21432 - 0.226, rel=1e-9, abs=1e-12)
 
 
 def test_the_sentence_says_what_the_effects_show() -> None:

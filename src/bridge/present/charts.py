@@ -515,12 +515,14 @@ def driver_bridge(
     labels = [start[0], *(s[0] for s in steps), end[0]]
     said = delta.values([s[1] for s in steps])
     # A step written "0.00 pts" neither helped nor hurt: drawn flat, not as a green or orange
-    # sliver (its few thousandths of a point are no height at the chart's scale either).
-    values = [
-        start[1],
-        *(0.0 if _reads_zero(t) else s[1] for s, t in zip(steps, said, strict=True)),
-        end[1],
-    ]
+    # sliver (its few thousandths of a point are no height at the chart's scale either). What it
+    # held goes to the largest step (as written, unchanged), so the drawn steps still add up to
+    # the change exactly.
+    moves = [0.0 if _reads_zero(t) else s[1] for s, t in zip(steps, said, strict=True)]
+    if moves:
+        largest = max(range(len(moves)), key=lambda i: abs(moves[i]))
+        moves[largest] += math.fsum(s[1] for s in steps) - math.fsum(moves)
+    values = [start[1], *moves, end[1]]
     texts = [fmt.value(start[1]), *said, fmt.value(end[1])]
     good, bad = STATUSES["on track"].colour, STATUSES["off track"].colour
     up, down = (good, bad) if higher_is_better else (bad, good)

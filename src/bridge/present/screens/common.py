@@ -265,7 +265,8 @@ def _team_status(
     legend = ", ".join(f"{s.glyph} {s.name}" for s in STATUSES.values())
     week = last.get_column("period_label")[0]
     return marks, (
-        f" Each team is marked with its status against its own {kpi.label} target in {week} "
+        f" In the bridge chart, each team is marked with its status against its own {kpi.label} "
+        f"target in {week} "
         f"({legend}): was the team that moved the number off target on its own KPI?"
     )
 
