@@ -85,6 +85,9 @@ def test_a_pair_is_written_precisely_enough_to_give_back_its_change() -> None:
     # $16.8M / $17.8M is -5.6 % beside -5.5 %), or those it starts from
     assert money.pair_places(16_830_000, 17_810_000, -0.0550, "relative") == (1, 1)
     assert money.pair_places(16_830_000, 17_810_000, -0.0550, "relative", 2) == (2, 2)
+    # against a loss, the change is against its size (as the views compute it): -$1.0M planned,
+    # -$0.8M made is +20 %
+    assert money.pair_places(-800_000, -1_000_000, 0.2, "relative") == (1, 1)
     # points: a difference of two rates as written
     rate = NumberFormat("percent", 1)
     assert rate.pair_places(0.8751, 0.8799, 0.8751 - 0.8799, "points") == (1, 1)

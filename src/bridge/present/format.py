@@ -117,7 +117,8 @@ class NumberFormat:
                 continue  # two amounts in millions are written alike: "$2.14M", "$2.30M"
             now, then = _read_back(written[0]), _read_back(written[1])
             if now is not None and then:
-                read = (now / then - 1) if kind == "relative" else (now - then)
+                # a relative change is against the base's size (a loss's too), as the views'
+                read = (now - then) / abs(then) if kind == "relative" else (now - then)
                 if abs(round(read * 100, 1) - shown) <= 0.1 + 1e-9:
                     return own, other
         return tries[-1], tries[-1]
