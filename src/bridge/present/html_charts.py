@@ -12,8 +12,9 @@ numbers are those of the Plotly charts they replace: the same
 :class:`~bridge.present.format.NumberFormat` writes the values and picks the ticks (no label
 repeats), the same palette colours and shapes them.
 
-Everything written comes from data or config and is escaped; the markup holds inline styles only (no
-script, no class that depends on a stylesheet), so any HTML renderer shows it as it is.
+Everything written comes from data or config and is escaped; the markup holds inline styles (no
+script, no class that depends on a stylesheet; the bars' one container query travels in the chart's
+own ``<style>``), so any HTML renderer shows it as it is.
 """
 
 from __future__ import annotations
