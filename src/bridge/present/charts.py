@@ -10,7 +10,6 @@ drawn as if it were a whole period.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -18,7 +17,7 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
-from bridge.present.format import MISSING, SHARE, Axis, NumberFormat, missing
+from bridge.present.format import MISSING, SHARE, Axis, NumberFormat, missing, reads_zero
 from bridge.present.palette import (
     COMPANY,
     DECISION,
@@ -494,11 +493,6 @@ def _levels(fig: go.Figure, levels: Sequence[float | None], line: Mapping[str, o
             )  # fmt: skip
 
 
-def _reads_zero(text: str) -> bool:
-    """Whether a written number says nothing but zero (``0.00 pts``, ``$0``, ``0.0%``)."""
-    return re.search(r"[1-9]", text) is None
-
-
 def driver_bridge(
     start: tuple[str, float],
     steps: Sequence[tuple[str, float, str]],
@@ -518,7 +512,7 @@ def driver_bridge(
     # sliver (its few thousandths of a point are no height at the chart's scale either). What it
     # held goes to the largest step (as written, unchanged), so the drawn steps still add up to
     # the change exactly.
-    moves = [0.0 if _reads_zero(t) else s[1] for s, t in zip(steps, said, strict=True)]
+    moves = [0.0 if reads_zero(t) else s[1] for s, t in zip(steps, said, strict=True)]
     if moves:
         largest = max(range(len(moves)), key=lambda i: abs(moves[i]))
         moves[largest] += math.fsum(s[1] for s in steps) - math.fsum(moves)

@@ -327,6 +327,11 @@ def _read_back(text: str) -> float | None:
     return -number if found[1] else number
 
 
+def reads_zero(text: str) -> bool:
+    """Whether a written number says zero (``0.00 pts``, ``$0``, ``0.0%``)."""
+    return _read_back(text) == 0
+
+
 def _nonzero(value: float, places: int) -> bool:
     return round(abs(value), places) > 0
 

@@ -38,6 +38,7 @@ from bridge.present.palette import (
     STATUSES,
     TO_DATE,
 )
+from bridge.translate.horizon import PACE_SO_FAR
 
 #: Height of a unit chart's plot area, in pixels (the labels below wrap as the width needs).
 PLOT_PX = 220
@@ -564,7 +565,7 @@ def horizon_lines(
         cells.append(cell)
         starred = starred or stars
     running = view.filter(pl.col("in_progress"))
-    so_far = not running.is_empty() and set(running.get_column("pace_basis")) == {"rate so far"}
+    so_far = not running.is_empty() and set(running.get_column("pace_basis")) == {PACE_SO_FAR}
     legend = [
         # a rate's period in progress is drawn at its value so far (nothing to scale), a sum's at pace
         _shape(
@@ -740,7 +741,7 @@ def _pace_text(r: Mapping[str, Any], fmt: NumberFormat) -> tuple[str, ...]:
         if whole is None or missing(whole)
         else (f"last year's whole period: {fmt.value(whole)}",)
     )
-    if r["pace_basis"] == "rate so far":
+    if r["pace_basis"] == PACE_SO_FAR:
         return (so_far, *last_year)
     pace = f"whole {label} at this pace ({r['pace_basis']}): {fmt.value(r['pace'])}"
     return (so_far, pace, *last_year)

@@ -271,6 +271,10 @@ def _values(
     return per_window(long, ["level", "scope", "period_start"], get_args(Role), prefix="value_")
 
 
+#: How a period in progress is put on the scale of a whole period (the view's ``pace_basis``).
+PACE_BY_PATTERN, PACE_BY_DAYS, PACE_SO_FAR = "last year's pattern", "days elapsed", "rate so far"
+
+
 def _pace_basis(sums: bool) -> pl.Expr:
     """How a period in progress is put on the scale of whole periods (null when complete).
 
@@ -288,10 +292,10 @@ def _pace_basis(sums: bool) -> pl.Expr:
         pl.when(~pl.col("in_progress"))
         .then(None)
         .when(pl.lit(not sums))
-        .then(pl.lit("rate so far"))
+        .then(pl.lit(PACE_SO_FAR))
         .when(seasonal)
-        .then(pl.lit("last year's pattern"))
-        .otherwise(pl.lit("days elapsed"))
+        .then(pl.lit(PACE_BY_PATTERN))
+        .otherwise(pl.lit(PACE_BY_DAYS))
     )
 
 
@@ -299,9 +303,9 @@ def _pace() -> pl.Expr:
     """The value of a whole period at the pace so far (the value itself when complete)."""
     basis = pl.col("pace_basis")
     return (
-        pl.when(basis == "last year's pattern")
+        pl.when(basis == PACE_BY_PATTERN)
         .then(pl.col("value") * pl.col("value_last_year_whole") / pl.col("value_last_year"))
-        .when(basis == "days elapsed")
+        .when(basis == PACE_BY_DAYS)
         .then(pl.col("value") * pl.col("period_days") / pl.col("days"))
         .otherwise(pl.col("value"))
     )

@@ -16,7 +16,7 @@ from bridge.present.screens.common import (
 )
 from bridge.present.screens.model import Inputs, Panel, Row, Screen
 from bridge.present.tables import horizon_table, period_text
-from bridge.translate.horizon import horizon
+from bridge.translate.horizon import PACE_BY_DAYS, PACE_BY_PATTERN, horizon
 from bridge.translate.request import HorizonRequest
 from bridge.translate.windows import latest
 
@@ -97,8 +97,8 @@ def _unscaled(metric: Metric) -> str:
 
 #: How a sum's period in progress is paced to its whole period (the view's ``pace_basis``).
 PACE_BASIS = {
-    "last year's pattern": "by last year's shape of the period",
-    "days elapsed": "by the days elapsed",
+    PACE_BY_PATTERN: "by last year's shape of the period",
+    PACE_BY_DAYS: "by the days elapsed",
 }
 
 

@@ -39,6 +39,10 @@ class Inputs:
     dialect: str = "sqlite"
 
 
+#: Whether a line is good or bad news.
+Tone = Literal["good", "bad"]
+
+
 @dataclass(frozen=True)
 class Card:
     """One headline number: its value, one like-for-like comparison, a sparkline of whole periods."""
@@ -58,7 +62,7 @@ class Card:
     #: A line under the card, e.g. how the value stands against plan.
     note: str | None = None
     #: Whether that line is good or bad news (drawn in the delta's green or red), or neither.
-    note_tone: Literal["good", "bad"] | None = None
+    note_tone: Tone | None = None
 
 
 @dataclass(frozen=True)

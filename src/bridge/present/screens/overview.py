@@ -8,7 +8,7 @@ and colour. On the same row, the teams behind it against their own targets.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any
 
 import polars as pl
 
@@ -28,7 +28,7 @@ from bridge.present.screens.common import (
     no_targets,
     no_targets_beside,
 )
-from bridge.present.screens.model import Card, Inputs, Panel, Row, Screen
+from bridge.present.screens.model import Card, Inputs, Panel, Row, Screen, Tone
 from bridge.present.tables import kind_of, period_text
 from bridge.translate.evaluate import accumulates
 from bridge.translate.frontline import status_summary
@@ -143,7 +143,7 @@ def _card_panel(
 
 def _plan(
     registry: Registry, metric: Metric, current: dict[str, Any], scope: str
-) -> tuple[str | None, Literal["good", "bad"] | None, tuple[str, ...]]:
+) -> tuple[str | None, Tone | None, tuple[str, ...]]:
     """The card's line about plan and whether it is good or bad news (a change written "0.0%" is
     neither), or what is missing to have one (nothing for a rate). In colour: "+8.4%" in green
     above a grey "behind plan: -5.5%" read as "revenue up, fine" (a second reader)."""
@@ -161,9 +161,7 @@ def _plan(
     # as precisely as that needs, and the value again here where the card's is too coarse.
     own, plans = number.pair_places(current["value"], plan, current["plan_change"], kind)
     against = "" if own == number.decimals else f", against {number.value(current['value'], own)}"
-    tone: Literal["good", "bad"] | None = (
-        None if flat(current["plan_change"]) else "good" if ahead else "bad"
-    )
+    tone: Tone | None = None if flat(current["plan_change"]) else "good" if ahead else "bad"
     return (
         f"{'▲ ahead of' if ahead else '▼ behind'} plan: {change} "
         f"(plan for {days} {number.value(plan, plans)}{against})",
