@@ -29,6 +29,7 @@ from tests.servers import (
     LIVE,
     ROOT,
     SCRIPT_DONE,
+    UNDRAWN,
     bridge_env,
     free_port,
     start,
@@ -146,6 +147,37 @@ def settle(page: Page, timeout: float = RERUN_MS) -> None:
         page.wait_for_function(done, timeout=remaining)
         page.wait_for_timeout(300)
     page.wait_for_function(done, timeout=max(deadline - time.monotonic(), 1) * 1000)
+
+
+#: True once the page has held still for ``quiet`` milliseconds: nothing is waiting to draw, and the
+#: main area's height and its last element's place are what they were (checked on each poll).
+STILL_JS = f"""(quiet) => {{
+  if ({UNDRAWN}) {{ window.__bridgeShape = null; return false; }}
+  const main = document.querySelector('[data-testid="stMain"]');
+  const boxes = document.querySelectorAll('[data-testid="stElementContainer"]');
+  const last = boxes.length ? boxes[boxes.length - 1].getBoundingClientRect().bottom : 0;
+  const shape = [main ? main.scrollHeight : 0, boxes.length, Math.round(last)].join(':');
+  const now = performance.now();
+  if (window.__bridgeShape !== shape) {{
+    window.__bridgeShape = shape;
+    window.__bridgeSince = now;
+    return false;
+  }}
+  return now - window.__bridgeSince >= quiet;
+}}"""
+
+
+def steady(page: Page, timeout: float = RERUN_MS, quiet_ms: int = 400) -> None:
+    """Wait until the run has settled and the page has stopped moving.
+
+    A chart or table whose code loads after the run has ended draws late and pushes what is below it
+    down; a click aimed at a button below lands on its press and misses on its release (the press's
+    and the release's targets differ, so the browser sends no click), and the submit is lost. Seen
+    under load in ``make test``: a decision form's submit that never reached the server.
+    """
+    settle(page, timeout)
+    page.evaluate("() => { window.__bridgeShape = null; }")
+    page.wait_for_function(STILL_JS, arg=quiet_ms, polling=100, timeout=timeout)
 
 
 def live(page: Page) -> Locator:

@@ -51,6 +51,7 @@ from tests.browsing import (  # noqa: E402
     screenshot,
     settle,
     sidebar,
+    steady,
 )
 from tests.servers import (  # noqa: E402
     ROOT,
@@ -127,7 +128,7 @@ def as_person(browser: Browser) -> Iterator[Callable[..., Page]]:
 def visit(page: Page, url: str) -> None:
     page.goto(url, timeout=FIRST_LOAD_MS)
     page.wait_for_selector(SCRIPT_DONE, timeout=FIRST_LOAD_MS)
-    settle(page, FIRST_LOAD_MS)
+    steady(page, FIRST_LOAD_MS)
 
 
 def menu(page: Page) -> list[str]:
@@ -259,6 +260,7 @@ def submit_choice(page: Page, rationale: str) -> None:
     page.locator('[data-testid="stExpander"]').get_by_text("Record a decision").click()
     form = page.locator('[data-testid="stForm"]')
     form.get_by_label("Rationale").fill(rationale)
+    steady(page)  # a click while the page still moves can miss (see steady)
     form.get_by_role("button", name="Record the decision").click()
     settle(page)
 
@@ -279,6 +281,7 @@ def test_decision_rights_and_the_audit_trail(
     expect(form.get_by_text(f"Decided by: {LEAD} (signed in)")).to_be_visible()
     assert form.get_by_label("Decided by").count() == 0  # no free text once signed in
     form.get_by_label("Rationale").fill("The stores cannot fund the online move.")
+    steady(page)
     form.get_by_role("button", name="Record the decision").click()
     settle(page)
     expect(
