@@ -100,6 +100,14 @@ def test_decision_log_records_lists_and_marks_a_decision(app: AppTest) -> None:
     assert "decision recorded" in grid
 
 
+def test_date_pickers_write_days_as_the_pages_do(app: AppTest) -> None:
+    """ISO days ("2026-11-30") in the pickers, as in every caption and table; Streamlit's default
+    format is "2026/11/30"."""
+    at = open_page(app, "decision_log", unit="Retail Stores", decision="stop")
+    pickers = {d.label: d.proto.format for d in at.date_input}
+    assert pickers == {"As of": "YYYY-MM-DD", "Decided on": "YYYY-MM-DD", "Review on": "YYYY-MM-DD"}
+
+
 def test_decision_form_refuses_bad_input_and_writes_nothing(app: AppTest) -> None:
     at = open_page(app, "decision_log", unit="Retail Stores", decision="stop")
     at = record_retail_stop(at, rationale="   ")

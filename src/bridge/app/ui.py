@@ -93,6 +93,9 @@ class WithDecision(Protocol):
 
 #: Request fields shared by every page (the rest are remembered per page).
 SHARED = ("unit", "as_of", "lens")
+#: How a date picker writes its day: as Bridge writes days everywhere else (ISO 8601, "2026-11-30";
+#: Streamlit's own default is "2026/11/30").
+DATE_FORMAT = "YYYY-MM-DD"
 _MEMORY = "bridge_request_memory"
 _VIEW = "bridge_view"
 
@@ -581,6 +584,7 @@ def _sidebar_controls(request: Request, coverage: Coverage, person: Grant) -> No
     st.sidebar.date_input(
         "As of",
         key="as_of",
+        format=DATE_FORMAT,
         min_value=first + dt.timedelta(days=1),
         max_value=coverage.latest_as_of,
         on_change=lambda: _set_param("as_of", _changed_date("as_of", coverage.default_as_of)),
@@ -1042,8 +1046,10 @@ def _decision_form(
                 value=None,
                 format="%.4f",
             )
-            decided_on = st.date_input("Decided on", value=as_of)
-            review_on = st.date_input("Review on", value=as_of + dt.timedelta(days=182))
+            decided_on = st.date_input("Decided on", value=as_of, format=DATE_FORMAT)
+            review_on = st.date_input(
+                "Review on", value=as_of + dt.timedelta(days=182), format=DATE_FORMAT
+            )
         submitted = st.form_submit_button("Record the decision", type="primary")
     if not submitted:
         return
