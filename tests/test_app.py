@@ -360,11 +360,27 @@ def test_frontline_choice_lens_compares_whole_months(app: AppTest) -> None:
 
 def test_definitions_show_formula_query_and_lineage(app: AppTest) -> None:
     at = open_page(app, "definitions", metric="on_time_rate")
-    sankey = figures(at)[0]
-    assert sankey["data"][0]["type"] == "sankey"
-    labels = sankey["data"][0]["node"]["label"]
-    assert "table: orders" in labels and "measure: orders_on_time" in labels
-    assert "metric: On-time delivery rate" in labels
+    flow = next(d for d in drawings(at) if 'data-kind="lineage"' in d)
+    steps = [re.findall(r'data-node="([^"]+)"', step) for step in flow.split("data-step=")[1:]]
+    assert steps[0] == ["table: orders"]  # source tables first, each step what the last feeds
+    assert set(steps[1]) == {"measure: orders_on_time", "measure: orders"}
+    assert steps[2] == ["metric: On-time delivery rate"] and len(steps) == 3  # no decision
+    # Orders shares the rate's denominator: fed by that measure, named beside the steps
+    assert re.findall(r'data-beside="([^"]+)"', flow) == ["metric: Orders"]
+    assert 'title="measure: orders feeds metric: On-time delivery rate, metric: Orders"' in flow
+    # Contribution (revenue - cost) and the others are built on Revenue: a step after it
+    revenue = open_page(app, "definitions", metric="revenue")
+    built = next(d for d in drawings(revenue) if 'data-kind="lineage"' in d)
+    on = [re.findall(r'data-node="([^"]+)"', step) for step in built.split("data-step=")[1:]]
+    assert on[2] == ["metric: Revenue"]
+    assert set(on[3]) == {
+        "metric: Contribution",
+        "metric: Contribution margin",
+        "metric: Revenue per head",
+    }
+    assert "data-beside=" not in built
+    at = open_page(app, "definitions", metric="on_time_rate")
+    assert not any(f["data"][0]["type"] == "sankey" for f in figures(at))
     assert not at.code  # folded under "SQL: …", written only once opened
     code = open_folds(at).code[0].value
     assert "GROUP BY" in code and "orders" in code

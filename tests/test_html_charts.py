@@ -15,9 +15,11 @@ from bridge.present.html_charts import (
     LINE_BOTTOM,
     LINE_H,
     LINE_TOP,
+    LINEAGE_NARROW_PX,
     MIN_LABEL_PX,
     TICKS_PX,
     horizon_lines,
+    lineage_flow,
     share_bars,
     status_bars,
     status_grid,
@@ -521,3 +523,51 @@ def test_horizon_lines_write_names_and_reasons_from_data_as_text() -> None:
     assert hostile in read and "<img src=x onerror=alert(1)>" in read and "$2.0" in read
     assert 'data-decision="★ <i>stop</i>"' in read
     assert DECISION.text in read  # the legend says what the star means
+
+
+def test_lineage_flows_from_tables_to_decisions_in_steps() -> None:
+    """Each node one step after the furthest node feeding it, decisions last; the metric outlined;
+    side by side with → and, in a narrow box, one step under the other with ↓ (the Sankey it
+    replaces laid its labels over one another in a phone's width)."""
+    links = pl.DataFrame(
+        [
+            ("table: orders", "measure: revenue"),
+            ("measure: revenue", "metric: Revenue"),
+            ("metric: Revenue", "decision: Which <business> do we bet on?"),
+            ("measure: revenue", "metric: Contribution"),
+            ("metric: Contribution", "metric: Contribution margin"),
+        ],
+        schema=["source", "target"],
+        orient="row",
+    )
+    markup = lineage_flow(links, "metric: Revenue")
+    steps = [re.findall(r'data-node="([^"]+)"', step) for step in markup.split("data-step=")[1:]]
+    assert steps == [
+        ["table: orders"],
+        ["measure: revenue"],
+        ["metric: Revenue"],
+        ["decision: Which &lt;business&gt; do we bet on?"],  # escaped, and after the metric
+    ]
+    # built from the same measure, not from Revenue: named beside the steps, not in them
+    assert re.findall(r'data-beside="([^"]+)"', markup) == [
+        "metric: Contribution",
+        "metric: Contribution margin",
+    ]
+    assert markup.count("data-node=") == 4
+    assert markup.count('data-arrow=""') == len(steps) - 1
+    focus = re.search(r'<div data-node="metric: Revenue"[^>]*>', markup)
+    assert focus and "2px solid" in focus.group(0) and "font-weight:600" in focus.group(0)
+    assert 'title="measure: revenue feeds metric: Revenue, metric: Contribution"' in markup
+    chain = [("table: t", "measure: m"), ("measure: m", "metric: A"), ("metric: A", "metric: B")]
+    flow = lineage_flow(pl.DataFrame(chain, schema=["source", "target"], orient="row"), "metric: B")
+    assert [re.findall(r'data-node="([^"]+)"', p) for p in flow.split("data-step=")[1:]] == [
+        ["table: t"],
+        ["measure: m"],
+        ["metric: A"],  # what B is built from, a step before it
+        ["metric: B"],
+    ]
+    narrow = re.search(r"@container \(max-width: (\d+)px\) \{(.*)\}</style>", markup)
+    assert narrow and int(narrow.group(1)) == LINEAGE_NARROW_PX
+    assert "flex-direction:column" in narrow.group(2) and '[data-way="down"]' in narrow.group(2)
+    assert "<business>" not in markup and "<svg" not in markup  # st.html can show it
+    assert 'aria-label="Lineage of metric: Revenue: table: orders feeds measure: revenue;' in markup

@@ -568,26 +568,6 @@ def driver_bridge(
     )
 
 
-def lineage_sankey(links: pl.DataFrame) -> go.Figure:
-    """A lineage picture from ``source``→``target`` links (with ``value`` widths)."""
-    nodes = list(
-        dict.fromkeys(links.get_column("source").to_list() + links.get_column("target").to_list())
-    )
-    index = {n: i for i, n in enumerate(nodes)}
-    fig = go.Figure(
-        go.Sankey(
-            node={"label": plains(nodes), "pad": 18, "thickness": 14, "color": "#56B4E9"},
-            link={
-                "source": [index[s] for s in links.get_column("source").to_list()],
-                "target": [index[t] for t in links.get_column("target").to_list()],
-                "value": links.get_column("value").to_list(),
-                "color": "rgba(0,114,178,0.25)",
-            },
-        )
-    )
-    return _layout(fig, height=420, legend=False)
-
-
 def method_bars(view: pl.DataFrame, fmt: NumberFormat) -> go.Figure:
     """The canonical value of a rate against the shortcuts teams use (consistency view)."""
     names = plains(view.get_column("label").to_list())
@@ -669,7 +649,4 @@ def warm_up() -> str:
     fig.add_shape(type="rect", x0=0, x1=1, y0=0, y1=1)
     fig.add_annotation(x=1, y=1, text="a")
     fig.add_trace(go.Waterfall(x=["a", "b"], y=[1, 2], measure=["absolute", "total"]))
-    sankey = go.Figure(
-        go.Sankey(node={"label": ["a", "b"]}, link={"source": [0], "target": [1], "value": [1]})
-    )
-    return str(fig.to_json()) + str(sankey.to_json())
+    return str(fig.to_json())

@@ -1,5 +1,6 @@
-"""Static charts as HTML: business units this period against last year, teams by status, and each
-team's status period by period (the frontline grid).
+"""Static charts as HTML: business units this period against last year, teams by status, each
+team's status period by period (the frontline grid), the time horizons' lines, and a metric's
+lineage from source tables to decisions.
 
 These charts have nothing to zoom, pan or select: a handful of bars with their values written on
 them, or a grid of coloured cells. Drawn by Plotly inside Streamlit each cost the browser 20–60 ms
@@ -812,3 +813,113 @@ def _horizon_stars(
             f"{DECISION.glyph}</text></g>"
         )
     return out
+
+
+#: Below this width (pixels) the lineage's steps stand one under the other, joined by ↓.
+LINEAGE_NARROW_PX = 560
+
+
+def _steps(links: Sequence[tuple[str, str]]) -> list[list[str]]:
+    """The lineage's nodes in steps: each node one step after the furthest node that feeds it
+    (tables first), the decisions in the last step, in the order the links name them."""
+    nodes = list(dict.fromkeys(n for link in links for n in link))
+    feeders: dict[str, list[str]] = {n: [] for n in nodes}
+    for source, target in links:
+        feeders[target].append(source)
+    step: dict[str, int] = {}
+
+    def of(node: str, seen: frozenset[str]) -> int:
+        if node not in step:
+            earlier = [of(f, seen | {node}) for f in feeders[node] if f not in seen]
+            step[node] = 1 + max(earlier, default=-1)
+        return step[node]
+
+    for node in nodes:
+        of(node, frozenset())
+    last = max((s for n, s in step.items() if not n.startswith("decision: ")), default=-1) + 1
+    step |= {n: last for n in nodes if n.startswith("decision: ")}  # what is decided, last
+    out: list[list[str]] = [[] for _ in range(max(step.values(), default=-1) + 1)]
+    for node in nodes:
+        out[step[node]].append(node)
+    return out
+
+
+def _reach(start: str, edges: Mapping[str, Sequence[str]]) -> set[str]:
+    """Every node reached from ``start`` along ``edges`` (``start`` itself left out)."""
+    seen: set[str] = set()
+    todo = list(edges.get(start, ()))
+    while todo:
+        node = todo.pop()
+        if node not in seen:
+            seen.add(node)
+            todo.extend(edges.get(node, ()))
+    return seen
+
+
+def lineage_flow(links: pl.DataFrame, focus: str) -> str:
+    """Where a metric comes from and what reads it, as steps of named boxes: source tables, their
+    measures, the metrics it is built from, the metric (``focus``, outlined), what is built on it,
+    the decisions that read it. Other metrics built from the same measures are named under the
+    steps, not in them (an arrow from them to the metric's decisions would say they feed it).
+
+    Each box says its kind ("table", "measure", …) above its name, and its tooltip what it feeds.
+    Side by side with → on a wide screen; below :data:`LINEAGE_NARROW_PX` one step under the
+    other with ↓ (a Sankey drawn in a phone's width laid its labels over one another). ``links``:
+    ``source`` → ``target``, each node written ``"kind: name"``."""
+    pairs = list(zip(links.get_column("source"), links.get_column("target"), strict=True))
+    feeds_into: dict[str, list[str]] = {}
+    fed_by: dict[str, list[str]] = {}
+    for source, target in pairs:
+        feeds_into.setdefault(source, []).append(target)
+        fed_by.setdefault(target, []).append(source)
+    chain = {focus} | _reach(focus, fed_by) | _reach(focus, feeds_into)
+    beside = [n for n in dict.fromkeys(t for _, t in pairs) if n not in chain]
+
+    def tip(node: str) -> str:
+        onward = feeds_into.get(node, [])
+        return f"{node} feeds " + ", ".join(onward) if onward else node
+
+    def box(node: str) -> str:
+        kind, _, name = node.partition(": ")
+        edge = f"2px solid {NOW_COLOUR}" if node == focus else f"1px solid {GRID_CSS}"
+        weight = "font-weight:600;" if node == focus else ""
+        return (
+            f'<div data-node="{_e(node)}" title="{_e(tip(node))}" style="border:{edge};'
+            f'border-radius:4px;padding:4px 8px;overflow-wrap:anywhere;{weight}">'
+            f'<div style="font-size:10px;{MUTED_CSS}">{_e(kind)}</div>{_e(name or kind)}</div>'
+        )
+
+    arrow = (
+        '<div data-arrow="" style="align-self:center;font-size:16px;line-height:1;'
+        f'{MUTED_CSS}"><span data-way="right">→</span>'
+        '<span data-way="down" style="display:none">↓</span></div>'
+    )
+    main = [(s, t) for s, t in pairs if s in chain and t in chain]
+    steps = [
+        f'<div data-step="{i}" style="flex:1 1 0;min-width:0;display:flex;flex-direction:column;'
+        f'justify-content:center;gap:6px">{"".join(box(n) for n in nodes)}</div>'
+        for i, nodes in enumerate(_steps(main) if main else [[focus]])
+    ]
+    narrow = (
+        f"<style>@container (max-width: {LINEAGE_NARROW_PX}px) {{"
+        "[data-flow] {flex-direction:column !important}"
+        '[data-flow] [data-way="right"] {display:none}'
+        '[data-flow] [data-way="down"] {display:inline !important}}}</style>'
+    )
+    also = ""
+    if beside:
+        names = ", ".join(
+            f'<span data-beside="{_e(n)}" title="{_e(", ".join(fed_by.get(n, [])))} feeds '
+            f'{_e(n)}">{_e(n.partition(": ")[2] or n)}</span>'
+            for n in beside
+        )
+        also = (
+            f'<div style="margin-top:10px;{MUTED_CSS}">Built from the same measures too, not '
+            f"from this metric: {names}.</div>"
+        )
+    body = (
+        f'{narrow}<div data-flow="" style="display:flex;gap:8px;align-items:stretch">'
+        f"{arrow.join(steps)}</div>{also}"
+    )
+    said = "; ".join(f"{source} feeds {target}" for source, target in pairs)
+    return _figure("lineage", body, f"Lineage of {focus}: {said}.")

@@ -10,8 +10,9 @@ import polars as pl
 from bridge.config.metrics import DerivedMetric, Metric, RatioMetric
 from bridge.config.registry import Registry
 from bridge.dataset import Dataset
-from bridge.present.charts import lineage_sankey, method_bars
+from bridge.present.charts import method_bars
 from bridge.present.format import SHARE, NumberFormat, change_text, compact, yes_no
+from bridge.present.html_charts import lineage_flow
 from bridge.present.screens.common import fmt
 from bridge.present.screens.model import Inputs, Panel, Screen
 from bridge.present.tables import Table, table
@@ -47,7 +48,7 @@ def definitions_screen(inputs: Inputs, request: DefinitionsRequest) -> Screen:
         ),
         Panel(
             title="Lineage: from source tables to decisions",
-            figure=lineage_sankey(_links(registry, metric)),
+            drawing=lineage_flow(_links(registry, metric), f"metric: {metric.label}"),
         ),
         Panel(
             title="The query it runs",
@@ -197,6 +198,16 @@ def _catalog(registry: Registry) -> Table:
     return table(rows, ("Metric", "Kind", "Formula", "Owner", "Version", "Lenses"), rows)
 
 
+def _builds_on(registry: Registry, metric: Metric, metric_id: str) -> bool:
+    """Whether ``metric``'s expression names ``metric_id``, directly or through another metric."""
+    if not isinstance(metric, DerivedMetric):
+        return False
+    return any(
+        ref == metric_id or _builds_on(registry, registry.metric(ref), metric_id)
+        for ref in metric.refs
+    )
+
+
 def _links(registry: Registry, metric: Metric) -> pl.DataFrame:
     links: list[tuple[str, str]] = []
 
@@ -218,12 +229,20 @@ def _links(registry: Registry, metric: Metric) -> pl.DataFrame:
             add(f"measure: {name}", f"metric: {m.label}")
 
     visit(metric)
+    # a metric built on this one is fed by it (Contribution = Revenue - Direct cost); one that only
+    # shares its measures is fed by them (On-time delivery rate shares its denominator with Orders)
+    mine = measures_of(registry, metric.id)
     for other in feeds(registry, metric.id):
-        if other != metric.id:
-            add(f"metric: {metric.label}", f"metric: {registry.metric(other).label}")
+        if other == metric.id:
+            continue
+        label = f"metric: {registry.metric(other).label}"
+        if _builds_on(registry, registry.metric(other), metric.id):
+            add(f"metric: {metric.label}", label)
+            continue
+        theirs = set(measures_of(registry, other))
+        for name in (n for n in mine if n in theirs):
+            add(f"measure: {name}", label)
     for decision in registry.decisions.values():
         if metric.id in (decision.x.metric, decision.y.metric, decision.size.metric):
             add(f"metric: {metric.label}", f"decision: {decision.question}")
-    return pl.DataFrame(links, schema=["source", "target"], orient="row").with_columns(
-        value=pl.lit(1.0)
-    )
+    return pl.DataFrame(links, schema=["source", "target"], orient="row")
