@@ -379,6 +379,11 @@ def test_definitions_show_formula_query_and_lineage(app: AppTest) -> None:
         "metric: Revenue per head",
     }
     assert "data-beside=" not in built
+    fields = dict(zip(tables(revenue)[0]["Field"], tables(revenue)[0]["Value"], strict=True))
+    assert "Feeds executive metrics" not in fields  # Contribution margin "fed" Revenue
+    assert fields["Executive metrics built from the same numbers"] == (
+        "Revenue, Contribution, Contribution margin, Revenue per head"
+    )
     at = open_page(app, "definitions", metric="on_time_rate")
     assert not any(f["data"][0]["type"] == "sankey" for f in figures(at))
     assert not at.code  # folded under "SQL: …", written only once opened

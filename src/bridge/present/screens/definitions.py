@@ -174,7 +174,8 @@ def _definition_table(registry: Registry, metric: Metric) -> Table:
         ),
         ("Lenses", ", ".join(metric.lenses)),
         ("Decisions served", "; ".join(served) or "—"),
-        ("Feeds executive metrics", ", ".join(fed) or "—"),
+        # built from its measures, not always from it: the lineage below tells which build on it
+        ("Executive metrics built from the same numbers", ", ".join(fed) or "—"),
         ("Id in config and links", metric.id),
     ]
     for name in measures_of(registry, metric.id):
