@@ -11,7 +11,14 @@ from bridge.config.registry import Registry
 from bridge.dataset import Dataset
 from bridge.present.screens.definitions import _components
 from bridge.translate.evaluate import value_over
-from bridge.translate.lineage import condition_text, feeds, formula, lineage, measure_text
+from bridge.translate.lineage import (
+    builds_on,
+    condition_text,
+    feeds,
+    formula,
+    lineage,
+    measure_text,
+)
 from bridge.translate.windows import trailing_year
 from tests.builders import Row, derived, make_dataset, make_registry, ratio, semi, simple
 from tests.conftest import AS_OF
@@ -98,6 +105,28 @@ def test_lineage_of_one_unit() -> None:
 )
 def test_feeds(metric_id: str, fed: tuple[str, ...]) -> None:
     assert feeds(REGISTRY, metric_id) == fed
+
+
+def test_builds_on_follows_expressions_not_shared_measures(registry: Registry) -> None:
+    assert builds_on(REGISTRY, "margin", "revenue") and builds_on(REGISTRY, "margin", "cost")
+    assert not builds_on(REGISTRY, "revenue", "margin")  # the other way round
+    assert not builds_on(REGISTRY, "on_time_rate", "orders")  # a ratio sharing a measure
+    # through another metric: a margin change built on the margin builds on revenue too
+    chained = make_registry(
+        {"revenue": "sum", "cost": "sum"},
+        [
+            simple("revenue"),
+            simple("cost", lenses=["choice"]),
+            derived("margin", "(revenue - cost) / revenue", unit="percent", lenses=["choice"]),
+            derived("margin_pts", "margin * 100", unit="number", lenses=["choice"]),
+        ],
+    )
+    assert builds_on(chained, "margin_pts", "revenue") and not builds_on(
+        chained, "margin", "margin_pts"
+    )
+    assert builds_on(registry, "revenue_per_head", "revenue")  # the shipped config
+    assert not builds_on(registry, "on_time_rate", "orders")  # its denominator, not the metric
+    assert not builds_on(registry, "contribution_margin", "contribution")  # named its parts itself
 
 
 @pytest.mark.parametrize(

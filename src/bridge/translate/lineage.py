@@ -73,6 +73,16 @@ def feeds(registry: Registry, metric_id: str) -> tuple[str, ...]:
     )
 
 
+def builds_on(registry: Registry, metric_id: str, on: str) -> bool:
+    """Whether ``metric_id``'s expression names the metric ``on``, directly or through another
+    metric (Contribution margin, ``(revenue - cost) / revenue``, builds on Revenue). Sharing a
+    measure is not enough: :func:`feeds` answers that."""
+    metric = registry.metric(metric_id)
+    if not isinstance(metric, DerivedMetric):
+        return False
+    return any(ref == on or builds_on(registry, ref, on) for ref in metric.refs)
+
+
 def lineage(
     dataset: Dataset,
     registry: Registry,

@@ -18,7 +18,7 @@ from bridge.present.screens.model import Inputs, Panel, Screen
 from bridge.present.tables import Table, table
 from bridge.translate.consistency import consistency
 from bridge.translate.evaluate import measures_of
-from bridge.translate.lineage import feeds, formula, lineage, measure_text
+from bridge.translate.lineage import builds_on, feeds, formula, lineage, measure_text
 from bridge.translate.request import DefinitionsRequest
 from bridge.translate.windows import trailing_year
 
@@ -199,16 +199,6 @@ def _catalog(registry: Registry) -> Table:
     return table(rows, ("Metric", "Kind", "Formula", "Owner", "Version", "Lenses"), rows)
 
 
-def _builds_on(registry: Registry, metric: Metric, metric_id: str) -> bool:
-    """Whether ``metric``'s expression names ``metric_id``, directly or through another metric."""
-    if not isinstance(metric, DerivedMetric):
-        return False
-    return any(
-        ref == metric_id or _builds_on(registry, registry.metric(ref), metric_id)
-        for ref in metric.refs
-    )
-
-
 def _links(registry: Registry, metric: Metric) -> pl.DataFrame:
     links: list[tuple[str, str]] = []
 
@@ -237,7 +227,7 @@ def _links(registry: Registry, metric: Metric) -> pl.DataFrame:
         if other == metric.id:
             continue
         label = f"metric: {registry.metric(other).label}"
-        if _builds_on(registry, registry.metric(other), metric.id):
+        if builds_on(registry, other, metric.id):
             add(f"metric: {metric.label}", label)
             continue
         theirs = set(measures_of(registry, other))
