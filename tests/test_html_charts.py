@@ -529,17 +529,13 @@ def test_lineage_flows_from_tables_to_decisions_in_steps() -> None:
     """Each node one step after the furthest node feeding it, decisions last; the metric outlined;
     side by side with → and, in a narrow box, one step under the other with ↓ (the Sankey it
     replaces laid its labels over one another in a phone's width)."""
-    links = pl.DataFrame(
-        [
-            ("table: orders", "measure: revenue"),
-            ("measure: revenue", "metric: Revenue"),
-            ("metric: Revenue", "decision: Which <business> do we bet on?"),
-            ("measure: revenue", "metric: Contribution"),
-            ("metric: Contribution", "metric: Contribution margin"),
-        ],
-        schema=["source", "target"],
-        orient="row",
-    )
+    links = [
+        ("table: orders", "measure: revenue"),
+        ("measure: revenue", "metric: Revenue"),
+        ("metric: Revenue", "decision: Which <business> do we bet on?"),
+        ("measure: revenue", "metric: Contribution"),
+        ("metric: Contribution", "metric: Contribution margin"),
+    ]
     markup = lineage_flow(links, "metric: Revenue")
     steps = [re.findall(r'data-node="([^"]+)"', step) for step in markup.split("data-step=")[1:]]
     assert steps == [
@@ -559,7 +555,7 @@ def test_lineage_flows_from_tables_to_decisions_in_steps() -> None:
     assert focus and "2px solid" in focus.group(0) and "font-weight:600" in focus.group(0)
     assert 'title="measure: revenue feeds metric: Revenue, metric: Contribution"' in markup
     chain = [("table: t", "measure: m"), ("measure: m", "metric: A"), ("metric: A", "metric: B")]
-    flow = lineage_flow(pl.DataFrame(chain, schema=["source", "target"], orient="row"), "metric: B")
+    flow = lineage_flow(chain, "metric: B")
     assert [re.findall(r'data-node="([^"]+)"', p) for p in flow.split("data-step=")[1:]] == [
         ["table: t"],
         ["measure: m"],

@@ -856,7 +856,7 @@ def _reach(start: str, edges: Mapping[str, Sequence[str]]) -> set[str]:
     return seen
 
 
-def lineage_flow(links: pl.DataFrame, focus: str) -> str:
+def lineage_flow(links: Sequence[tuple[str, str]], focus: str) -> str:
     """Where a metric comes from and what reads it, as steps of named boxes: source tables, their
     measures, the metrics it is built from, the metric (``focus``, outlined), what is built on it,
     the decisions that read it. Other metrics built from the same measures are named under the
@@ -865,8 +865,8 @@ def lineage_flow(links: pl.DataFrame, focus: str) -> str:
     Each box says its kind ("table", "measure", …) above its name, and its tooltip what it feeds.
     Side by side with → on a wide screen; below :data:`LINEAGE_NARROW_PX` one step under the
     other with ↓ (a Sankey drawn in a phone's width laid its labels over one another). ``links``:
-    ``source`` → ``target``, each node written ``"kind: name"``."""
-    pairs = list(zip(links.get_column("source"), links.get_column("target"), strict=True))
+    (source, target) pairs, each node written ``"kind: name"``."""
+    pairs = list(links)
     feeds_into: dict[str, list[str]] = {}
     fed_by: dict[str, list[str]] = {}
     for source, target in pairs:

@@ -199,7 +199,8 @@ def _catalog(registry: Registry) -> Table:
     return table(rows, ("Metric", "Kind", "Formula", "Owner", "Version", "Lenses"), rows)
 
 
-def _links(registry: Registry, metric: Metric) -> pl.DataFrame:
+def _links(registry: Registry, metric: Metric) -> list[tuple[str, str]]:
+    """The lineage's (source, target) pairs, each node written "kind: name"."""
     links: list[tuple[str, str]] = []
 
     def add(src: str, dst: str) -> None:
@@ -236,4 +237,4 @@ def _links(registry: Registry, metric: Metric) -> pl.DataFrame:
     for decision in registry.decisions.values():
         if metric.id in (decision.x.metric, decision.y.metric, decision.size.metric):
             add(f"metric: {metric.label}", f"decision: {decision.question}")
-    return pl.DataFrame(links, schema=["source", "target"], orient="row")
+    return links
