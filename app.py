@@ -40,7 +40,7 @@ SECTIONS = {
 navigation = st.navigation(
     {"": [st.Page(home, title="Bridge", default=True)], **SECTIONS}, position="hidden"
 )
-# The chart code loads while the first page is computed and drawn, not on the first click to a chart.
+# The chart code loads with the first page, not on the first click to a chart.
 ui.preload_chart_code()
 # With an access policy, the person signs in here first, and sees only the pages their role opens.
 ui.page_links(SECTIONS)

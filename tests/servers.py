@@ -49,6 +49,17 @@ UNDRAWN = (
     " || Array.from(document.querySelectorAll('[data-testid=\"stPlotlyChart\"]'))"
     ".some(chart => !chart.querySelector('.main-svg'))"
 )
+#: A JavaScript expression, true while the chart code a new tab's first Bridge page asked for
+#: (``bridge.app.ui.preload_chart_code``, in the container keyed ``bridge-chart-code``) has not run
+#: yet: about 0.7 s of the browser's main thread, starting about when that page has drawn. Until it
+#: has run the page is not ready for a click (one made then waits for it), as the floor app's first
+#: page is not ready before its chart's code has run. False where there is no such container, and
+#: once the code has loaded, failed, or was not asked for (a connection that saves data).
+CHART_CODE_ELEMENT = ".st-key-bridge-chart-code"
+CHART_CODE_PENDING = (
+    f"(!!document.querySelector('{CHART_CODE_ELEMENT}')"
+    " && [undefined, 'requested'].includes(window.bridgeChartCode))"
+)
 #: The centre (viewport pixels) of one business unit's bubble in the trade-off chart.
 BUBBLE_CENTRE_JS = """(gd, unit) => {
   const i = gd._fullData.findIndex(trace => trace.name === unit);
