@@ -260,7 +260,7 @@ def test_status_grid_gives_each_cell_its_colour_shape_and_numbers() -> None:
         "★ Decision: stop &lt;i&gt;Retail&lt;/i&gt; (2026-11-18)"
     ]
     labels = re.findall(r'role="columnheader" aria-label="([^"]*)"[^>]*>([^<]*)<', markup)
-    assert labels == [("2026-W47", "2026 W47"), ("2026-W48", "W48 so far")]
+    assert labels == [("2026-W47", "2026-W47"), ("2026-W48", "W48 so far")]
 
 
 def test_status_grid_labels_the_latest_period_and_each_year_when_crowded() -> None:
@@ -272,7 +272,7 @@ def test_status_grid_labels_the_latest_period_and_each_year_when_crowded() -> No
     shown = [text for _, text in labels]
     assert len(shown) == 30 and 10 <= sum(1 for t in shown if t) <= 17
     assert shown[-1] == "01-10", "the latest period is always labelled"
-    assert shown[0] == "2026 12-01" and "2027 01-01" in shown, "each year's first period says it"
+    assert shown[0] == "2026-12-01" and "2027-01-01" in shown, "each year's first period says it"
     at = [i for i, text in enumerate(shown) if text]
     assert all(b - a >= 2 for a, b in itertools.pairwise(at)), f"labels touch: {at}"
 

@@ -378,15 +378,15 @@ def _rule_marks(
 
 
 def short_labels(labels: Sequence[str]) -> dict[str, str]:
-    """``2026-W48`` → ``W48``, ``2026-11-29`` → ``11-29``; the first label of each year keeps its
-    year (``2026 W38``), as on a calendar's axis."""
+    """``2026-W48`` → ``W48``, ``2026-11-29`` → ``11-29``; the first label of each year is written
+    in full (``2026-W38``), as every caption and table writes it, so the axis says its year."""
     out: dict[str, str] = {}
     year = None
     for label in labels:
         if not (label[:4].isdigit() and label[4:5] == "-"):
             out[label] = label
             continue
-        out[label] = label[5:] if label[:4] == year else f"{label[:4]} {label[5:]}"
+        out[label] = label[5:] if label[:4] == year else label
         year = label[:4]
     return out
 
@@ -396,7 +396,7 @@ def frontline_trends(
 ) -> go.Figure:
     """Value and target over recent whole periods for a few teams (a period in progress is left out:
     a partial week is not a fall). Each team's target is dashed in its colour, under one legend
-    line; the periods are labelled short ("2026 W38", "W39", …) and named in full on hover.
+    line; the periods are labelled short ("2026-W38", "W39", …) and named in full on hover.
 
     ``of_target``: each value is drawn as a share of its own target, 100 % the one dashed line —
     for a sum, whose teams differ in size: on one axis of amounts a small team's miss of a sixth

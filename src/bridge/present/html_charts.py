@@ -386,7 +386,7 @@ def _labelled_columns(periods: Sequence[str], short: Mapping[str, str]) -> set[i
     if n <= EVERY_LABEL:
         return set(range(n))
     every = -(-n // EVERY_LABEL)
-    years = {i for i, p in enumerate(periods) if " " in short[p]}
+    years = {i for i, p in enumerate(periods) if short[p] == p}  # written in full: says its year
     regular = {
         i for i in range(n) if (n - 1 - i) % every == 0 and all(abs(i - y) >= every for y in years)
     }
