@@ -129,6 +129,7 @@ def summary_rows(reports: dict[str, Report]) -> list[list[str]]:
             _row(cli, "database", "the loader's queries, run by SQLite itself"),
             _row(cli, "cold", "bridge view horizon, empty measure cache"),
             _ratio_row(cli, "cold_vs_budget", "CLI cold / (floor + 1.3× database) (goal ≤ 1)"),
+            _row(cli, "brief", "bridge export brief, warm measure cache"),
         ]
     if "app" in reports:
         app = reports["app"]
