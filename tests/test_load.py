@@ -229,6 +229,53 @@ def test_query_binds_every_value(registry: Registry, sample_url: str) -> None:
     assert "GROUP BY" in sql
 
 
+def test_sqlite_groups_rows_on_the_days_text_with_the_same_numbers(
+    registry: Registry, sample_db: Path, tmp_path: Path
+) -> None:
+    """On SQLite a day is read from a value's first ten characters (or is NULL), so rows are
+    grouped on those characters and each group's day read once (the sort of a million rows was the
+    load's largest cost). Times that are no day, several of them for one team, still count for no
+    day; times on one day written differently still count for that day."""
+    db = tmp_path / "messy.sqlite"
+    day, team = "2026-01-05", "ent-sales"
+    extra = [  # (time as stored, revenue): valid ones add 1 + 2 + 4 to that day's revenue
+        ("2026-01-05 10:00:00", 1.0),
+        ("2026-01-05T23:30:00-08:00", 2.0),  # the day as written, not its UTC day
+        ("2026-01-05", 4.0),
+        ("2026-02-30 10:00:00", 8.0),  # no such day
+        ("2026-01-00 10:00:00", 16.0),
+        ("garbage", 32.0),
+        ("1767571200", 64.0),  # a number is no ISO day
+        ("2026-1-05 10:00", 128.0),
+    ]
+    with sample_copy(sample_db, db) as conn:
+        before = conn.execute(
+            "SELECT sum(revenue) FROM orders WHERE substr(ordered_at, 1, 10) = ? AND team_id = ?",
+            (day, team),
+        ).fetchone()[0]
+        conn.executemany(
+            "INSERT INTO orders (order_id, ordered_at, team_id, revenue, cost, on_time) "
+            "VALUES (?, ?, ?, ?, 0, 1)",
+            [(10_000_000 + i, when, team, value) for i, (when, value) in enumerate(extra)],
+        )
+    engine = open_source(f"sqlite:///{db}")
+    source = next(s for s in registry.sources if s.name == "orders")
+    with engine.connect() as conn:
+        sql = str(measure_query(source, reflect(conn, source.table, None)).compile(engine))
+    assert "GROUP BY orders.team_id, substr(orders.ordered_at, 1, 10)" in sql, sql
+    loaded = _measure(load_dataset(engine, registry, dt.date(2025, 12, 1)), "revenue")
+    assert loaded[(day, team)] == pytest.approx(before + 7.0, rel=1e-12)
+    mine = {key: v for key, v in loaded.items() if key[1] == team and key[0] >= "2026-01"}
+    expected = _raw(
+        db,
+        "SELECT substr(ordered_at, 1, 10), team_id, sum(revenue) FROM orders "
+        "WHERE team_id = ? AND ordered_at >= '2026-01-01' AND ordered_at < '2027-01-01' "
+        "AND order_id < 10000000 GROUP BY 1, 2",
+        team,
+    )
+    assert mine.keys() == expected.keys()
+
+
 def test_org_targets_and_plan_load(sample_dataset: Dataset) -> None:
     assert sample_dataset.org.height == 20
     assert sample_dataset.org.get_column("business_unit").n_unique() == 4

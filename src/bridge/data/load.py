@@ -194,6 +194,28 @@ def _day_sqlite(element: day_of, compiler: SQLCompiler, **kw: Any) -> str:
     )
 
 
+class day_key(FunctionElement[Any]):
+    """What a ``GROUP BY`` of days groups rows on: the day itself (:class:`day_of`) on every
+    dialect but SQLite. There the day is read from a value's first ten characters, and is either
+    those characters or NULL, so grouping on the characters makes the same groups of days; the
+    day is then read once per group, not once per row for the sort (on the sample's 1.3 million
+    orders the query took 1.25 s instead of 1.6 s). A value that is no day is a group of its own
+    instead of one with every such value, and its day is NULL either way: such rows are dropped
+    before any number is made of them (Data health counts them)."""
+
+    inherit_cache = True
+
+
+@compiles(day_key)
+def _day_key_default(element: day_key, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(day_of(*element.clauses.clauses), **kw)
+
+
+@compiles(day_key, "sqlite")
+def _day_key_sqlite(element: day_key, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"substr({compiler.process(element.clauses, **kw)}, 1, 10)"
+
+
 @compiles(day_of, "mysql")
 @compiles(day_of, "mariadb")
 def _day_mysql(element: day_of, compiler: SQLCompiler, **kw: Any) -> str:
@@ -358,6 +380,13 @@ class TimeColumn:
     def local_day(self, since: dt.date | None = None) -> ColumnElement[dt.date]:
         """The zoned day (see :meth:`day_from`), reading no zone change before ``since``."""
         return self.day_from(self.seconds, self.written_day, since)
+
+    @property
+    def group_key(self) -> ColumnElement[Any]:
+        """What rows are grouped on to make :attr:`day`'s groups (see :class:`day_key`)."""
+        if not self.zoned and self.epoch is None:
+            return day_key(self.column)
+        return self.day
 
     @property
     def day(self) -> ColumnElement[dt.date]:
@@ -693,7 +722,7 @@ def measure_query(
     when = TimeColumn.of(source, table, zone)
     if when.zoned:
         return _zoned_measure_query(source, table, when, start, end, teams, combined)
-    time_col, day = when.column, when.day
+    time_col, day, key = when.column, when.day, when.group_key
     team_col = table.c[source.team_column]
     team: ColumnElement[Any] = (
         type_coerce(team_col, String) if combined is None else literal(combined, String)
@@ -709,14 +738,14 @@ def measure_query(
     # a row with no time or no team cannot be placed (Data health counts it)
     query = query.where(time_col.is_not(None), team_col.is_not(None))
     if combined is not None:
-        return query.group_by(day)
+        return query.group_by(key)
     if start is not None or end is not None:
         # day first: with team first, SQLite reads the whole table through the team index (to
         # save a sort) instead of the range's days through the time index — an incremental
         # refresh of three days took 0.67 s on the sample's 1.3 M orders, 0.006 s this way
-        return query.group_by(day, team_col)
+        return query.group_by(key, team_col)
     # team first: SQLite sorts fewer distinct leading keys, and the result is the same
-    return query.group_by(team_col, day)
+    return query.group_by(team_col, key)
 
 
 def _zoned_measure_query(
