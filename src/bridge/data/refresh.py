@@ -209,7 +209,9 @@ class MeasureCache:
         # write then rename: a crash mid-write never leaves a half file behind; meta goes last
         for name in _FRAMES:
             tmp = folder / f"{name}.{os.getpid()}.tmp"
-            getattr(entry.dataset, name).write_parquet(tmp)
+            # lz4: a fifth quicker to write than the default zstd here (a refresh writes the
+            # whole cache again), for files about half again as large
+            getattr(entry.dataset, name).write_parquet(tmp, compression="lz4")
             os.replace(tmp, folder / f"{name}.parquet")
         meta = {
             "version": CACHE_VERSION,
