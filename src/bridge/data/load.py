@@ -383,10 +383,10 @@ class TimeColumn:
 
     @property
     def group_key(self) -> ColumnElement[Any]:
-        """What rows are grouped on to make :attr:`day`'s groups (see :class:`day_key`)."""
-        if not self.zoned and self.epoch is None:
-            return day_key(self.column)
-        return self.day
+        """What rows are grouped on to make :attr:`day`'s groups: for a day read by :class:`day_of`,
+        its :class:`day_key`; any other day groups as itself."""
+        day = self.day
+        return day_key(*day.clauses.clauses) if isinstance(day, day_of) else day
 
     @property
     def day(self) -> ColumnElement[dt.date]:
